@@ -1,0 +1,30 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "swiftvm-tck",
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        // C floor: only what Swift cannot import by itself (ioctl request numbers).
+        .target(name: "CKVM"),
+        .systemLibrary(name: "CLibELF", pkgConfig: "libelf", providers: [.apt(["libelf-dev"])]),
+
+        .target(name: "KVM", dependencies: ["CKVM"]),
+        .target(name: "GuestMemory"),
+        .target(name: "Boot", dependencies: ["GuestMemory", "CLibELF"]),
+        .target(name: "Devices", dependencies: ["GuestMemory"]),
+        .target(name: "Machine", dependencies: ["KVM", "GuestMemory", "Boot", "Devices"]),
+        .executableTarget(name: "swiftvm", dependencies: [
+            "Machine",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+
+        .testTarget(name: "KVMTests", dependencies: ["KVM"]),
+        .testTarget(name: "GuestMemoryTests", dependencies: ["GuestMemory"]),
+        .testTarget(name: "BootTests", dependencies: ["Boot"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "DevicesTests", dependencies: ["Devices"]),
+        .testTarget(name: "MachineTests", dependencies: ["Machine"]),
+    ]
+)
