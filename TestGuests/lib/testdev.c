@@ -25,6 +25,7 @@ _Static_assert(sizeof(struct testdev_desc) == 32, "testdev_desc is 32 bytes");
 
 static volatile struct testdev_desc desc;
 static int state = -1;          /* -1 unprobed, 0 absent, 1 present */
+static struct spinlock desc_lock;       /* one descriptor, shared by all CPUs */
 
 bool testdev_probe(void)
 {
@@ -44,6 +45,7 @@ unsigned testdev_send(unsigned stream, const void *buf, size_t len)
 	unsigned status = TESTDEV_ACCEPTED;
 	if (state != 1)
 		return 0;
+	spin_lock(&desc_lock);
 	/* Physical == virtual: the kernel runs on an identity map. */
 	while (len && status == TESTDEV_ACCEPTED) {
 		uint32_t n = len > TESTDEV_MAX_LEN ? TESTDEV_MAX_LEN : (uint32_t)len;
@@ -59,5 +61,6 @@ unsigned testdev_send(unsigned stream, const void *buf, size_t len)
 		p += n;
 		len -= n;
 	}
+	spin_unlock(&desc_lock);
 	return status;
 }

@@ -20,7 +20,8 @@ bool testdev_present(void);
 /*
  * Sends len bytes (split into 1 MiB pieces) with one 32-bit out per piece.
  * Returns the host's status of the last piece (TESTDEV_ACCEPTED on success),
- * or 0 when the channel is absent. Not reentrant: callers serialise (console.c).
+ * or 0 when the channel is absent (then the caller decides: console.c falls back
+ * to the UART). Safe to call from several CPUs.
  */
 unsigned testdev_send(unsigned stream, const void *buf, size_t len);
 
