@@ -59,9 +59,13 @@ enum LibELF {
             return .failure(.libelf(name: name, call: "gelf_getehdr", message: lastError()))
         }
 
-        var count = 0
-        guard elf_getphdrnum(elf, &count) == 0 else {
-            return .failure(.libelf(name: name, call: "elf_getphdrnum", message: lastError()))
+        // libelf reads the table as soon as it is asked for the count, so check its bounds first. Only
+        // PN_XNUM (more than 0xfffe headers, count in section 0) needs libelf to find the count.
+        var count = Int(header.e_phnum)
+        if header.e_phnum == UInt16(PN_XNUM) {
+            guard elf_getphdrnum(elf, &count) == 0 else {
+                return .failure(.libelf(name: name, call: "elf_getphdrnum", message: lastError()))
+            }
         }
         let entrySize = Int(header.e_phentsize)
         let expectedSize = is64Bit ? MemoryLayout<Elf64_Phdr>.size : MemoryLayout<Elf32_Phdr>.size
