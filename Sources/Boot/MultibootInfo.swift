@@ -34,18 +34,19 @@ public enum MultibootInfo {
         }
         var layout = try BootInfoLayout(area: area, what: "Multiboot info with \(modules.count) modules, "
                                         + "\(memoryMap.count) memory-map entries and the command lines")
-        let info = try layout.reserve(count: 1, size: infoSize)
-        let moduleList = try layout.reserve(count: modules.count, size: moduleEntrySize)
-        let memoryMapTable = try layout.reserve(count: memoryMap.count, size: memoryMapEntrySize)
-        let commandLineOffset = try layout.append(string: commandLine)
+        let info = layout.reserve(count: 1, size: infoSize)
+        let moduleList = layout.reserve(count: modules.count, size: moduleEntrySize)
+        let memoryMapTable = layout.reserve(count: memoryMap.count, size: memoryMapEntrySize)
+        let commandLineOffset = layout.reserve(string: commandLine)
+        let moduleCommandLines = modules.map { layout.reserve(string: $0.commandLine) }
+        try layout.finish()
 
         for (index, module) in modules.enumerated() {
             let entry = moduleList + index * moduleEntrySize
-            let moduleCommandLine = try layout.append(string: module.commandLine)
             // Checked above: the end, and so the start, fit in 32 bits.
             layout.put(UInt32(module.range.start.rawValue), at: entry)
             layout.put(UInt32(module.range.end.rawValue), at: entry + 4)
-            layout.put(layout.address(moduleCommandLine), at: entry + 8)
+            layout.put(layout.address(moduleCommandLines[index]), at: entry + 8)
         }
         for (index, region) in memoryMap.enumerated() {
             let entry = memoryMapTable + index * memoryMapEntrySize

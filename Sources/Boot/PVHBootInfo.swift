@@ -31,17 +31,18 @@ public enum PVHBootInfo {
         try BootInfoLayout.validate(commandLine: commandLine)
         var layout = try BootInfoLayout(area: area, what: "PVH start info with \(modules.count) modules, "
                                         + "\(memoryMap.count) memory-map entries and the command lines")
-        let startInfo = try layout.reserve(count: 1, size: startInfoSize)
-        let moduleList = try layout.reserve(count: modules.count, size: moduleEntrySize)
-        let memoryMapTable = try layout.reserve(count: memoryMap.count, size: memoryMapEntrySize)
-        let commandLineOffset = try layout.append(string: commandLine)
+        let startInfo = layout.reserve(count: 1, size: startInfoSize)
+        let moduleList = layout.reserve(count: modules.count, size: moduleEntrySize)
+        let memoryMapTable = layout.reserve(count: memoryMap.count, size: memoryMapEntrySize)
+        let commandLineOffset = layout.reserve(string: commandLine)
+        let moduleCommandLines = modules.map { layout.reserve(string: $0.commandLine) }
+        try layout.finish()
 
         for (index, module) in modules.enumerated() {
             let entry = moduleList + index * moduleEntrySize
-            let moduleCommandLine = try layout.append(string: module.commandLine)
             layout.put(module.range.start.rawValue, at: entry)
             layout.put(module.range.size, at: entry + 8)
-            layout.put(UInt64(layout.address(moduleCommandLine)), at: entry + 16)
+            layout.put(UInt64(layout.address(moduleCommandLines[index])), at: entry + 16)
         }
         for (index, region) in memoryMap.enumerated() {
             let entry = memoryMapTable + index * memoryMapEntrySize
