@@ -79,7 +79,7 @@ public enum ELFError: Error, Equatable, Sendable, CustomStringConvertible {
             return "\(name): malformed ELF note at file offset \(hex(offset)): it runs past the end of its note segment"
         case let .badPVHNote(name, descriptorSize, value):
             let shown = value.map { ", value \(hex($0))" } ?? ""
-            return "\(name): the Xen PHYS32_ENTRY note (type 18) has a \(descriptorSize)-byte payload\(shown); "
+            return "\(name): the Xen PHYS32_ENTRY note (type 18) has a payload of \(descriptorSize) bytes\(shown); "
                 + "it must be a 32-bit physical address"
         case let .libelf(name, call, message):
             return "\(name): libelf \(call) failed: \(message)"

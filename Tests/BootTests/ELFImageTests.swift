@@ -128,3 +128,15 @@ let malformedFiles: [Malformed] = [
         #expect(image.availableProtocols.isEmpty)
     }
 }
+
+@Suite struct SectionHeaderRobustnessTests {
+    /// Section headers are not needed to boot: a table pointing past the end of the file must neither
+    /// trap nor hide the PT_NOTE note.
+    @Test func sectionTableBeyondTheFileIsIgnored() throws {
+        var bytes = good.build()
+        bytes.replaceSubrange(32..<36, with: le(UInt32(0xFFFF)))   // e_shoff
+        bytes.replaceSubrange(48..<50, with: le(UInt16(4)))        // e_shnum
+        let image = try ELFImage.parse(bytes, name: name)
+        #expect(image.pvhEntry == 0x100000)
+    }
+}
