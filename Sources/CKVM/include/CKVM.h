@@ -35,7 +35,17 @@ static const unsigned long CKVM_SET_FPU = KVM_SET_FPU;
 static const unsigned long CKVM_GET_MP_STATE = KVM_GET_MP_STATE;
 static const unsigned long CKVM_SET_MP_STATE = KVM_SET_MP_STATE;
 
-// Byte offset of the I/O data inside the kvm_run page, for the one place that copies it.
-static const size_t CKVM_RUN_SIZE = sizeof(struct kvm_run);
+// ioctl(2) is variadic, which Swift cannot call; Glibc's Swift overloads pass `int`, which would
+// sign-extend addresses such as KVM_SET_TSS_ADDR's 0xfffbd000. These three fix the argument type.
+#include <sys/ioctl.h>
+// Argument-less requests still get an explicit 0: KVM rejects some (KVM_GET_API_VERSION) whose
+// unused argument register holds garbage.
+static inline int ckvm_ioctl(int fd, unsigned long request) { return ioctl(fd, request, 0UL); }
+static inline int ckvm_ioctl_value(int fd, unsigned long request, unsigned long value) {
+    return ioctl(fd, request, value);
+}
+static inline int ckvm_ioctl_pointer(int fd, unsigned long request, void *argument) {
+    return ioctl(fd, request, argument);
+}
 
 #endif

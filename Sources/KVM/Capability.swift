@@ -1,0 +1,33 @@
+import CKVM
+
+/// KVM capabilities this VMM asks about (KVM_CHECK_EXTENSION arguments).
+public enum Capability: Int32, CaseIterable, Sendable {
+    case irqchip = 0            // KVM_CAP_IRQCHIP
+    case userMemory = 3         // KVM_CAP_USER_MEMORY
+    case setTSSAddress = 4      // KVM_CAP_SET_TSS_ADDR
+    case extendedCPUID = 7      // KVM_CAP_EXT_CPUID
+    case mpState = 14           // KVM_CAP_MP_STATE
+    case maxVCPUs = 66          // KVM_CAP_MAX_VCPUS
+    case nrVCPUs = 9            // KVM_CAP_NR_VCPUS
+    case setIdentityMapAddress = 37 // KVM_CAP_SET_IDENTITY_MAP_ADDR
+    case pit2 = 33              // KVM_CAP_PIT2
+    case immediateExit = 136    // KVM_CAP_IMMEDIATE_EXIT
+
+    public var name: String {
+        switch self {
+        case .irqchip: "KVM_CAP_IRQCHIP"
+        case .userMemory: "KVM_CAP_USER_MEMORY"
+        case .setTSSAddress: "KVM_CAP_SET_TSS_ADDR"
+        case .extendedCPUID: "KVM_CAP_EXT_CPUID"
+        case .mpState: "KVM_CAP_MP_STATE"
+        case .maxVCPUs: "KVM_CAP_MAX_VCPUS"
+        case .nrVCPUs: "KVM_CAP_NR_VCPUS"
+        case .setIdentityMapAddress: "KVM_CAP_SET_IDENTITY_MAP_ADDR"
+        case .pit2: "KVM_CAP_PIT2"
+        case .immediateExit: "KVM_CAP_IMMEDIATE_EXIT"
+        }
+    }
+
+    /// What swiftvm cannot run without.
+    public static let required: [Capability] = [.irqchip, .userMemory, .setTSSAddress, .extendedCPUID, .pit2, .immediateExit]
+}

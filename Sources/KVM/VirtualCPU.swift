@@ -1,0 +1,186 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import CKVM
+import Synchronization
+
+/// A vCPU file descriptor and its kvm_run mapping.
+///
+/// Threading rule: `run`, register access and `complete…` are called only from the thread that runs this
+/// vCPU (after `bindToCurrentThread`); `kick` may be called from any thread.
+public final class VirtualCPU: @unchecked Sendable {
+    public let id: UInt32
+    let fd: FileDescriptor
+    private let run: UnsafeMutablePointer<kvm_run>
+    private let mapSize: Int
+    private let thread = Mutex<pthread_t?>(nil)
+
+    /// The signal used to knock a thread out of KVM_RUN. Its handler does nothing: its only job is to
+    /// make the ioctl return EINTR, after `immediate_exit` makes every later KVM_RUN return at once.
+    public static let kickSignal = SIGUSR2
+
+    init(fd: FileDescriptor, id: UInt32, mapSize: Int) throws(KVMError) {
+        let mapping = mmap(nil, mapSize, PROT_READ | PROT_WRITE, MAP_SHARED, fd.raw, 0)
+        guard let mapping, mapping != MAP_FAILED else { throw KVMError.mapRun(errno: errno) }
+        self.fd = fd
+        self.id = id
+        self.mapSize = mapSize
+        self.run = mapping.bindMemory(to: kvm_run.self, capacity: 1)
+    }
+
+    deinit { munmap(run, mapSize) }
+
+    // MARK: - Running
+
+    /// Installs the no-op handler for `kickSignal` (without SA_RESTART, so KVM_RUN returns EINTR).
+    public static func installKickHandler() {
+        var action = sigaction()
+        action.__sigaction_handler.sa_handler = { _ in }
+        sigemptyset(&action.sa_mask)
+        action.sa_flags = 0
+        sigaction(kickSignal, &action, nil)
+    }
+
+    /// Records the calling thread as this vCPU's, so `kick` can reach it, and unblocks `kickSignal` on it
+    /// (threads from a pool, such as Dispatch's, start with it blocked, and a blocked signal kicks nothing).
+    public func bindToCurrentThread() {
+        var set = sigset_t()
+        sigemptyset(&set)
+        sigaddset(&set, Self.kickSignal)
+        pthread_sigmask(SIG_UNBLOCK, &set, nil)
+        thread.withLock { $0 = pthread_self() }
+    }
+
+    /// Makes the current or next KVM_RUN return `.interrupted`, from any thread. Idempotent.
+    public func kick() {
+        // Set the flag first: a thread about to enter KVM_RUN then returns at once, and one already
+        // inside is knocked out by the signal. No window is left in which the kick is lost.
+        withUnsafeMutablePointer(to: &run.pointee.immediate_exit) { flag in
+            UnsafeMutableRawPointer(flag).storeBytes(of: 1, as: UInt8.self)
+        }
+        thread.withLock { if let target = $0 { _ = pthread_kill(target, Self.kickSignal) } }
+    }
+
+    /// KVM_RUN until the next exit that userspace must handle.
+    public func runOnce() throws(KVMError) -> VcpuExit {
+        if ckvm_ioctl(fd.raw, CKVM_RUN) < 0 {
+            let error = errno
+            if error == EINTR || error == EAGAIN { return .interrupted }
+            throw KVMError.ioctl(call: "KVM_RUN", errno: error)
+        }
+        return try decodeExit()
+    }
+
+    private func decodeExit() throws(KVMError) -> VcpuExit {
+        let state = run.pointee
+        switch Int32(state.exit_reason) {
+        case KVM_EXIT_IO:
+            let io = state.io
+            let size = Int(io.size), count = Int(io.count)
+            let length = size * count
+            guard [1, 2, 4].contains(size), io.data_offset >= UInt64(MemoryLayout<kvm_run>.size),
+                  io.data_offset <= UInt64(mapSize), UInt64(length) <= UInt64(mapSize) - io.data_offset else {
+                throw KVMError.protocolViolation("I/O exit with size \(size), count \(count) at offset \(io.data_offset)")
+            }
+            if io.direction == UInt8(KVM_EXIT_IO_OUT) {
+                let data = UnsafeRawBufferPointer(start: UnsafeRawPointer(run) + Int(io.data_offset), count: length)
+                return .ioOut(port: io.port, size: size, data: Array(data))
+            }
+            return .ioIn(port: io.port, size: size, count: count)
+        case KVM_EXIT_MMIO:
+            let mmio = state.mmio
+            let length = min(Int(mmio.len), 8)
+            if mmio.is_write != 0 {
+                let data = withUnsafeBytes(of: mmio.data) { Array($0.prefix(length)) }
+                return .mmioWrite(address: mmio.phys_addr, data: data)
+            }
+            return .mmioRead(address: mmio.phys_addr, length: length)
+        case KVM_EXIT_HLT:
+            return .halt
+        case KVM_EXIT_SHUTDOWN:
+            return .shutdown
+        case KVM_EXIT_FAIL_ENTRY:
+            return .failEntry(hardwareReason: state.fail_entry.hardware_entry_failure_reason, cpu: state.fail_entry.cpu)
+        case KVM_EXIT_INTERNAL_ERROR:
+            let detail = state.`internal`
+            let count = min(Int(detail.ndata), 16)
+            let data = withUnsafeBytes(of: detail.data) { Array($0.bindMemory(to: UInt64.self).prefix(count)) }
+            return .internalError(InternalError(suberror: detail.suberror, data: data))
+        case KVM_EXIT_SYSTEM_EVENT:
+            return .systemEvent(type: state.system_event.type)
+        case KVM_EXIT_INTR:
+            return .interrupted
+        default:
+            return .unhandled(reason: state.exit_reason)
+        }
+    }
+
+    /// Supplies the data for the `.ioIn` exit just returned (count × size bytes).
+    public func completeIOIn(_ data: [UInt8]) throws(KVMError) {
+        let io = run.pointee.io
+        guard data.count == Int(io.size) * Int(io.count) else {
+            throw KVMError.protocolViolation("I/O-in answer of \(data.count) bytes for \(io.count)×\(io.size)")
+        }
+        // decodeExit checked that [data_offset, data_offset + size*count) lies inside the mapping.
+        let target = UnsafeMutableRawBufferPointer(start: UnsafeMutableRawPointer(run) + Int(io.data_offset), count: data.count)
+        target.copyBytes(from: data)
+    }
+
+    /// Supplies the data for the `.mmioRead` exit just returned.
+    public func completeMMIORead(_ data: [UInt8]) {
+        withUnsafeMutableBytes(of: &run.pointee.mmio.data) { target in
+            let count = min(target.count, data.count)
+            target.copyBytes(from: data.prefix(count))
+        }
+    }
+
+    // MARK: - State
+
+    public func registers() throws(KVMError) -> Registers {
+        var raw = kvm_regs()
+        try fd.ioctl("KVM_GET_REGS", CKVM_GET_REGS, &raw)
+        return Registers(raw)
+    }
+
+    public func setRegisters(_ registers: Registers) throws(KVMError) {
+        var raw = registers.raw
+        try fd.ioctl("KVM_SET_REGS", CKVM_SET_REGS, &raw)
+    }
+
+    public func specialRegisters() throws(KVMError) -> SpecialRegisters {
+        var raw = kvm_sregs()
+        try fd.ioctl("KVM_GET_SREGS", CKVM_GET_SREGS, &raw)
+        return SpecialRegisters(raw)
+    }
+
+    public func setSpecialRegisters(_ registers: SpecialRegisters) throws(KVMError) {
+        var raw = kvm_sregs()
+        try fd.ioctl("KVM_GET_SREGS", CKVM_GET_SREGS, &raw)
+        registers.apply(to: &raw)
+        try fd.ioctl("KVM_SET_SREGS", CKVM_SET_SREGS, &raw)
+    }
+
+    /// KVM_SET_CPUID2: what CPUID returns inside this vCPU.
+    public func setCPUID(_ entries: [CPUIDEntry]) throws(KVMError) {
+        try CPUIDBuffer.withBuffer(capacity: entries.count) { (header) throws(KVMError) in
+            let slots = CPUIDBuffer.entries(header)
+            for (slot, entry) in zip(slots.indices, entries) { slots[slot] = entry.raw }
+            try fd.ioctl("KVM_SET_CPUID2", CKVM_SET_CPUID2, buffer: header)
+        }
+    }
+
+    /// KVM_SET_FPU with the x87/SSE power-on control words (FCW 0x37F, MXCSR 0x1F80).
+    public func resetFPU() throws(KVMError) {
+        var fpu = kvm_fpu()
+        fpu.fcw = 0x37F
+        fpu.mxcsr = 0x1F80
+        try fd.ioctl("KVM_SET_FPU", CKVM_SET_FPU, &fpu)
+    }
+
+    /// KVM_GET_MP_STATE: 0 runnable, 1 uninitialized (an AP waiting for INIT/SIPI), 3 halted, …
+    public func mpState() throws(KVMError) -> UInt32 {
+        var state = kvm_mp_state()
+        try fd.ioctl("KVM_GET_MP_STATE", CKVM_GET_MP_STATE, &state)
+        return state.mp_state
+    }
+}
