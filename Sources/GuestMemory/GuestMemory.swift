@@ -28,7 +28,7 @@ public final class GuestMemory: @unchecked Sendable {
     public static let pageSize: UInt64 = 4096
 
     /// Maps one region per range. Ranges must be non-empty, page-aligned and must not overlap.
-    public init(ranges: [GuestRange]) throws {
+    public init(ranges: [GuestRange]) throws(GuestMemoryError) {
         try Self.validate(ranges)
         var mapped: [Region] = []
         for range in ranges.sorted(by: { $0.start < $1.start }) {
@@ -50,7 +50,7 @@ public final class GuestMemory: @unchecked Sendable {
         for region in regions { munmap(region.base, Int(region.range.size)) }
     }
 
-    private static func validate(_ ranges: [GuestRange]) throws {
+    private static func validate(_ ranges: [GuestRange]) throws(GuestMemoryError) {
         guard !ranges.isEmpty else { throw GuestMemoryError.invalidLayout("no RAM regions") }
         for range in ranges {
             guard range.size > 0 else { throw GuestMemoryError.invalidLayout("empty region at \(range.start)") }
@@ -86,7 +86,7 @@ public final class GuestMemory: @unchecked Sendable {
     // MARK: - Checked access
 
     /// Resolves a guest range to a host pointer. The single place where a guest address becomes a pointer.
-    private func locate(_ address: GuestAddress, _ length: UInt64) throws -> UnsafeMutableRawPointer {
+    private func locate(_ address: GuestAddress, _ length: UInt64) throws(GuestMemoryError) -> UnsafeMutableRawPointer {
         guard let wanted = GuestRange(start: address, size: length) else {
             throw GuestMemoryError.addressOverflow(address: address, length: length)
         }
@@ -97,20 +97,20 @@ public final class GuestMemory: @unchecked Sendable {
         throw GuestMemoryError.outOfRange(address: address, length: length)
     }
 
-    public func read(at address: GuestAddress, count: Int) throws -> [UInt8] {
+    public func read(at address: GuestAddress, count: Int) throws(GuestMemoryError) -> [UInt8] {
         guard count > 0 else { return [] }
         let source = try locate(address, UInt64(count))
         return [UInt8](UnsafeRawBufferPointer(start: source, count: count))
     }
 
-    public func write(_ bytes: some Collection<UInt8>, at address: GuestAddress) throws {
+    public func write(_ bytes: some Collection<UInt8>, at address: GuestAddress) throws(GuestMemoryError) {
         guard !bytes.isEmpty else { return }
         let target = try locate(address, UInt64(bytes.count))
         let buffer = UnsafeMutableRawBufferPointer(start: target, count: bytes.count)
         buffer.copyBytes(from: bytes)
     }
 
-    public func fill(_ value: UInt8, at address: GuestAddress, count: UInt64) throws {
+    public func fill(_ value: UInt8, at address: GuestAddress, count: UInt64) throws(GuestMemoryError) {
         guard count > 0 else { return }
         let target = try locate(address, count)
         guard let length = Int(exactly: count) else { throw GuestMemoryError.outOfRange(address: address, length: count) }
@@ -118,13 +118,13 @@ public final class GuestMemory: @unchecked Sendable {
     }
 
     /// Reads a little-endian integer (the guest's byte order).
-    public func read<T: FixedWidthInteger>(_ type: T.Type, at address: GuestAddress) throws -> T {
+    public func read<T: FixedWidthInteger>(_ type: T.Type, at address: GuestAddress) throws(GuestMemoryError) -> T {
         let source = try locate(address, UInt64(MemoryLayout<T>.size))
         return T(littleEndian: source.loadUnaligned(as: T.self))
     }
 
     /// Writes a little-endian integer (the guest's byte order).
-    public func write<T: FixedWidthInteger>(_ value: T, at address: GuestAddress) throws {
+    public func write<T: FixedWidthInteger>(_ value: T, at address: GuestAddress) throws(GuestMemoryError) {
         let target = try locate(address, UInt64(MemoryLayout<T>.size))
         target.storeBytes(of: value.littleEndian, as: T.self)
     }

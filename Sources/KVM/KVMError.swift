@@ -36,7 +36,8 @@ public enum KVMError: Error, Equatable, Sendable, CustomStringConvertible {
         }
     }
 
-    static func describe(_ errno: Int32) -> String {
+    /// "No such file or directory (errno 2)".
+    public static func describe(_ errno: Int32) -> String {
         guard let message = strerror(errno) else { return "errno \(errno)" }
         return "\(String(cString: message)) (errno \(errno))"
     }

@@ -1,0 +1,152 @@
+import Boot
+import Devices
+import GuestMemory
+import KVM
+
+/// One virtual machine built from a `MachineConfiguration`: guest memory, the KVM VM with its in-kernel
+/// irqchip and PIT, the loaded kernel, the port devices and the vCPUs, ready to `run` once.
+public final class Machine {
+    public static let tssAddress: UInt64 = 0xFFFB_D000
+    public static let identityMapAddress: UInt64 = 0xFFFB_C000
+    public static let serialPort: UInt16 = 0x3F8
+    public static let serialIRQ: UInt32 = 4
+
+    public let configuration: MachineConfiguration
+    public let layout: GuestMemoryLayout
+    public let kernel: LoadedKernel
+    public let entry: EntryState
+
+    let memory: GuestMemory
+    let vm: VirtualMachine
+    let vcpus: [VirtualCPU]
+    let bus: IOBus
+    let console: CaptureSink
+    let latch: StopLatch
+    let createdAt: Double
+
+    /// Builds the machine. `consoleOutput` receives guest console bytes as they come (e.g. stdout);
+    /// `dataOutput` receives the testdev data stream.
+    public init(_ configuration: MachineConfiguration, consoleOutput: ByteSink? = nil,
+                dataOutput: ByteSink? = nil) throws(MachineError) {
+        createdAt = monotonicSeconds()
+        self.configuration = configuration
+        let layout = try GuestMemoryLayout(ramSize: configuration.memorySize)
+        self.layout = layout
+
+        // Bad input is found before KVM is touched, so it is quick and needs no /dev/kvm.
+        let kernelBytes = try HostFile.read(configuration.kernelPath, what: "kernel", limit: layout.ramSize)
+        let image: ELFImage
+        do { image = try ELFImage.parse(kernelBytes, name: basename(configuration.kernelPath)) } catch { throw .elf(error) }
+        if let requested = configuration.bootProtocol, !image.availableProtocols.contains(requested) {
+            throw .protocolUnavailable(path: configuration.kernelPath, requested: requested, available: image.availableProtocols)
+        }
+        let initrd = try configuration.initrdPath.map { path throws(MachineError) in
+            (path, try HostFile.read(path, what: "initrd", limit: layout.ramSize))
+        }
+
+        let system: KVMSystem
+        do {
+            system = try KVMSystem()
+            try system.requireCapabilities()
+        } catch { throw .kvm(error) }
+        guard configuration.cpus >= 1, configuration.cpus <= min(system.maxVCPUs, 255) else {
+            throw .badCPUCount(configuration.cpus, maximum: min(system.maxVCPUs, 255))
+        }
+
+        do { memory = try GuestMemory(ranges: layout.ramRanges) } catch { throw .guestMemory(error) }
+        do {
+            vm = try system.createVM()
+            // Memory slots before the irqchip: on this kind of host a slot added after KVM_CREATE_IRQCHIP
+            // costs milliseconds (see `make bench`).
+            for slot in memory.slots {
+                try vm.setUserMemoryRegion(slot: slot.index, guestAddress: slot.guestRange.start.rawValue,
+                                           size: slot.guestRange.size, hostAddress: slot.hostAddress)
+            }
+            try vm.setTSSAddress(Self.tssAddress)
+            try vm.setIdentityMapAddress(Self.identityMapAddress)
+            try vm.createIRQChip()
+            try vm.createPIT2()
+        } catch { throw .kvm(error) }
+
+        (kernel, entry) = try Self.loadKernel(image, initrd: initrd, configuration: configuration, layout: layout, memory: memory)
+
+        let console = CaptureSink(limit: configuration.consoleCaptureLimit)
+        self.console = console
+        let consoleSink: ByteSink = consoleOutput.map { TeeSink([console, $0]) } ?? console
+        bus = IOBus()
+        let vcpus = try Self.createVCPUs(vm: vm, system: system, count: configuration.cpus, entry: entry)
+        self.vcpus = vcpus
+        latch = try StopLatch { for vcpu in vcpus { vcpu.kick() } }
+        try Self.registerDevices(on: bus, configuration: configuration, vm: vm, memory: memory, latch: latch,
+                                 consoleSink: consoleSink, dataOutput: dataOutput)
+    }
+
+    private static func loadKernel(_ image: ELFImage, initrd: (String, [UInt8])?, configuration: MachineConfiguration,
+                                   layout: GuestMemoryLayout, memory: GuestMemory) throws(MachineError) -> (LoadedKernel, EntryState) {
+        let kernel: LoadedKernel
+        var modules: [BootModule] = []
+        do {
+            kernel = try KernelLoader.load(image, into: memory, memoryMap: layout.memoryMap,
+                                           reserved: layout.loaderReserved, prefer: configuration.bootProtocol)
+        } catch { throw .load(error) }
+        if let (path, bytes) = initrd {
+            let range: GuestRange
+            do { range = try ModulePlacer.place(size: UInt64(bytes.count), memoryMap: layout.memoryMap, above: kernel.kernelEnd) }
+            catch { throw .load(error) }
+            do { try memory.write(bytes, at: range.start) } catch { throw .guestMemory(error) }
+            modules.append(BootModule(range: range, commandLine: basename(path)))
+        }
+        let infoAddress: UInt32
+        do {
+            switch kernel.protocolUsed {
+            case .pvh:
+                infoAddress = try PVHBootInfo.write(into: memory, area: layout.bootInfoArea, commandLine: configuration.commandLine,
+                                                    modules: modules, memoryMap: layout.memoryMap, rsdp: nil)
+            case .multiboot:
+                infoAddress = try MultibootInfo.write(into: memory, area: layout.bootInfoArea, commandLine: configuration.commandLine,
+                                                      modules: modules, memoryMap: layout.memoryMap)
+            }
+        } catch { throw .bootInfo(error) }
+        return (kernel, BootConfigurator.entryState(for: kernel, bootInfoAddress: infoAddress))
+    }
+
+    private static func createVCPUs(vm: VirtualMachine, system: KVMSystem, count: Int, entry: EntryState) throws(MachineError) -> [VirtualCPU] {
+        do {
+            let supported = try system.supportedCPUID()
+            return try (0..<count).map { (index) throws(KVMError) in
+                let vcpu = try vm.createVCPU(id: UInt32(index))
+                try vcpu.setCPUID(CPUTopology.entries(from: supported, apicID: UInt32(index), cpuCount: count))
+                try vcpu.resetFPU()
+                // APs keep KVM's reset state: they wait for INIT/SIPI from the guest (in-kernel LAPIC).
+                if index == 0 {
+                    try vcpu.setSpecialRegisters(EntryCPUState.specialRegisters(from: vcpu.specialRegisters()))
+                    try vcpu.setRegisters(EntryCPUState.registers(for: entry))
+                }
+                return vcpu
+            }
+        } catch { throw .kvm(error) }
+    }
+
+    private static func registerDevices(on bus: IOBus, configuration: MachineConfiguration, vm: VirtualMachine,
+                                        memory: GuestMemory, latch: StopLatch, consoleSink: ByteSink,
+                                        dataOutput: ByteSink?) throws(MachineError) {
+        let serial = Serial16550(output: consoleSink, interrupt: KVMInterruptLine(vm: vm, irq: serialIRQ))
+        // The debug-exit device only asks for the run to end; the latch decides and kicks the vCPUs.
+        let debugExit = DebugExit { value in latch.stop(.guestExit(code: value)) }
+        let testdev: PortDevice = configuration.testdev
+            ? TestDataChannel(memory: memory, console: consoleSink, data: dataOutput ?? CaptureSink(limit: 0))
+            : ReservedPorts()
+        do {
+            try bus.register(serial, base: serialPort, length: Serial16550.registerCount, name: "serial0")
+            try bus.register(debugExit, base: DebugExit.defaultPort, length: DebugExit.portCount, name: "debug-exit")
+            try bus.register(testdev, base: TestDataChannel.defaultPort, length: TestDataChannel.portCount,
+                             name: configuration.testdev ? "testdev" : "testdev-probe")
+        } catch {
+            preconditionFailure("fixed device layout overlaps: \(error)")
+        }
+    }
+}
+
+private func basename(_ path: String) -> String {
+    path.split(separator: "/").last.map(String.init) ?? path
+}

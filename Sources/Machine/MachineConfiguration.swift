@@ -1,0 +1,21 @@
+import Boot
+
+/// Everything needed to build one machine and boot one kernel on it.
+public struct MachineConfiguration: Sendable {
+    public var kernelPath: String
+    public var memorySize: UInt64 = 64 << 20
+    public var cpus: Int = 1
+    public var commandLine: String = ""
+    /// Handed to the guest as the first boot module (PVH modlist / Multiboot mods).
+    public var initrdPath: String?
+    /// nil: PVH when the image has the note, else Multiboot.
+    public var bootProtocol: BootProtocol?
+    /// Adds the test data channel at 0xEC0 (docs/guest-interface.md).
+    public var testdev = false
+    /// An access to an unassigned port or MMIO address ends the run with `.unassignedAccess`.
+    public var strictIO = false
+    /// How much console output the run result keeps; more is counted, not kept.
+    public var consoleCaptureLimit = 1 << 20
+
+    public init(kernelPath: String) { self.kernelPath = kernelPath }
+}

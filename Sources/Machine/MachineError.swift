@@ -1,0 +1,63 @@
+import Boot
+import GuestMemory
+import KVM
+
+/// Why a machine could not be built or started. Each description is a sentence a user can act on.
+public enum MachineError: Error, Sendable, CustomStringConvertible {
+    case badMemorySize(UInt64, minimum: UInt64, maximum: UInt64)
+    case memoryNotPageAligned(UInt64)
+    case badCPUCount(Int, maximum: Int)
+    case fileUnreadable(path: String, what: String, errno: Int32)
+    case fileTooLarge(path: String, what: String, size: UInt64, limit: UInt64)
+    case elf(ELFError)
+    case load(LoadError)
+    case bootInfo(BootInfoError)
+    case protocolUnavailable(path: String, requested: BootProtocol, available: [BootProtocol])
+    case kvm(KVMError)
+    case guestMemory(GuestMemoryError)
+    case thread(errno: Int32)
+
+    public var description: String {
+        switch self {
+        case let .badMemorySize(size, minimum, maximum):
+            return "guest memory \(ByteCount(size)) is outside the supported \(ByteCount(minimum))–\(ByteCount(maximum))"
+        case let .memoryNotPageAligned(size):
+            return "guest memory \(size) bytes is not a multiple of 4 KiB"
+        case let .badCPUCount(count, maximum):
+            return "\(count) vCPUs requested; this host's KVM allows 1–\(maximum)"
+        case let .fileUnreadable(path, what, errno):
+            return "cannot read \(what) \(path): \(KVMError.describe(errno))"
+        case let .fileTooLarge(path, what, size, limit):
+            return "\(what) \(path) is \(ByteCount(size)), larger than \(ByteCount(limit)) of guest RAM; raise --memory"
+        case let .elf(error): return error.description
+        case let .load(error): return error.description
+        case let .bootInfo(error): return error.description
+        case let .protocolUnavailable(path, requested, available):
+            let found = available.isEmpty ? "none" : available.map(\.rawValue).joined(separator: ", ")
+            return "\(path): --boot \(requested.rawValue) requested, but the image offers \(found)"
+        case let .kvm(error): return error.description
+        case let .guestMemory(error): return error.description
+        case let .thread(errno): return "could not start a vCPU thread: \(KVMError.describe(errno))"
+        }
+    }
+
+    /// True when the fault is in what the user gave us (files, sizes), false when it is the host's.
+    public var isBadInput: Bool {
+        switch self {
+        case .kvm, .guestMemory, .thread: false
+        default: true
+        }
+    }
+}
+
+/// A byte count printed the way people write memory sizes.
+struct ByteCount: CustomStringConvertible {
+    let bytes: UInt64
+    init(_ bytes: UInt64) { self.bytes = bytes }
+    var description: String {
+        for (shift, unit) in [(40, "TiB"), (30, "GiB"), (20, "MiB"), (10, "KiB")] where bytes >= 1 << shift && bytes % (1 << shift) == 0 {
+            return "\(bytes >> shift) \(unit)"
+        }
+        return "\(bytes) bytes"
+    }
+}

@@ -1,0 +1,70 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Synchronization
+
+/// The first reason to stop a run wins; later ones are ignored. Whoever stops the run wakes the thread
+/// waiting in `wait(timeout:)` (through a pipe, so the wait needs no lock) and runs `onStop` once,
+/// which kicks every vCPU out of KVM_RUN.
+final class StopLatch: Sendable {
+    private struct Stop: Sendable {
+        let status: RunStatus
+        let snapshot: CPUSnapshot?
+    }
+
+    private let first = Mutex<Stop?>(nil)
+    private let wakeupRead: Int32
+    private let wakeupWrite: Int32
+    private let onStop: @Sendable () -> Void
+
+    init(onStop: @escaping @Sendable () -> Void) throws(MachineError) {
+        var ends: [Int32] = [-1, -1]
+        guard pipe(&ends) == 0 else { throw .thread(errno: errno) }
+        for end in ends { _ = fcntl(end, F_SETFD, FD_CLOEXEC) }
+        wakeupRead = ends[0]
+        wakeupWrite = ends[1]
+        self.onStop = onStop
+    }
+
+    deinit {
+        close(wakeupRead)
+        close(wakeupWrite)
+    }
+
+    var isStopped: Bool { first.withLock { $0 != nil } }
+    var status: RunStatus? { first.withLock { $0?.status } }
+    var snapshot: CPUSnapshot? { first.withLock { $0?.snapshot } }
+
+    /// Records `status` if nothing was recorded before. Returns whether this call was the first.
+    @discardableResult
+    func stop(_ status: RunStatus, snapshot: CPUSnapshot? = nil) -> Bool {
+        let isFirst = first.withLock { stop in
+            guard stop == nil else { return false }
+            stop = Stop(status: status, snapshot: snapshot)
+            return true
+        }
+        guard isFirst else { return false }
+        var one: UInt8 = 1
+        _ = write(wakeupWrite, &one, 1)
+        onStop()
+        return true
+    }
+
+    /// Waits until `stop` is called or `timeout` seconds pass; returns false on timeout.
+    func wait(timeout: Double) -> Bool {
+        let deadline = monotonicSeconds() + timeout
+        while !isStopped {
+            let remaining = deadline - monotonicSeconds()
+            guard remaining > 0 else { return false }
+            var poller = pollfd(fd: wakeupRead, events: Int16(POLLIN), revents: 0)
+            _ = poll(&poller, 1, Int32(min(remaining * 1000, 1_000_000).rounded(.up)))
+        }
+        return true
+    }
+}
+
+func monotonicSeconds() -> Double {
+    var now = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &now)
+    return Double(now.tv_sec) + Double(now.tv_nsec) / 1e9
+}

@@ -1,0 +1,30 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A joinable OS thread running one closure: one per vCPU, because KVM_RUN blocks and a vCPU is
+/// bound to the thread that runs it. Plain pthreads keep Foundation (and its start-up cost) out.
+struct VcpuThread {
+    private final class Body {
+        let run: () -> Void
+        init(_ run: @escaping () -> Void) { self.run = run }
+    }
+
+    private let handle: pthread_t
+
+    init(_ body: @escaping @Sendable () -> Void) throws(MachineError) {
+        let context = Unmanaged.passRetained(Body(body)).toOpaque()
+        var handle = pthread_t()
+        let result = pthread_create(&handle, nil, { context in
+            Unmanaged<Body>.fromOpaque(context!).takeRetainedValue().run()
+            return nil
+        }, context)
+        guard result == 0 else {
+            Unmanaged<Body>.fromOpaque(context).release()
+            throw .thread(errno: result)
+        }
+        self.handle = handle
+    }
+
+    func join() { pthread_join(handle, nil) }
+}

@@ -1,0 +1,161 @@
+import ArgumentParser
+import Boot
+import Devices
+import Machine
+#if canImport(Glibc)
+import Glibc
+#endif
+
+struct Run: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Boot an ELF kernel and run it until it exits through port 0xf4, stops, or times out.",
+        discussion: ExitStatus.helpText
+    )
+
+    @Option(help: ArgumentHelp("The kernel: an ELF32/ELF64 file with a PVH note or a Multiboot v1 header.", valueName: "path"))
+    var kernel: String
+
+    @Option(help: ArgumentHelp("Guest RAM, e.g. 64M, 1G (at least 4M).", valueName: "size"))
+    var memory: String = "64M"
+
+    @Option(help: "Number of vCPUs; APs wait for INIT/SIPI from the guest.")
+    var cpus: Int = 1
+
+    @Option(help: "The kernel command line.")
+    var cmdline: String = ""
+
+    @Option(help: ArgumentHelp("A file handed to the guest as its first boot module (PVH modlist / Multiboot mods).", valueName: "path"))
+    var initrd: String?
+
+    @Option(help: ArgumentHelp("Entry protocol: auto (PVH if present, else Multiboot), pvh or multiboot.", valueName: "protocol"))
+    var boot: BootChoice = .auto
+
+    @Option(help: ArgumentHelp("Where guest console output goes: stdout, none, or file:PATH.", valueName: "target"))
+    var serial: SerialTarget = .stdout
+
+    @Option(help: ArgumentHelp("Stop the run after this long, e.g. 10s, 500ms, 2m.", valueName: "duration"))
+    var timeout: String = "10s"
+
+    @Flag(help: "Fail the run when the guest touches a port or MMIO address with no device.")
+    var strictIO = false
+
+    @Flag(help: "Add the test data channel at port 0xec0 (bulk guest-to-host transfer; docs/guest-interface.md).")
+    var testdev = false
+
+    @Option(help: ArgumentHelp("With --testdev: write the guest's data stream (stream 1) to this file.", valueName: "path"))
+    var data: String?
+
+    @Flag(help: "Exit with (value << 1) | 1 for a guest exit, as QEMU's isa-debug-exit does.")
+    var qemuExitCodes = false
+
+    @Flag(name: .shortAndLong, help: "Print timings and exit counts on stderr.")
+    var verbose = false
+
+    func validate() throws {
+        guard let bytes = Quantities.byteSize(memory) else {
+            throw ValidationError("--memory '\(memory)' is not a size; use e.g. 64M or 1G")
+        }
+        guard bytes % 4096 == 0 else { throw ValidationError("--memory must be a multiple of 4 KiB") }
+        guard Quantities.seconds(timeout) != nil else {
+            throw ValidationError("--timeout '\(timeout)' is not a duration; use e.g. 10s, 500ms or 2m")
+        }
+        guard cpus >= 1 else { throw ValidationError("--cpus must be at least 1") }
+        if data != nil && !testdev { throw ValidationError("--data needs --testdev") }
+    }
+
+    func run() throws {
+        signal(SIGPIPE, SIG_IGN)
+        var config = MachineConfiguration(kernelPath: kernel)
+        config.memorySize = Quantities.byteSize(memory)!
+        config.cpus = cpus
+        config.commandLine = cmdline
+        config.initrdPath = initrd
+        config.bootProtocol = boot.protocolChoice
+        config.testdev = testdev
+        config.strictIO = strictIO
+
+        let machine: Machine
+        do {
+            machine = try Machine(config, consoleOutput: try serial.sink(), dataOutput: try data.map { path throws(FileSinkError) in try FileSink(path: path) })
+        } catch let error as MachineError {
+            fail(error.description, status: error.isBadInput ? .badInput : .kvmUnavailable)
+        } catch {
+            fail("\(error)", status: .badInput)
+        }
+        let result = machine.run(timeout: Quantities.seconds(timeout)!)
+        report(result, machine: machine)
+        throw ExitCode(exitStatus(for: result.status))
+    }
+
+    private func exitStatus(for status: RunStatus) -> Int32 {
+        switch status {
+        case let .guestExit(code): qemuExitCodes ? DebugExit.qemuStatus(for: code) : Int32(code & 0xFF)
+        case .timeout: ExitStatus.timeout.rawValue
+        case .shutdown, .systemEvent, .halted: ExitStatus.shutdown.rawValue
+        case .internalError, .failEntry: ExitStatus.kvmInternalError.rawValue
+        case .unassignedAccess: ExitStatus.unassignedAccess.rawValue
+        case .vmmFailure: ExitStatus.vmmFailure.rawValue
+        }
+    }
+
+    private func report(_ result: RunResult, machine: Machine) {
+        var lines: [String] = []
+        if case .guestExit = result.status {
+            if verbose { lines.append("swiftvm: \(result.status.summary)") }
+        } else {
+            lines.append("swiftvm: \(result.status.summary)")
+        }
+        if let snapshot = result.snapshot { lines.append(snapshot.dump) }
+        if result.consoleBytesDropped > 0 {
+            lines.append("swiftvm: console capture full; \(result.consoleBytesDropped) bytes not kept")
+        }
+        if verbose {
+            lines.append("swiftvm: \(machine.kernel.protocolUsed.rawValue) entry 0x\(String(machine.entry.eip, radix: 16)), "
+                + "set-up \(milliseconds(result.setupSeconds)), run \(milliseconds(result.runSeconds)), "
+                + "\(result.exitCount) exits, \(result.unassignedAccesses) unassigned accesses")
+        }
+        guard !lines.isEmpty else { return }
+        writeStandardError(lines.joined(separator: "\n") + "\n")
+    }
+
+    private func milliseconds(_ seconds: Double) -> String {
+        let tenths = Int((seconds * 10_000).rounded())
+        return "\(tenths / 10).\(tenths % 10) ms"
+    }
+}
+
+func writeStandardError(_ text: String) {
+    var bytes = Array(text.utf8)
+    _ = bytes.withUnsafeMutableBytes { write(2, $0.baseAddress, $0.count) }
+}
+
+func fail(_ message: String, status: ExitStatus) -> Never {
+    writeStandardError("swiftvm: \(message)\n")
+    exit(status.rawValue)
+}
+
+enum BootChoice: String, ExpressibleByArgument, CaseIterable {
+    case auto, pvh, multiboot
+    var protocolChoice: BootProtocol? { BootProtocol(rawValue: rawValue) }
+}
+
+enum SerialTarget: ExpressibleByArgument {
+    case stdout, none, file(String)
+
+    init?(argument: String) {
+        switch argument {
+        case "stdout": self = .stdout
+        case "none": self = .none
+        case _ where argument.hasPrefix("file:") && argument.count > 5: self = .file(String(argument.dropFirst(5)))
+        default: return nil
+        }
+    }
+
+    func sink() throws(FileSinkError) -> ByteSink? {
+        switch self {
+        case .stdout: FileSink.standardOutput()
+        case .none: nil
+        case let .file(path): try FileSink(path: path)
+        }
+    }
+}
