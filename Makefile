@@ -1,0 +1,56 @@
+# swiftvm-tck — the two commands a fresh Debian 12 machine needs:
+#   make run    install what is missing, build, boot every TestGuests kernel on swiftvm
+#   make test   Swift tests, cmocka tests of the guest library, end-to-end boots, QEMU smoke boots
+export PATH := /opt/swift/usr/bin:$(PATH)
+
+SWIFT        ?= swift
+RELEASE_BIN  := .build/release/swiftvm
+DEBUG_BIN    := .build/debug/swiftvm
+# Debian packages the build, the tests and the QEMU driver need (dpkg names).
+PACKAGES     := gcc make binutils pkg-config libelf-dev linux-libc-dev libcmocka-dev \
+                qemu-system-x86 acpica-tools hyperfine
+
+.PHONY: all setup build guests run test test-swift test-guests test-qemu bench clean
+
+all: build guests
+
+## setup: install the Debian packages that are missing (idempotent; apt runs only when needed)
+setup:
+	@missing=$$(for p in $(PACKAGES); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+		echo "setup: installing$$(echo $$missing | sed 's/^/ /')"; \
+		if [ "$$(id -u)" != 0 ]; then echo "setup: need root to install: $$missing" >&2; exit 1; fi; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
+	else echo "setup: all packages present"; fi
+	@command -v $(SWIFT) >/dev/null || { echo "setup: swift not found (expected under /opt/swift)" >&2; exit 1; }
+
+build:
+	$(SWIFT) build -c release --product swiftvm
+
+guests:
+	$(MAKE) -s -C TestGuests
+
+## run: the main job
+run: setup build guests
+	scripts/boot-all.sh $(RELEASE_BIN)
+
+## test: everything CI gates on
+test: setup guests test-guests test-swift test-qemu
+
+test-guests:
+	$(MAKE) -s -C TestGuests unit
+
+test-swift: guests
+	$(SWIFT) build --build-tests
+	$(SWIFT) test --skip-build
+
+test-qemu: guests
+	TestGuests/qemu-smoke.sh
+
+## bench: boot-to-exit of the hello kernel, swiftvm vs QEMU (microvm, PVH), several runs in one sitting
+bench: setup build guests
+	scripts/bench-boot.sh $(RELEASE_BIN)
+
+clean:
+	rm -rf .build
+	$(MAKE) -s -C TestGuests clean
