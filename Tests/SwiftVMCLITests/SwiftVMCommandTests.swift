@@ -1,0 +1,80 @@
+import Foundation
+import Testing
+
+/// The `swiftvm run` command line as a user (or a CI script) sees it: output streams and exit statuses.
+@Suite(.enabled(if: SwiftVMProcess.kvmUsable, SwiftVMProcess.kvmReason))
+struct SwiftVMRunTests {
+    @Test func helloPrintsItsConsoleAndExitsWithTheGuestStatus() throws {
+        let result = try SwiftVMProcess.run(["run", "--kernel", SwiftVMProcess.kernel("hello"), "--cmdline", "x=1"])
+        #expect(result.status == 0)
+        #expect(result.stdout.contains("Hello from PVH guest"))
+        #expect(result.stdout.contains("TCK:1 DATA boot.cmdline x=1"))
+        #expect(result.stderr.isEmpty)
+    }
+
+    @Test func guestStatusesPassThroughOrAreMappedLikeQEMU() throws {
+        #expect(try SwiftVMProcess.run(["run", "--kernel", SwiftVMProcess.kernel("fail"), "--testdev"]).status == 1)
+        #expect(try SwiftVMProcess.run(["run", "--kernel", SwiftVMProcess.kernel("fail"), "--qemu-exit-codes"]).status == 3)
+    }
+
+    @Test func vmmStatusesHaveTheirOwnCodesAndAnExplanation() throws {
+        let triple = try SwiftVMProcess.run(["run", "--kernel", SwiftVMProcess.kernel("triplefault")])
+        #expect(triple.status == 125)
+        #expect(triple.stderr.contains("triple fault (KVM_EXIT_SHUTDOWN) on vCPU 0"))
+        #expect(triple.stderr.contains("rip="))
+
+        let hang = try SwiftVMProcess.run(["run", "--kernel", SwiftVMProcess.kernel("hang"), "--timeout", "300ms"])
+        #expect(hang.status == 124)
+        #expect(hang.stderr.contains("timeout: stopped by the watchdog after 300 ms"))
+
+        let stray = try SwiftVMProcess.run(["run", "--kernel", SwiftVMProcess.kernel("strayio"), "--strict-io"])
+        #expect(stray.status == 71)
+        #expect(stray.stderr.contains("read from unassigned port 0x2f8"))
+
+        let emulation = try SwiftVMProcess.run(["run", "--kernel", SwiftVMProcess.kernel("emulfail")])
+        #expect([125, 126].contains(emulation.status))
+        if emulation.status == 126 { #expect(emulation.stderr.contains("emulation failure, instruction bytes cc")) }
+    }
+
+    @Test func serialCanGoToAFileOrNowhere() throws {
+        let path = NSTemporaryDirectory() + "swiftvm-serial-\(UUID().uuidString).log"
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let toFile = try SwiftVMProcess.run(["run", "--kernel", SwiftVMProcess.kernel("hello"), "--serial", "file:\(path)"])
+        #expect(toFile.status == 0 && toFile.stdout.isEmpty)
+        #expect(try String(contentsOfFile: path, encoding: .utf8).contains("Hello from PVH guest"))
+
+        let silent = try SwiftVMProcess.run(["run", "--kernel", SwiftVMProcess.kernel("hello"), "--serial", "none", "--verbose"])
+        #expect(silent.status == 0 && silent.stdout.isEmpty)
+        #expect(silent.stderr.contains("guest exited with status 0"))
+        #expect(silent.stderr.contains("pvh entry 0x"))
+    }
+}
+
+/// Usage and input errors need no KVM.
+@Suite struct SwiftVMUsageTests {
+    @Test func badInputIsStatus65WithTheReason() throws {
+        let missing = try SwiftVMProcess.run(["run", "--kernel", "/nonexistent.elf"])
+        #expect(missing.status == 65)
+        #expect(missing.stderr == "swiftvm: cannot read kernel /nonexistent.elf: No such file or directory (errno 2)\n")
+
+        let notELF = try SwiftVMProcess.run(["run", "--kernel", "/etc/hostname"])
+        #expect(notELF.status == 65)
+        #expect(notELF.stderr.contains("not an ELF file"))
+    }
+
+    @Test func badUsageIsStatus64() throws {
+        let memory = try SwiftVMProcess.run(["run", "--kernel", "k.elf", "--memory", "lots"])
+        #expect(memory.status == 64)
+        #expect(memory.stderr.contains("--memory 'lots' is not a size"))
+        #expect(try SwiftVMProcess.run(["run", "--kernel", "k.elf", "--data", "d.bin"]).status == 64)
+        #expect(try SwiftVMProcess.run(["run", "--kernel", "k.elf", "--serial", "printer"]).status == 64)
+    }
+
+    @Test func helpExplainsTheExitStatuses() throws {
+        let help = try SwiftVMProcess.run(["run", "--help"])
+        #expect(help.status == 0)
+        #expect(help.stdout.contains("EXIT STATUS"))
+        #expect(help.stdout.contains("124  timeout"))
+        #expect(help.stdout.contains("--strict-io"))
+    }
+}
