@@ -21,6 +21,14 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
+        // The conformance kit: catalog, result protocol, drivers, runner (TCK); report writers (Reports).
+        .target(name: "TCK"),
+        .target(name: "Reports", dependencies: ["TCK"]),
+        .executableTarget(name: "tck", dependencies: [
+            "TCK", "Reports",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+
         .testTarget(name: "KVMTests", dependencies: ["KVM", "GuestMemory"]),
         .testTarget(name: "GuestMemoryTests", dependencies: ["GuestMemory"]),
         .testTarget(name: "BootTests", dependencies: ["Boot"], resources: [.copy("Fixtures")]),
@@ -28,5 +36,7 @@ let package = Package(
         .testTarget(name: "MachineTests", dependencies: ["Machine", "KVM", "Devices", "Boot", "GuestMemory"]),
         // Runs the built swiftvm binary; depending on it makes `swift build --build-tests` build it first.
         .testTarget(name: "SwiftVMCLITests", dependencies: ["swiftvm"]),
+        .testTarget(name: "TCKTests", dependencies: ["TCK"]),
+        .testTarget(name: "ReportsTests", dependencies: ["Reports", "TCK"]),
     ]
 )

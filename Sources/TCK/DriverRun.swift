@@ -1,0 +1,37 @@
+/// What a driver observed when it booted one kernel: the raw facts, before the protocol parser and
+/// the expectation judge them.
+public struct DriverRun: Codable, Equatable, Sendable {
+    /// How the VMM process (or in-process run) ended.
+    public enum Termination: Codable, Equatable, Sendable {
+        /// The guest exited through the debug-exit device with this value (already decoded from QEMU's
+        /// `(v << 1) | 1` where applicable).
+        case guestExit(code: UInt32)
+        /// The driver's own watchdog (or the VMM's --timeout) stopped the run.
+        case timeout
+        /// The guest died: triple fault / shutdown / reset, or the hypervisor could not go on.
+        case guestCrash(reason: String)
+        /// The VMM itself failed: could not start, bad input, died on a signal, unexpected status.
+        case vmmFailure(reason: String)
+    }
+
+    public var termination: Termination
+    /// Console output as captured (UART and testdev console), at most the capture limit.
+    public var console: [UInt8]
+    /// Bytes the guest wrote beyond the capture limit (counted, not kept).
+    public var consoleBytesDropped: UInt64
+    public var durationSeconds: Double
+    /// The VMM's own stderr (diagnostics such as register dumps), capped.
+    public var diagnostics: String
+    /// Exact command line the driver ran, for reproducing by hand.
+    public var commandLine: [String]
+
+    public init(termination: Termination, console: [UInt8], consoleBytesDropped: UInt64 = 0, durationSeconds: Double,
+                diagnostics: String = "", commandLine: [String] = []) {
+        self.termination = termination
+        self.console = console
+        self.consoleBytesDropped = consoleBytesDropped
+        self.durationSeconds = durationSeconds
+        self.diagnostics = diagnostics
+        self.commandLine = commandLine
+    }
+}
