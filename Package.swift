@@ -36,7 +36,5 @@ let package = Package(
         .testTarget(name: "MachineTests", dependencies: ["Machine", "KVM", "Devices", "Boot", "GuestMemory"]),
         // Runs the built swiftvm binary; depending on it makes `swift build --build-tests` build it first.
         .testTarget(name: "SwiftVMCLITests", dependencies: ["swiftvm"]),
-        .testTarget(name: "TCKTests", dependencies: ["TCK"]),
-        .testTarget(name: "ReportsTests", dependencies: ["Reports", "TCK"]),
     ]
 )
