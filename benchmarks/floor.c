@@ -1,0 +1,320 @@
+/*
+ * floor.c - the raw KVM floor for boot-time benchmarks: the fewest ioctls that boot a TestGuests PVH
+ * kernel to its debug-exit write, set up the way swiftvm sets up a one-vCPU machine
+ * (Sources/Machine/Machine.swift), so `swiftvm run` can be compared against what KVM alone costs.
+ *
+ *   floor [--no-irqchip] [--detach-teardown] [--mem MiB] [-v] KERNEL.elf
+ *
+ * Order: memory slot (64 MiB, before the irqchip: a slot added after KVM_CREATE_IRQCHIP is slow on
+ * emulating hosts), KVM_SET_TSS_ADDR, KVM_SET_IDENTITY_MAP_ADDR, KVM_CREATE_IRQCHIP, KVM_CREATE_PIT2,
+ * vCPU, CPUID = KVM_GET_SUPPORTED_CPUID, 32-bit flat protected-mode PVH entry, EBX = hvm_start_info.
+ * Ports: 0xF4 debug exit (exit status = value written), 0xEC0/0xEC4 testdev probe and descriptor
+ * (status 1 written back, data discarded; docs/guest-interface.md), other INs all-ones, OUTs ignored.
+ * --detach-teardown does what `swiftvm run` does (Sources/Machine/DeferredTeardown.swift, then the
+ * Machine's deinit): a forked child holds the VM fds until this process has exited, and this process
+ * unmaps guest RAM and kvm_run and closes its fds before exiting, so the irqchip/PIT teardown is not on
+ * the caller's clock. Without the flag everything is released by exit(), as a naive VMM would.
+ * -v prints the exit counts to stderr. Exit status 120 = VMM failure, 121 = unexpected vCPU exit.
+ */
+#include <elf.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/kvm.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define TSS_ADDR        0xFFFBD000u
+#define IDMAP_ADDR      0xFFFBC000ull
+#define START_INFO      0x1000u          /* hvm_start_info; memmap and cmdline follow in the same page */
+#define LEGACY_HOLE     0x9FC00u
+#define HIGH_RAM        0x100000u
+#define DEBUG_EXIT_PORT 0xF4
+#define TESTDEV_PORT    0xEC0
+#define TESTDEV_VERSION 0xEC4
+
+static uint8_t *ram;
+static unsigned long exits, pio_exits, testdev_sends;
+static uint64_t ram_size = 64ull << 20;
+
+static void die(const char *what)
+{
+	fprintf(stderr, "floor: %s: %s\n", what, strerror(errno));
+	exit(120);
+}
+
+static void fail(const char *what)
+{
+	fprintf(stderr, "floor: %s\n", what);
+	exit(120);
+}
+
+static int xioctl(int fd, unsigned long req, void *arg, const char *name)
+{
+	int r = ioctl(fd, req, arg);
+	if (r < 0)
+		die(name);
+	return r;
+}
+#define IOCTL(fd, req, arg) xioctl(fd, req, arg, #req)
+
+static void *guest(uint64_t addr, uint64_t len)
+{
+	if (addr > ram_size || len > ram_size - addr)
+		fail("guest address out of RAM");
+	return ram + addr;
+}
+
+/* Loads the PT_LOAD segments at their physical addresses; returns the PVH entry (Xen note type 18),
+ * or e_entry when the file has no such note. */
+static uint32_t load_elf32(const char *path)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	struct stat st;
+	if (fd < 0 || fstat(fd, &st) < 0)
+		die(path);
+	uint8_t *file = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+	if (file == MAP_FAILED)
+		die("mmap kernel");
+	close(fd);
+
+	const Elf32_Ehdr *eh = (const Elf32_Ehdr *)file;
+	if ((size_t)st.st_size < sizeof *eh || memcmp(eh->e_ident, ELFMAG, SELFMAG) != 0 ||
+	    eh->e_ident[EI_CLASS] != ELFCLASS32 || eh->e_machine != EM_386 || eh->e_phentsize != sizeof(Elf32_Phdr) ||
+	    eh->e_phoff + (uint64_t)eh->e_phnum * sizeof(Elf32_Phdr) > (uint64_t)st.st_size)
+		fail("not an ELF32 i386 kernel");
+
+	uint32_t entry = eh->e_entry;
+	const Elf32_Phdr *ph = (const Elf32_Phdr *)(file + eh->e_phoff);
+	for (int i = 0; i < eh->e_phnum; i++) {
+		if ((uint64_t)ph[i].p_offset + ph[i].p_filesz > (uint64_t)st.st_size)
+			fail("segment outside the file");
+		if (ph[i].p_type == PT_LOAD) {
+			if (ph[i].p_filesz > ph[i].p_memsz || ph[i].p_paddr < HIGH_RAM)
+				fail("bad PT_LOAD segment");
+			uint8_t *dst = guest(ph[i].p_paddr, ph[i].p_memsz);
+			memcpy(dst, file + ph[i].p_offset, ph[i].p_filesz);
+			memset(dst + ph[i].p_filesz, 0, ph[i].p_memsz - ph[i].p_filesz);
+		} else if (ph[i].p_type == PT_NOTE) {
+			const uint8_t *p = file + ph[i].p_offset, *end = p + ph[i].p_filesz;
+			while (end - p >= 12) {
+				const Elf32_Nhdr *n = (const Elf32_Nhdr *)p;
+				const uint8_t *name = p + 12, *desc = name + ((n->n_namesz + 3) & ~3u);
+				if (desc + n->n_descsz > end)
+					break;
+				if (n->n_type == 18 && n->n_namesz == 4 && memcmp(name, "Xen", 4) == 0 && n->n_descsz >= 4)
+					memcpy(&entry, desc, 4);
+				p = desc + ((n->n_descsz + 3) & ~3u);
+			}
+		}
+	}
+	munmap(file, (size_t)st.st_size);
+	return entry;
+}
+
+static void put32(uint64_t addr, uint32_t v) { memcpy(guest(addr, 4), &v, 4); }
+static void put64(uint64_t addr, uint64_t v) { memcpy(guest(addr, 8), &v, 8); }
+
+/* hvm_start_info v1 with the same memory map swiftvm reports (RAM, legacy hole reserved, RAM) and an
+ * empty command line, so the guest prints exactly what it prints on swiftvm. */
+static uint32_t write_start_info(void)
+{
+	const uint32_t memmap = START_INFO + 64, cmdline = memmap + 3 * 24;
+	const uint64_t map[3][3] = {
+		{ 0, LEGACY_HOLE, 1 },
+		{ LEGACY_HOLE, HIGH_RAM - LEGACY_HOLE, 2 },
+		{ HIGH_RAM, ram_size - HIGH_RAM, 1 },
+	};
+	for (int i = 0; i < 3; i++) {
+		put64(memmap + 24 * i, map[i][0]);
+		put64(memmap + 24 * i + 8, map[i][1]);
+		put32(memmap + 24 * i + 16, (uint32_t)map[i][2]);
+	}
+	put32(cmdline, 0);
+	put32(START_INFO, 0x336EC578);       /* magic */
+	put32(START_INFO + 4, 1);            /* version */
+	put64(START_INFO + 24, cmdline);     /* cmdline_paddr */
+	put64(START_INFO + 40, memmap);      /* memmap_paddr */
+	put32(START_INFO + 48, 3);           /* memmap_entries */
+	return START_INFO;
+}
+
+static void set_entry_state(int vcpu, uint32_t entry, uint32_t ebx)
+{
+	struct kvm_sregs s;
+	IOCTL(vcpu, KVM_GET_SREGS, &s);
+	struct kvm_segment code = { .base = 0, .limit = 0xFFFFFFFF, .selector = 0x08, .type = 0xB,
+				    .present = 1, .db = 1, .s = 1, .g = 1 };
+	struct kvm_segment data = code;
+	data.selector = 0x10;
+	data.type = 0x3;
+	s.cs = code;
+	s.ds = s.es = s.fs = s.gs = s.ss = data;
+	s.tr = (struct kvm_segment){ .limit = 0x67, .selector = 0x18, .type = 0xB, .present = 1 };
+	s.ldt = (struct kvm_segment){ .type = 0x2, .present = 1, .unusable = 1 };
+	s.gdt.base = s.idt.base = 0;
+	s.gdt.limit = s.idt.limit = 0;
+	s.cr0 = 0x11;                        /* PE | ET */
+	s.cr3 = s.cr4 = s.efer = 0;
+	IOCTL(vcpu, KVM_SET_SREGS, &s);
+
+	struct kvm_regs r = { .rip = entry, .rbx = ebx, .rflags = 0x2 };
+	IOCTL(vcpu, KVM_SET_REGS, &r);
+}
+
+/* One port access; returns >= 0 when the guest wrote the debug-exit port. */
+static int port_io(struct kvm_run *run)
+{
+	uint8_t *data = (uint8_t *)run + run->io.data_offset;
+	uint32_t v = 0;
+	if (run->io.direction == KVM_EXIT_IO_IN) {
+		uint32_t answer = 0xFFFFFFFF;
+		if (run->io.size == 4 && run->io.port == TESTDEV_PORT)
+			answer = 0x44545653;         /* "SVTD" */
+		else if (run->io.size == 4 && run->io.port == TESTDEV_VERSION)
+			answer = 1;
+		for (uint32_t i = 0; i < run->io.count; i++)
+			memcpy(data + i * run->io.size, &answer, run->io.size);
+		return -1;
+	}
+	memcpy(&v, data, run->io.size);      /* the last of `count` values does not matter here */
+	if (run->io.port == DEBUG_EXIT_PORT)
+		return (int)(v & 0xFF);
+	if (run->io.port == TESTDEV_PORT && run->io.size == 4 && v % 16 == 0) {
+		put32((uint64_t)v + 12, 1);
+		testdev_sends++;
+	}  /* descriptor status: accepted (bytes discarded) */
+	return -1;
+}
+
+/* DeferredTeardown.handOffToChild: the child closes stdio, keeps the inherited VM fds and waits for
+ * EOF on a pipe whose write end only this process holds, i.e. until this process has exited. */
+static void hand_off_teardown(void)
+{
+	int ends[2];
+	if (pipe(ends) != 0)
+		return;
+	pid_t pid = fork();
+	if (pid == 0) {
+		char byte;
+		close(0); close(1); close(2);
+		close(ends[1]);
+		while (read(ends[0], &byte, 1) != 0)
+			;
+		_exit(0);
+	}
+	close(ends[0]);
+}
+
+int main(int argc, char **argv)
+{
+	int irqchip = 1, detach = 0, verbose = 0;
+	const char *kernel = NULL;
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--no-irqchip") == 0)
+			irqchip = 0;
+		else if (strcmp(argv[i], "--detach-teardown") == 0)
+			detach = 1;
+		else if (strcmp(argv[i], "-v") == 0)
+			verbose = 1;
+		else if (strcmp(argv[i], "--mem") == 0 && i + 1 < argc)
+			ram_size = strtoull(argv[++i], NULL, 0) << 20;
+		else if (argv[i][0] != '-' && !kernel)
+			kernel = argv[i];
+		else
+			fail("usage: floor [--no-irqchip] [--detach-teardown] [--mem MiB] [-v] KERNEL.elf");
+	}
+	if (!kernel || ram_size < (4u << 20))
+		fail("usage: floor [--no-irqchip] [--detach-teardown] [--mem MiB] [-v] KERNEL.elf");
+
+	int kvm = open("/dev/kvm", O_RDWR | O_CLOEXEC);
+	if (kvm < 0)
+		die("/dev/kvm");
+	int vm = ioctl(kvm, KVM_CREATE_VM, 0);
+	if (vm < 0)
+		die("KVM_CREATE_VM");
+
+	ram = mmap(NULL, ram_size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (ram == MAP_FAILED)
+		die("mmap RAM");
+	struct kvm_userspace_memory_region slot = { .slot = 0, .guest_phys_addr = 0, .memory_size = ram_size,
+						    .userspace_addr = (uintptr_t)ram };
+	IOCTL(vm, KVM_SET_USER_MEMORY_REGION, &slot);
+	if (ioctl(vm, KVM_SET_TSS_ADDR, (unsigned long)TSS_ADDR) < 0)
+		die("KVM_SET_TSS_ADDR");
+	uint64_t idmap = IDMAP_ADDR;
+	IOCTL(vm, KVM_SET_IDENTITY_MAP_ADDR, &idmap);
+	if (irqchip) {
+		IOCTL(vm, KVM_CREATE_IRQCHIP, NULL);
+		struct kvm_pit_config pit = { .flags = 0 };
+		IOCTL(vm, KVM_CREATE_PIT2, &pit);
+	}
+
+	uint32_t entry = load_elf32(kernel);
+	uint32_t info = write_start_info();
+
+	int vcpu = ioctl(vm, KVM_CREATE_VCPU, 0);
+	if (vcpu < 0)
+		die("KVM_CREATE_VCPU");
+	int run_size = ioctl(kvm, KVM_GET_VCPU_MMAP_SIZE, 0);
+	if (run_size < 0)
+		die("KVM_GET_VCPU_MMAP_SIZE");
+	struct kvm_run *run = mmap(NULL, (size_t)run_size, PROT_READ | PROT_WRITE, MAP_SHARED, vcpu, 0);
+	if (run == MAP_FAILED)
+		die("mmap kvm_run");
+
+	enum { MAX_CPUID = 256 };
+	struct kvm_cpuid2 *cpuid = calloc(1, sizeof *cpuid + MAX_CPUID * sizeof(struct kvm_cpuid_entry2));
+	if (!cpuid)
+		die("calloc");
+	cpuid->nent = MAX_CPUID;
+	IOCTL(kvm, KVM_GET_SUPPORTED_CPUID, cpuid);
+	IOCTL(vcpu, KVM_SET_CPUID2, cpuid);
+	set_entry_state(vcpu, entry, info);
+
+	for (;;) {
+		if (ioctl(vcpu, KVM_RUN, 0) < 0) {
+			if (errno == EINTR || errno == EAGAIN)
+				continue;
+			die("KVM_RUN");
+		}
+		int status = -1;
+		exits++;
+		switch (run->exit_reason) {
+		case KVM_EXIT_IO:
+			pio_exits++;
+			status = port_io(run);
+			break;
+		case KVM_EXIT_MMIO:              /* only without the in-kernel irqchip (LAPIC/IOAPIC pages) */
+			if (!run->mmio.is_write)
+				memset(run->mmio.data, 0xFF, sizeof run->mmio.data);
+			break;
+		default:
+			fprintf(stderr, "floor: unexpected vCPU exit %u%s\n", run->exit_reason,
+				run->exit_reason == KVM_EXIT_INTERNAL_ERROR ? " (KVM internal error)" : "");
+			return 121;
+		}
+		if (status >= 0) {
+			if (verbose)
+				fprintf(stderr, "floor: exit status %d after %lu exits (%lu port I/O, %lu testdev sends)\n",
+					status, exits, pio_exits, testdev_sends);
+			if (detach) {
+				/* As swiftvm: hand off, then release this process's mappings and fds (its
+				 * Machine deinit). Exiting with the guest RAM still mapped costs ~16 ms here
+				 * with an irqchip, even when the child keeps the VM alive; munmap first ~0.1 ms. */
+				hand_off_teardown();
+				munmap(ram, ram_size);
+				munmap(run, (size_t)run_size);
+				close(vcpu);
+				close(vm);
+				close(kvm);
+			}
+			return status;
+		}
+	}
+}
