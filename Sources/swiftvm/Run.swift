@@ -77,6 +77,15 @@ struct Run: ParsableCommand {
         config.testdev = testdev
         config.strictIO = strictIO
 
+        let status = runMachine(config)
+        throw ExitCode(exitStatus(for: status))
+    }
+
+    /// Builds, runs and releases the machine; returns how the run ended.
+    /// Order matters for the deferred teardown: the child must hold the VM fds *before* the Machine is
+    /// released (else closing them here destroys the VM here), and guest RAM must be unmapped by that
+    /// release *before* exit (else exit_mmap pays the same cost).
+    private func runMachine(_ config: MachineConfiguration) -> RunStatus {
         let machine: Machine
         do {
             machine = try Machine(config, consoleOutput: try serial.sink(), dataOutput: try data.map { path throws(FileSinkError) in try FileSink(path: path) })
@@ -88,7 +97,7 @@ struct Run: ParsableCommand {
         let result = machine.run(timeout: Quantities.seconds(timeout)!)
         report(result, machine: machine)
         if !keepTeardown { DeferredTeardown.handOffToChild() }
-        throw ExitCode(exitStatus(for: result.status))
+        return result.status
     }
 
     private func exitStatus(for status: RunStatus) -> Int32 {
