@@ -1,0 +1,29 @@
+import TCK
+
+/// The report directory of one run (`Reports/latest/` by default): every file written atomically, so
+/// a reader (or an interrupted run writing its partial report) never leaves half a file.
+public enum ReportDirectory {
+    public struct Paths: Equatable, Sendable {
+        public var junit: String
+        public var html: String
+        public var json: String
+
+        public var all: [String] { [junit, html, json] }
+    }
+
+    public static let junitName = "junit.xml"
+    public static let htmlName = "report.html"
+    public static let jsonName = "results.json"
+
+    /// Writes junit.xml, report.html and results.json into `dir` (created if missing), replacing
+    /// earlier versions, and returns their paths.
+    @discardableResult
+    public static func write(_ report: RunReport, to dir: String) throws -> Paths {
+        let base = dir.hasSuffix("/") ? String(dir.dropLast()) : dir
+        let paths = Paths(junit: "\(base)/\(junitName)", html: "\(base)/\(htmlName)", json: "\(base)/\(jsonName)")
+        try AtomicFile.write(JSONWriter.encode(report), to: paths.json)
+        try AtomicFile.write(JUnitWriter.render(report), to: paths.junit)
+        try AtomicFile.write(HTMLWriter.render(report), to: paths.html)
+        return paths
+    }
+}

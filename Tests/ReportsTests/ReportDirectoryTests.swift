@@ -1,0 +1,46 @@
+import Foundation
+import Testing
+import TCK
+@testable import Reports
+
+@Suite struct ReportDirectoryTests {
+    func temporaryDirectory() throws -> String {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("reports-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        return path
+    }
+
+    @Test func writesThreeFilesAndReplacesThemWithoutLeftovers() throws {
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let first = SampleReport.report()
+        let paths = try ReportDirectory.write(first, to: dir + "/latest")
+        #expect(paths.all.map { ($0 as NSString).lastPathComponent } == ["junit.xml", "report.html", "results.json"])
+        let second = SampleReport.report(drivers: [SampleReport.swiftvm], partial: false)
+        let again = try ReportDirectory.write(second, to: dir + "/latest/")
+        #expect(again == paths)
+        let listing = try FileManager.default.contentsOfDirectory(atPath: dir + "/latest").sorted()
+        #expect(listing == ["junit.xml", "report.html", "results.json"])
+        let decoded = try JSONDecoder().decode(RunReport.self, from: Data(contentsOf: URL(fileURLWithPath: paths.json)))
+        #expect(decoded == second)
+        #expect(try String(contentsOfFile: paths.html, encoding: .utf8) == HTMLWriter.render(second))
+        #expect(try String(contentsOfFile: paths.junit, encoding: .utf8) == JUnitWriter.render(second))
+    }
+
+    @Test func jsonIsSortedAndRoundTrips() throws {
+        let report = SampleReport.report()
+        let text = try JSONWriter.render(report)
+        #expect(text.contains("\n  \"drivers\" : ["))
+        #expect(text.range(of: "\"drivers\"")!.lowerBound < text.range(of: "\"finishedAt\"")!.lowerBound)
+        #expect(try JSONDecoder().decode(RunReport.self, from: JSONWriter.encode(report)) == report)
+    }
+
+    /// Not a check: writes the sample report for scripts/check-reports.sh (real consumers: xmllint,
+    /// junitparser, headless Chromium) when TCK_SAMPLE_REPORT_DIR is set.
+    @Test(.enabled(if: ProcessInfo.processInfo.environment["TCK_SAMPLE_REPORT_DIR"] != nil,
+                   "set TCK_SAMPLE_REPORT_DIR to write the sample report"))
+    func writeSampleReportForExternalCheckers() throws {
+        let dir = try #require(ProcessInfo.processInfo.environment["TCK_SAMPLE_REPORT_DIR"])
+        try ReportDirectory.write(SampleReport.report(), to: dir)
+    }
+}

@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# Checks a tck report directory with the tools real consumers use:
+#   (a) xmllint (Debian libxml2-utils): junit.xml is well-formed XML
+#   (b) junitparser (PyPI; scripts/check_junit.py): CI-style JUnit import, counts consistent
+#   (c) headless Chromium (Debian chromium): report.html renders offline; the DOM has the summary,
+#       the test × driver matrix (a cell per result) and a detail section per result, and no
+#       <script>/<img> element (hostile console text stayed text); a screenshot goes to DIR/report.png.
+# Usage: scripts/check-reports.sh DIR      (environment: PYTHON, CHROMIUM override the tools)
+# Exits 0 when every check passes, 1 on a failed check, 2 when a tool is missing or DIR is incomplete.
+set -euo pipefail
+
+die()  { echo "check-reports: $*" >&2; exit 1; }
+need() { echo "check-reports: $1 not found — $2" >&2; exit 2; }
+
+[ $# -eq 1 ] || { echo "usage: $0 REPORT_DIR" >&2; exit 2; }
+dir=$(cd "$1" 2>/dev/null && pwd) || { echo "check-reports: no such directory: $1" >&2; exit 2; }
+for f in junit.xml report.html results.json; do
+    [ -s "$dir/$f" ] || { echo "check-reports: $dir/$f missing or empty" >&2; exit 2; }
+done
+
+PYTHON=${PYTHON:-python3}
+CHROMIUM=${CHROMIUM:-$(command -v chromium || command -v chromium-browser || true)}
+command -v xmllint >/dev/null || need xmllint "install the Debian package libxml2-utils"
+command -v "$PYTHON" >/dev/null || need "$PYTHON" "install python3"
+"$PYTHON" -c 'import junitparser' 2>/dev/null \
+    || need "Python module junitparser" "pip install junitparser (or a venv with it, via PYTHON=…/bin/python)"
+[ -n "$CHROMIUM" ] || need chromium "install the Debian package chromium"
+
+# (a) well-formed XML
+xmllint --noout "$dir/junit.xml" || die "xmllint rejects $dir/junit.xml"
+echo "check-reports: xmllint: junit.xml well-formed"
+
+# (b) junitparser
+"$PYTHON" "$(dirname "$0")/check_junit.py" "$dir/junit.xml" || die "junitparser check failed on $dir/junit.xml"
+
+# (c) headless Chromium: DOM after parsing, then a screenshot
+results=$("$PYTHON" -c 'import json,sys; print(len(json.load(open(sys.argv[1]))["results"]))' "$dir/results.json")
+partial=$("$PYTHON" -c 'import json,sys; print(str(json.load(open(sys.argv[1]))["partial"]).lower())' "$dir/results.json")
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+chrome() { timeout 120 "$CHROMIUM" --headless --no-sandbox --disable-gpu --user-data-dir="$work/profile" \
+               --no-first-run --hide-scrollbars "$@" 2>>"$work/chromium.log"; }
+chrome --dump-dom "file://$dir/report.html" >"$work/dom.html" \
+    || { cat "$work/chromium.log" >&2; die "chromium could not render $dir/report.html"; }
+count() { grep -o -- "$1" "$work/dom.html" | wc -l; }
+[ "$(count 'id="summary"')" -eq 1 ] || die "DOM: no summary section"
+[ "$(count '<table class="matrix"')" -eq 1 ] || die "DOM: no test × driver matrix"
+cells=$(count '<td class="cell [^"]*" data-driver="[^"]*" data-test="[^"]*" data-outcome="[a-z]*" data-expected=')
+sections=$(count '<section class="result[^"]*" id="result-')
+[ "$cells" -eq "$results" ] || die "DOM: $cells matrix cells with an outcome, results.json has $results results"
+[ "$sections" -eq "$results" ] || die "DOM: $sections result sections, results.json has $results results"
+[ "$(count '<script')" -eq 0 ] || die "DOM: a <script> element exists: console or name text escaped into markup"
+[ "$(count '<img')" -eq 0 ] || die "DOM: an <img> element exists: console or name text escaped into markup"
+if [ "$partial" = true ]; then
+    [ "$(count 'id="partial-banner"')" -eq 1 ] || die "DOM: partial run without the partial banner"
+fi
+echo "check-reports: chromium: DOM has summary, matrix ($cells cells) and $sections result sections"
+
+rm -f "$dir/report.png"
+chrome --screenshot="$dir/report.png" --window-size=1280,1600 "file://$dir/report.html" >/dev/null \
+    || { cat "$work/chromium.log" >&2; die "chromium could not take a screenshot"; }
+[ "$(head -c 4 "$dir/report.png" 2>/dev/null | od -An -tx1 | tr -d ' ')" = 89504e47 ] \
+    || die "chromium wrote no PNG screenshot to $dir/report.png"
+echo "check-reports: chromium: screenshot $dir/report.png"
+echo "check-reports: all checks passed for $dir"
