@@ -34,6 +34,7 @@ let package = Package(
         .testTarget(name: "BootTests", dependencies: ["Boot"], resources: [.copy("Fixtures")]),
         .testTarget(name: "DevicesTests", dependencies: ["Devices"]),
         .testTarget(name: "ReportsTests", dependencies: ["Reports", "TCK"]),
+        .testTarget(name: "TCKTests", dependencies: ["TCK"]),
         .testTarget(name: "MachineTests", dependencies: ["Machine", "KVM", "Devices", "Boot", "GuestMemory"]),
         // Runs the built swiftvm binary; depending on it makes `swift build --build-tests` build it first.
         .testTarget(name: "SwiftVMCLITests", dependencies: ["swiftvm"]),

@@ -1,0 +1,154 @@
+/// A problem in the suite catalog, with where it is: "suite.cfg:12: unknown key 'cpu' in [smp-4] …".
+public struct CatalogError: Error, Equatable, Sendable, CustomStringConvertible {
+    public var file: String
+    /// 1-based line; 0 when the problem is the file as a whole (unreadable, not UTF-8).
+    public var line: Int
+    /// One sentence a user can act on.
+    public var message: String
+
+    public init(file: String, line: Int, message: String) {
+        self.file = file
+        self.line = line
+        self.message = message
+    }
+
+    public var description: String { line > 0 ? "\(file):\(line): \(message)" : "\(file): \(message)" }
+}
+
+/// Value parsers for catalog keys. Each returns nil (or a problem sentence) for a bad value; the
+/// catalog adds file, line and key. Kept in TCK so it does not depend on the Machine module.
+enum CatalogValues {
+    static let maximumCPUs = 255
+    static let minimumMemory: UInt64 = 1 << 20
+    static let maximumMemory: UInt64 = 1 << 40
+    static let maximumTimeout: Double = 3600
+    /// The boot-information area holds a command line of at most 2 KiB including its NUL.
+    static let maximumCommandLineBytes = 2047
+
+    /// `[A-Za-z0-9_.-]+`: test, kernel and group names (no '/', so a kernel cannot name another directory).
+    static func isSimpleName(_ text: some StringProtocol) -> Bool {
+        !text.isEmpty && text.utf8.allSatisfy { byte in
+            switch byte {
+            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
+                 UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "_"), UInt8(ascii: "."), UInt8(ascii: "-"):
+                true
+            default:
+                false
+            }
+        }
+    }
+
+    /// Bytes: a bare number is bytes; K/M/G/T are powers of 1024, an optional "iB" or "B" is accepted.
+    static func byteSize(_ text: String) -> UInt64? {
+        let upper = text.uppercased()
+        let units: [(String, UInt64)] = [("TIB", 1 << 40), ("GIB", 1 << 30), ("MIB", 1 << 20), ("KIB", 1 << 10),
+                                         ("TB", 1 << 40), ("GB", 1 << 30), ("MB", 1 << 20), ("KB", 1 << 10),
+                                         ("T", 1 << 40), ("G", 1 << 30), ("M", 1 << 20), ("K", 1 << 10), ("B", 1)]
+        for (suffix, scale) in units where upper.hasSuffix(suffix) {
+            guard let number = decimal(upper.dropLast(suffix.count)) else { return nil }
+            let (bytes, overflow) = number.multipliedReportingOverflow(by: scale)
+            return overflow ? nil : bytes
+        }
+        return decimal(Substring(upper))
+    }
+
+    /// Seconds: suffixes ms, s, m; a bare number is seconds. Finite and above zero.
+    static func seconds(_ text: String) -> Double? {
+        let lower = text.lowercased()
+        let units: [(String, Double)] = [("ms", 0.001), ("s", 1), ("m", 60)]
+        var scale = 1.0
+        var number = Substring(lower)
+        for (suffix, unitScale) in units where lower.hasSuffix(suffix) {
+            scale = unitScale
+            number = lower.dropLast(suffix.count)
+            break
+        }
+        // Digits and at most one '.', so "inf", "nan", "0x1p3" and "1e3" are rejected.
+        guard !number.isEmpty, number.filter({ $0 == "." }).count <= 1,
+              number.allSatisfy({ $0 == "." || ("0"..."9").contains($0) }),
+              let value = Double(number), value.isFinite, value > 0 else { return nil }
+        return value * scale
+    }
+
+    static func cpus(_ text: String) -> Result<Int, Problem> {
+        guard let value = decimal(Substring(text)), value >= 1, value <= UInt64(maximumCPUs) else {
+            return .failure(Problem("'\(text)' is not a vCPU count from 1 to \(maximumCPUs)"))
+        }
+        return .success(Int(value))
+    }
+
+    static func memory(_ text: String) -> Result<UInt64, Problem> {
+        guard let bytes = byteSize(text) else {
+            return .failure(Problem("'\(text)' is not a size (use e.g. 64M, 512MiB, 1G)"))
+        }
+        guard bytes >= minimumMemory, bytes <= maximumMemory else {
+            return .failure(Problem("\(text) is outside 1M…1T"))
+        }
+        guard bytes % 4096 == 0 else {
+            return .failure(Problem("\(text) is not a multiple of 4 KiB"))
+        }
+        return .success(bytes)
+    }
+
+    static func timeout(_ text: String) -> Result<Double, Problem> {
+        guard let value = seconds(text) else {
+            return .failure(Problem("'\(text)' is not a duration (use e.g. 10s, 500ms, 2m)"))
+        }
+        guard value <= maximumTimeout else {
+            return .failure(Problem("\(text) is longer than the 1-hour limit"))
+        }
+        return .success(value)
+    }
+
+    static func groups(_ text: String) -> Result<[String], Problem> {
+        var groups: [String] = []
+        for word in text.split(whereSeparator: { $0 == " " || $0 == "\t" }) {
+            guard isSimpleName(word) else { return .failure(Problem("group '\(word)' is not of [A-Za-z0-9_.-]+")) }
+            guard !groups.contains(String(word)) else { return .failure(Problem("group '\(word)' is listed twice")) }
+            groups.append(String(word))
+        }
+        return .success(groups)
+    }
+
+    /// `pass`, `crash` or `timeout`.
+    static func expect(_ text: String) -> Result<Expectation, Problem> {
+        switch text {
+        case "pass": .success(.pass)
+        case "crash": .success(Expectation(outcome: .crash))
+        case "timeout": .success(Expectation(outcome: .timeout))
+        default: .failure(Problem("'\(text)' is not an expectation (pass, crash or timeout; use xfail = <reason> for an expected failure)"))
+        }
+    }
+
+    /// `<reason> [| <link>]`.
+    static func xfail(_ text: String) -> Result<Expectation, Problem> {
+        let parts = text.split(separator: "|", maxSplits: 1, omittingEmptySubsequences: false)
+        let reason = trim(parts[0])
+        let link = parts.count > 1 ? trim(parts[1]) : nil
+        guard !reason.isEmpty else { return .failure(Problem("xfail needs a reason: xfail = <reason> [| <link>]")) }
+        if let link, link.isEmpty { return .failure(Problem("xfail has '|' but no link after it")) }
+        return .success(Expectation(outcome: .xfail, reason: reason, link: link))
+    }
+
+    static func commandLine(_ text: String) -> Result<String, Problem> {
+        guard text.utf8.count <= maximumCommandLineBytes else {
+            return .failure(Problem("the command line is \(text.utf8.count) bytes, over the \(maximumCommandLineBytes)-byte limit"))
+        }
+        return .success(text)
+    }
+
+    static func trim(_ text: Substring) -> String {
+        String(text.drop(while: { $0 == " " || $0 == "\t" }).reversed().drop(while: { $0 == " " || $0 == "\t" }).reversed())
+    }
+
+    /// Plain decimal digits only (no sign), at most 19 of them.
+    private static func decimal(_ text: Substring) -> UInt64? {
+        guard !text.isEmpty, text.count <= 19, text.allSatisfy({ ("0"..."9").contains($0) }) else { return nil }
+        return UInt64(text)
+    }
+
+    struct Problem: Error {
+        var sentence: String
+        init(_ sentence: String) { self.sentence = sentence }
+    }
+}
