@@ -8,7 +8,10 @@ RELEASE_BIN  := .build/release/swiftvm
 DEBUG_BIN    := .build/debug/swiftvm
 # Debian packages the build, the tests and the QEMU driver need (dpkg names).
 PACKAGES     := gcc make binutils pkg-config libelf-dev linux-libc-dev libcmocka-dev \
-                qemu-system-x86 acpica-tools hyperfine
+                qemu-system-x86 acpica-tools hyperfine libxml2-utils chromium python3 python3-venv
+# A real JUnit consumer for the report checks (PyPI junitparser), in a venv of the project's own.
+VENV         := .build/venv
+PYTHON       := $(VENV)/bin/python
 
 .PHONY: all setup build guests run test test-swift test-guests test-qemu bench clean
 
@@ -23,6 +26,11 @@ setup:
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
 	else echo "setup: all packages present"; fi
 	@command -v $(SWIFT) >/dev/null || { echo "setup: swift not found (expected under /opt/swift)" >&2; exit 1; }
+	@$(MAKE) -s $(PYTHON)
+
+$(PYTHON):
+	python3 -m venv $(VENV)
+	$(VENV)/bin/pip install -q junitparser
 
 build:
 	$(SWIFT) build -c release --product swiftvm

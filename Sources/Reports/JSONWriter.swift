@@ -2,14 +2,10 @@ import Foundation
 import TCK
 
 /// Encodes a run as results.json: the `RunReport` model itself (schema in docs/results-json.md),
-/// pretty-printed with sorted keys so two runs diff cleanly.
+/// through `ReportCoding`, the one place that reads and writes that schema.
 public enum JSONWriter {
     public static func encode(_ report: RunReport) throws -> Data {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        var data = try encoder.encode(report)
-        data.append(UInt8(ascii: "\n"))
-        return data
+        try ReportCoding.encode(report)
     }
 
     public static func render(_ report: RunReport) throws -> String {

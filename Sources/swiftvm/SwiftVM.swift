@@ -1,10 +1,12 @@
 import ArgumentParser
+import Machine
 
 @main
 struct SwiftVM: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "swiftvm",
         abstract: "A small reference KVM virtual machine monitor that boots ELF test kernels (PVH, Multiboot v1).",
+        version: "swiftvm \(SwiftVMVersion.string)",
         subcommands: [Run.self],
         defaultSubcommand: nil
     )

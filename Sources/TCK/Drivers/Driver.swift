@@ -1,0 +1,46 @@
+/// A VMM the suite can run on. Adding a VMM is adding one type that conforms; the runner, the judge
+/// and the reports do not change.
+public protocol Driver: Sendable {
+    /// Short, stable name used in the catalog (`xfail.<name>`), on the command line and in reports.
+    var name: String { get }
+    /// Checks that the driver can run on this host and says what it is. Throws a one-line reason
+    /// (binary missing, no /dev/kvm, …) that the CLI reports as an infrastructure error.
+    func probe() throws(DriverUnavailable) -> DriverInfo
+    /// Boots one kernel and reports what happened. Never throws: a VMM that cannot start is a
+    /// `DriverRun` with `.vmmFailure`, judged as an `error` outcome for that test only.
+    func run(_ entry: CatalogEntry, kernelDirectory: String, cancelled: @escaping @Sendable () -> Bool) -> DriverRun
+}
+
+public struct DriverUnavailable: Error, Equatable, Sendable, CustomStringConvertible {
+    public let driver: String
+    public let reason: String
+
+    public init(driver: String, reason: String) {
+        self.driver = driver
+        self.reason = reason
+    }
+
+    public var description: String { "driver \(driver) unavailable: \(reason)" }
+}
+
+/// How long a driver waits beyond a test's own timeout before it kills the VMM itself: the VMM's
+/// watchdog should fire first, this is the backstop for a VMM that ignores it.
+let watchdogGraceSeconds = 5.0
+
+extension ChildProcess.Result {
+    var stderrText: String { String(decoding: stderr, as: UTF8.self) }
+
+    /// The termination for the endings every driver treats alike; nil for `.exited`, which is VMM-specific.
+    var commonTermination: DriverRun.Termination? {
+        switch ending {
+        case .exited: nil
+        case .timedOut: .timeout
+        case .cancelled: .vmmFailure(reason: "cancelled")
+        case .stoppedOnStderr:
+            // The first line that is not a warning: the one that made us stop.
+            .guestCrash(reason: stderrText.split(separator: "\n").first { !$0.contains("warning:") }.map(String.init) ?? "stopped")
+        case let .signaled(signal): .vmmFailure(reason: "VMM killed by signal \(signal)")
+        case let .spawnFailed(code): .vmmFailure(reason: "could not start the VMM (errno \(code))")
+        }
+    }
+}

@@ -1,0 +1,88 @@
+import Foundation
+
+/// Runs kernels on qemu-system-x86_64: KVM when /dev/kvm is usable, TCG otherwise (recorded in reports).
+///
+/// `microvm` boots the PVH-only images (TestGuests/build/pvh/, since QEMU tries Multiboot first);
+/// `pc` boots the combined images by Multiboot, with qboot when installed (SeaBIOS takes seconds here).
+public struct QEMUDriver: Driver {
+    public enum MachineKind: String, Sendable, CaseIterable { case microvm, pc }
+
+    public let name = "qemu"
+    public let executable: String
+    public let machine: MachineKind
+    private let accel: String
+
+    public init(executable: String, machine: MachineKind = .microvm) {
+        self.executable = executable
+        self.machine = machine
+        self.accel = access("/dev/kvm", R_OK | W_OK) == 0 ? "kvm" : "tcg"
+    }
+
+    static let qboot = "/usr/share/qemu/qboot.rom"
+
+    public func probe() throws(DriverUnavailable) -> DriverInfo {
+        guard let resolved = Self.resolve(executable) else {
+            throw DriverUnavailable(driver: name, reason: "\(executable) not found (install qemu-system-x86: make setup)")
+        }
+        let result = ChildProcess(executable: resolved, arguments: ["--version"], timeoutSeconds: 10).run()
+        let version = String(decoding: result.stdout, as: UTF8.self).split(separator: "\n").first.map(String.init) ?? "unknown"
+        guard case .exited(0) = result.ending else {
+            throw DriverUnavailable(driver: name, reason: "\(resolved) --version failed: \(result.stderrText)")
+        }
+        var details = ["accel": accel, "machine": machine.rawValue,
+                       "devices": "isa-debug-exit@0xf4, serial on stdio; no testdev (guests fall back to the UART)"]
+        if machine == .pc { details["firmware"] = FileManager.default.fileExists(atPath: Self.qboot) ? "qboot" : "SeaBIOS" }
+        return DriverInfo(name: name, version: version, executable: resolved, details: details)
+    }
+
+    public func arguments(for entry: CatalogEntry, kernelDirectory: String) -> [String] {
+        var arguments = ["-accel", accel, "-M", machine.rawValue, "-nodefaults", "-no-user-config", "-nographic",
+                         "-serial", "stdio", "-device", "isa-debug-exit,iobase=0xf4,iosize=4", "-no-reboot",
+                         "-m", "\(max(entry.memoryBytes >> 20, 4))M", "-smp", "\(entry.cpus)"]
+        if machine == .pc, FileManager.default.fileExists(atPath: Self.qboot) { arguments += ["-bios", Self.qboot] }
+        let image = machine == .microvm ? "\(kernelDirectory)/pvh/\(entry.kernel).elf" : "\(kernelDirectory)/\(entry.kernel).elf"
+        arguments += ["-kernel", image]
+        if !entry.commandLine.isEmpty { arguments += ["-append", entry.commandLine] }
+        return arguments
+    }
+
+    public func run(_ entry: CatalogEntry, kernelDirectory: String, cancelled: @escaping @Sendable () -> Bool) -> DriverRun {
+        var process = ChildProcess(executable: Self.resolve(executable) ?? executable,
+                                   arguments: arguments(for: entry, kernelDirectory: kernelDirectory),
+                                   timeoutSeconds: entry.timeoutSeconds)
+        // QEMU pauses the guest on a KVM internal error (e.g. an emulation failure) rather than exiting.
+        process.stopWhenStderrContains = "KVM internal error"
+        let result = process.run(cancelled: cancelled)
+        let termination: DriverRun.Termination
+        if let common = result.commonTermination {
+            termination = common
+        } else if case let .exited(status) = result.ending {
+            termination = Self.termination(status: status, stderr: result.stderrText)
+        } else {
+            termination = .vmmFailure(reason: "unknown ending")
+        }
+        return DriverRun(termination: termination, console: result.stdout, consoleBytesDropped: result.stdoutDropped,
+                         durationSeconds: result.durationSeconds, diagnostics: result.stderrText,
+                         commandLine: process.commandLine)
+    }
+
+    /// isa-debug-exit makes QEMU exit with (v << 1) | 1. Status 0 without it means the guest shut the
+    /// machine down or reset it (-no-reboot turns a triple fault into an exit). QEMU's own errors also
+    /// exit 1 — the same status as a guest exit 0 — but they print "qemu-system-…:" lines on stderr.
+    static func termination(status: Int32, stderr: String) -> DriverRun.Termination {
+        let qemuErrors = stderr.split(separator: "\n").filter { $0.hasPrefix("qemu-system") && !$0.contains("warning:") }
+        if let error = qemuErrors.first { return .vmmFailure(reason: String(error)) }
+        if status == 0 { return .guestCrash(reason: "guest reset or shut down the machine without debug-exit (triple fault?)") }
+        if status & 1 == 1 { return .guestExit(code: UInt32(status >> 1)) }
+        return .vmmFailure(reason: "qemu exited with status \(status)")
+    }
+
+    static func resolve(_ executable: String) -> String? {
+        if executable.contains("/") { return access(executable, X_OK) == 0 ? executable : nil }
+        for directory in (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin").split(separator: ":") {
+            let candidate = "\(directory)/\(executable)"
+            if access(candidate, X_OK) == 0 { return candidate }
+        }
+        return nil
+    }
+}

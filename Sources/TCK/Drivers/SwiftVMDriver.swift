@@ -1,0 +1,60 @@
+import Foundation
+
+/// Runs kernels with the `swiftvm` binary, one process per test (a VMM bug cannot take the runner down).
+public struct SwiftVMDriver: Driver {
+    public let name = "swiftvm"
+    public let executable: String
+
+    public init(executable: String) { self.executable = executable }
+
+    public func probe() throws(DriverUnavailable) -> DriverInfo {
+        guard access(executable, X_OK) == 0 else {
+            throw DriverUnavailable(driver: name, reason: "\(executable) is not an executable (build it: make build, or pass --swiftvm PATH)")
+        }
+        guard access("/dev/kvm", R_OK | W_OK) == 0 else {
+            throw DriverUnavailable(driver: name, reason: "/dev/kvm is missing or not accessible to this user")
+        }
+        return DriverInfo(name: name, version: swiftvmVersion, executable: executable,
+                          details: ["accel": "kvm", "devices": "16550A@0x3f8, debug-exit@0xf4, testdev@0xec0"])
+    }
+
+    public func arguments(for entry: CatalogEntry, kernelDirectory: String) -> [String] {
+        ["run", "--kernel", "\(kernelDirectory)/\(entry.kernel).elf",
+         "--memory", "\(entry.memoryBytes)", "--cpus", "\(entry.cpus)", "--cmdline", entry.commandLine,
+         "--timeout", "\(Int((entry.timeoutSeconds * 1000).rounded()))ms", "--testdev", "--serial", "stdout"]
+    }
+
+    public func run(_ entry: CatalogEntry, kernelDirectory: String, cancelled: @escaping @Sendable () -> Bool) -> DriverRun {
+        let process = ChildProcess(executable: executable, arguments: arguments(for: entry, kernelDirectory: kernelDirectory),
+                                   timeoutSeconds: entry.timeoutSeconds + watchdogGraceSeconds)
+        let result = process.run(cancelled: cancelled)
+        let termination: DriverRun.Termination
+        if let common = result.commonTermination {
+            termination = common
+        } else if case let .exited(status) = result.ending {
+            termination = Self.termination(status: status, stderr: result.stderrText)
+        } else {
+            termination = .vmmFailure(reason: "unknown ending")
+        }
+        return DriverRun(termination: termination, console: result.stdout, consoleBytesDropped: result.stdoutDropped,
+                         durationSeconds: result.durationSeconds, diagnostics: result.stderrText,
+                         commandLine: process.commandLine)
+    }
+
+    /// swiftvm's exit statuses (`swiftvm run --help`, EXIT STATUS).
+    static func termination(status: Int32, stderr: String) -> DriverRun.Termination {
+        let firstLine = stderr.split(separator: "\n").first.map { $0.replacingOccurrences(of: "swiftvm: ", with: "") } ?? ""
+        switch status {
+        case 0..<64: return .guestExit(code: UInt32(status))
+        case 124: return .timeout
+        case 125, 126: return .guestCrash(reason: firstLine.isEmpty ? "guest crashed (status \(status))" : firstLine)
+        default: return .vmmFailure(reason: firstLine.isEmpty ? "swiftvm exited with status \(status)" : "swiftvm status \(status): \(firstLine)")
+        }
+    }
+
+    private var swiftvmVersion: String {
+        let result = ChildProcess(executable: executable, arguments: ["--version"], timeoutSeconds: 10).run()
+        let text = String(decoding: result.stdout, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        return text.isEmpty ? "unknown" : text
+    }
+}

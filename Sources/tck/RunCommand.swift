@@ -1,0 +1,142 @@
+import ArgumentParser
+import Dispatch
+import Foundation
+import Reports
+import TCK
+
+struct RunCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Boot the selected tests on each driver and write JUnit XML, HTML and JSON reports.")
+
+    @OptionGroup var suite: SuiteOptions
+
+    @Option(name: .customLong("driver"), help: ArgumentHelp("A VMM to run on: swiftvm, qemu (repeatable; default swiftvm).", valueName: "name"))
+    var drivers: [String] = []
+
+    @Option(help: ArgumentHelp("Where junit.xml, report.html and results.json go.", valueName: "dir"))
+    var reportDir = "Reports/latest"
+
+    @Option(help: "How many kernels to run at once.")
+    var jobs = 1
+
+    @Option(help: ArgumentHelp("Run only slice I of N (1-based), chosen by test name: the same on every machine.", valueName: "I/N"))
+    var shard: String?
+
+    @Option(help: ArgumentHelp("An earlier results.json: report new failures, fixes, new and removed tests.", valueName: "path"))
+    var baseline: String?
+
+    @Flag(help: "Also print the results as TAP version 13 on stdout.")
+    var tap = false
+
+    @Option(help: ArgumentHelp("The swiftvm binary (default: the one built beside tck).", valueName: "path"))
+    var swiftvm: String?
+
+    @Option(help: ArgumentHelp("The QEMU binary.", valueName: "path"))
+    var qemu = "qemu-system-x86_64"
+
+    @Option(help: ArgumentHelp("QEMU machine: microvm (PVH) or pc (Multiboot, qboot).", valueName: "kind"))
+    var qemuMachine = "microvm"
+
+    func validate() throws {
+        guard jobs >= 1 else { throw ValidationError("--jobs must be at least 1") }
+        if let shard {
+            do { _ = try Shard.parse(shard) } catch { throw ValidationError("--shard: \(error)") }
+        }
+        guard QEMUDriver.MachineKind(rawValue: qemuMachine) != nil else { throw ValidationError("--qemu-machine must be microvm or pc") }
+    }
+
+    func run() throws {
+        let startedAt = Date()
+        let paths = DriverFactory.Paths(swiftvm: swiftvm ?? DriverFactory.defaultSwiftVM, qemu: qemu,
+                                        qemuMachine: QEMUDriver.MachineKind(rawValue: qemuMachine)!)
+        let selectedDrivers: [any Driver]
+        let driverInfos: [DriverInfo]
+        let entries: [CatalogEntry]
+        let previous: RunReport?
+        do {
+            selectedDrivers = try (drivers.isEmpty ? ["swiftvm"] : drivers).map { try DriverFactory.make($0, paths: paths) }
+            driverInfos = try selectedDrivers.map { (driver) throws(EnvironmentFailure) in
+                do { return try driver.probe() } catch { throw EnvironmentFailure("\(error)") }
+            }
+            entries = try suite.selectedEntries(knownDrivers: DriverFactory.knownDrivers, shard: shard.map { try Shard.parse($0) })
+            previous = try baseline.map { path in
+                do { return try ReportCoding.read(path: path) } catch { throw EnvironmentFailure("--baseline \(path): \(error)") }
+            }
+        } catch {
+            exitForEnvironment("\(error)")
+        }
+        guard !entries.isEmpty else { exitForEnvironment("no test matches the selection (see `tck list`)") }
+
+        let runner = SuiteRunner(entries: entries, drivers: selectedDrivers, parallelism: jobs, kernelDirectory: suite.kernels)
+        let interrupts = InterruptHandler { runner.cancel() }
+        let display = ProgressDisplay(total: runner.jobCount)
+        let results = runner.run { display.handle($0) }
+        display.finish()
+        interrupts.restore()
+
+        let report = RunReport(tool: "tck (swiftvm-tck)", startedAt: startedAt.ISO8601Format(), finishedAt: Date().ISO8601Format(),
+                               partial: runner.isCancelled, shard: shard, drivers: driverInfos, host: HostProbe.current(),
+                               results: results)
+        var writeFailed = false
+        do {
+            let written = try ReportDirectory.write(report, to: reportDir)
+            FileHandle.standardError.write(Data("tck: wrote \(written.all.joined(separator: ", "))\n".utf8))
+        } catch {
+            writeFailed = true
+            FileHandle.standardError.write(Data("tck: could not write reports to \(reportDir): \(error)\n".utf8))
+        }
+        if tap { print(TAPWriter.render(report), terminator: "") }
+        if let previous {
+            let comparison = Baseline.compare(previous: previous, current: report)
+            FileHandle.standardError.write(Data((comparison.text + "\n").utf8))
+            try? AtomicFile.write(comparison.text + "\n", to: reportDir + "/baseline.txt")
+        }
+        FileHandle.standardError.write(Data((RunSummary(results: results, partial: report.partial).text + "\n").utf8))
+        if report.partial { throw ExitCode(130) }
+        if writeFailed { throw ExitCode(TCKExit.environment) }
+        throw ExitCode(ExitCodePolicy.exitCode(for: report))
+    }
+}
+
+/// The closing lines of a run: counts per outcome, and the plain "N passed, N failed" line CI reads.
+struct RunSummary {
+    let results: [TestResult]
+    let partial: Bool
+
+    var text: String {
+        let counts = Dictionary(grouping: results, by: \.outcome).mapValues(\.count)
+        let breakdown = Outcome.allCases.sorted().reversed().compactMap { outcome in
+            counts[outcome].map { "\($0) \(outcome.rawValue)" }
+        }.joined(separator: ", ")
+        let unexpected = results.filter { !$0.expected }
+        var lines = ["tck: \(results.count) results\(partial ? " (partial: interrupted)" : ""): \(breakdown)"]
+        for result in unexpected { lines.append("tck: UNEXPECTED \(result.outcome.rawValue) \(result.key): \(result.reason)") }
+        lines.append("tck: \(results.count - unexpected.count) passed, \(unexpected.count) failed")
+        return lines.joined(separator: "\n")
+    }
+}
+
+/// Ctrl-C (and SIGTERM) cancel the run instead of killing tck, so the partial report is still written.
+final class InterruptHandler {
+    private let sources: [any DispatchSourceSignal]
+
+    init(onInterrupt: @escaping @Sendable () -> Void) {
+        sources = [SIGINT, SIGTERM].map { number in
+            signal(number, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+            source.setEventHandler {
+                FileHandle.standardError.write(Data("\ntck: interrupted; stopping the running VMMs and writing a partial report\n".utf8))
+                onInterrupt()
+            }
+            source.resume()
+            return source
+        }
+    }
+
+    func restore() {
+        for source in sources { source.cancel() }
+        signal(SIGINT, SIG_DFL)
+        signal(SIGTERM, SIG_DFL)
+    }
+}
