@@ -5,7 +5,7 @@ export PATH := /opt/swift/usr/bin:$(PATH)
 
 SWIFT        ?= swift
 RELEASE_BIN  := .build/release/swiftvm
-DEBUG_BIN    := .build/debug/swiftvm
+TCK          := .build/release/tck
 # Debian packages the build, the tests and the QEMU driver need (dpkg names).
 PACKAGES     := gcc make binutils pkg-config libelf-dev linux-libc-dev libcmocka-dev \
                 qemu-system-x86 acpica-tools hyperfine libxml2-utils chromium python3 python3-venv
@@ -13,7 +13,7 @@ PACKAGES     := gcc make binutils pkg-config libelf-dev linux-libc-dev libcmocka
 VENV         := .build/venv
 PYTHON       := $(VENV)/bin/python
 
-.PHONY: all setup build guests run test test-swift test-guests test-qemu bench clean
+.PHONY: all setup build guests run test test-swift test-guests test-qemu test-tck bench clean
 
 all: build guests
 
@@ -34,16 +34,17 @@ $(PYTHON):
 
 build:
 	$(SWIFT) build -c release --product swiftvm
+	$(SWIFT) build -c release --product tck
 
 guests:
 	$(MAKE) -s -C TestGuests
 
-## run: the main job
+## run: the main job — the whole suite on swiftvm; reports in Reports/latest/
 run: setup build guests
-	scripts/boot-all.sh $(RELEASE_BIN)
+	$(TCK) run --driver swiftvm --jobs 2 --report-dir Reports/latest
 
 ## test: everything CI gates on (Swift last: its closing line is the summary CI reads)
-test: setup guests test-guests test-qemu test-swift
+test: setup guests test-guests test-qemu test-tck test-swift
 
 test-guests:
 	$(MAKE) -s -C TestGuests unit
@@ -55,9 +56,16 @@ test-swift: guests
 test-qemu: guests
 	TestGuests/qemu-smoke.sh
 
-## bench: boot-to-exit of the hello kernel, swiftvm vs QEMU (microvm, PVH), several runs in one sitting
+# The real suite on both drivers, then the reports through real consumers (xmllint, junitparser, Chromium).
+test-tck: guests
+	$(SWIFT) build
+	.build/debug/tck run --driver swiftvm --driver qemu --jobs 2 --report-dir .build/tck-selftest
+	PYTHON=$(PYTHON) scripts/check-reports.sh .build/tck-selftest
+
+## bench: boot-to-exit (swiftvm vs QEMU vs the C floor) and full-suite wall time, in one sitting
 bench: setup build guests
 	scripts/bench-boot.sh $(RELEASE_BIN)
+	scripts/bench-suite.sh $(TCK)
 
 clean:
 	rm -rf .build

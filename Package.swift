@@ -38,5 +38,7 @@ let package = Package(
         .testTarget(name: "MachineTests", dependencies: ["Machine", "KVM", "Devices", "Boot", "GuestMemory"]),
         // Runs the built swiftvm binary; depending on it makes `swift build --build-tests` build it first.
         .testTarget(name: "SwiftVMCLITests", dependencies: ["swiftvm"]),
+        // Runs the built tck binary (and through it swiftvm and qemu) on temporary catalogs.
+        .testTarget(name: "TCKCLITests", dependencies: ["tck", "swiftvm"]),
     ]
 )
