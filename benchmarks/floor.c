@@ -213,11 +213,13 @@ static void hand_off_teardown(void)
 
 int main(int argc, char **argv)
 {
-	int irqchip = 1, detach = 0, verbose = 0;
+	int irqchip = 1, irqchip_first = 0, detach = 0, verbose = 0;
 	const char *kernel = NULL;
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--no-irqchip") == 0)
 			irqchip = 0;
+		else if (strcmp(argv[i], "--irqchip-first") == 0)
+			irqchip_first = 1;
 		else if (strcmp(argv[i], "--detach-teardown") == 0)
 			detach = 1;
 		else if (strcmp(argv[i], "-v") == 0)
@@ -227,10 +229,10 @@ int main(int argc, char **argv)
 		else if (argv[i][0] != '-' && !kernel)
 			kernel = argv[i];
 		else
-			fail("usage: floor [--no-irqchip] [--detach-teardown] [--mem MiB] [-v] KERNEL.elf");
+			fail("usage: floor [--no-irqchip] [--irqchip-first] [--detach-teardown] [--mem MiB] [-v] KERNEL.elf");
 	}
 	if (!kernel || ram_size < (4u << 20))
-		fail("usage: floor [--no-irqchip] [--detach-teardown] [--mem MiB] [-v] KERNEL.elf");
+		fail("usage: floor [--no-irqchip] [--irqchip-first] [--detach-teardown] [--mem MiB] [-v] KERNEL.elf");
 
 	int kvm = open("/dev/kvm", O_RDWR | O_CLOEXEC);
 	if (kvm < 0)
@@ -244,14 +246,19 @@ int main(int argc, char **argv)
 		die("mmap RAM");
 	struct kvm_userspace_memory_region slot = { .slot = 0, .guest_phys_addr = 0, .memory_size = ram_size,
 						    .userspace_addr = (uintptr_t)ram };
+	struct kvm_pit_config pit = { .flags = 0 };
+	/* --irqchip-first shows what the other order costs (a slot added after the irqchip). */
+	if (irqchip && irqchip_first) {
+		IOCTL(vm, KVM_CREATE_IRQCHIP, NULL);
+		IOCTL(vm, KVM_CREATE_PIT2, &pit);
+	}
 	IOCTL(vm, KVM_SET_USER_MEMORY_REGION, &slot);
 	if (ioctl(vm, KVM_SET_TSS_ADDR, (unsigned long)TSS_ADDR) < 0)
 		die("KVM_SET_TSS_ADDR");
 	uint64_t idmap = IDMAP_ADDR;
 	IOCTL(vm, KVM_SET_IDENTITY_MAP_ADDR, &idmap);
-	if (irqchip) {
+	if (irqchip && !irqchip_first) {
 		IOCTL(vm, KVM_CREATE_IRQCHIP, NULL);
-		struct kvm_pit_config pit = { .flags = 0 };
 		IOCTL(vm, KVM_CREATE_PIT2, &pit);
 	}
 

@@ -4,6 +4,7 @@
 #   floor              benchmarks/floor.c set up like swiftvm (irqchip + PIT2, teardown handed to a child)
 #   floor inline-td    the same, but exit() releases everything (what the hand-off saves)
 #   floor no-irqchip   the same without KVM_CREATE_IRQCHIP/KVM_CREATE_PIT2 (teardown inline, cheap then)
+#   floor irqchip-1st  as floor, but the irqchip and PIT are created before the memory slot (the slow order)
 #   qemu microvm       QEMU -M microvm, PVH entry (TestGuests/build/pvh/K.elf)
 #   qemu pc+qboot      QEMU -M pc -bios qboot.rom, Multiboot entry (TestGuests/build/K.elf)
 # Usage: scripts/bench-boot.sh [path/to/swiftvm]
@@ -86,6 +87,7 @@ rows() {
   echo "floor|$want|$floor --detach-teardown $build/$k.elf"
   echo "floor inline-td|$want|$floor $build/$k.elf"
   echo "floor no-irqchip|$want|$floor --no-irqchip $build/$k.elf"
+  echo "floor irqchip-1st|$want|$floor --detach-teardown --irqchip-first $build/$k.elf"
   [ "$have_qemu" = 1 ] && echo "qemu microvm|$qemu_want|$q -M microvm -kernel $build/pvh/$k.elf"
   [ "$have_qboot" = 1 ] && echo "qemu pc+qboot|$qemu_want|$q -M pc -bios $QBOOT -kernel $build/$k.elf"
   return 0
