@@ -15,14 +15,15 @@ let package = Package(
         .target(name: "GuestMemory"),
         .target(name: "Boot", dependencies: ["GuestMemory", "CLibELF"]),
         .target(name: "Devices", dependencies: ["GuestMemory"]),
+        .target(name: "Quantities"),
         .target(name: "Machine", dependencies: ["KVM", "GuestMemory", "Boot", "Devices"]),
         .executableTarget(name: "swiftvm", dependencies: [
-            "Machine",
+            "Machine", "Quantities",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
         // The conformance kit: catalog, result protocol, drivers, runner (TCK); report writers (Reports).
-        .target(name: "TCK"),
+        .target(name: "TCK", dependencies: ["Quantities"]),
         .target(name: "Reports", dependencies: ["TCK"]),
         .executableTarget(name: "tck", dependencies: [
             "TCK", "Reports",
@@ -31,6 +32,7 @@ let package = Package(
 
         .testTarget(name: "KVMTests", dependencies: ["KVM", "GuestMemory"]),
         .testTarget(name: "GuestMemoryTests", dependencies: ["GuestMemory"]),
+        .testTarget(name: "QuantitiesTests", dependencies: ["Quantities"]),
         .testTarget(name: "BootTests", dependencies: ["Boot"], resources: [.copy("Fixtures")]),
         .testTarget(name: "DevicesTests", dependencies: ["Devices"]),
         .testTarget(name: "ReportsTests", dependencies: ["Reports", "TCK"]),

@@ -2,6 +2,7 @@ import ArgumentParser
 import Boot
 import Devices
 import Machine
+import Quantities
 #if canImport(Glibc)
 import Glibc
 #endif

@@ -20,11 +20,7 @@ struct ReportCommand: ParsableCommand {
         var output: String
 
         func run() throws {
-            let merged: RunReport
-            do { merged = try ReportMerge.merge(try inputs.map { try ReportCoding.read(path: $0) }) } catch {
-                exitForEnvironment("\(error)")
-            }
-            try writeAndExit(merged, to: output)
+            try mergeAndWrite(inputs, to: output) { reports in reports }
         }
     }
 
@@ -40,14 +36,7 @@ struct ReportCommand: ParsableCommand {
         var output: String
 
         func run() throws {
-            let merged: RunReport
-            do {
-                let reports = try inputs.map { try ReportCoding.read(path: $0) }
-                merged = try ReportMerge.merge(Self.relabelled(reports, names: inputs))
-            } catch {
-                exitForEnvironment("\(error)")
-            }
-            try writeAndExit(merged, to: output)
+            try mergeAndWrite(inputs, to: output) { reports in Self.relabelled(reports, names: inputs) }
         }
 
         /// Renames driver columns that would collide so two runs on one driver can sit side by side.
@@ -65,7 +54,13 @@ struct ReportCommand: ParsableCommand {
     }
 }
 
-private func writeAndExit(_ report: RunReport, to directory: String) throws -> Never {
+/// Reads `inputs`, merges them after `prepare`, writes the reports and exits with the gate status.
+private func mergeAndWrite(_ inputs: [String], to directory: String,
+                           prepare: ([RunReport]) -> [RunReport]) throws -> Never {
+    let report: RunReport
+    do { report = try ReportMerge.merge(prepare(try inputs.map { try ReportCoding.read(path: $0) })) } catch {
+        exitForEnvironment("\(error)")
+    }
     do {
         let written = try ReportDirectory.write(report, to: directory)
         FileHandle.standardError.write(Data("tck: wrote \(written.all.joined(separator: ", "))\n".utf8))

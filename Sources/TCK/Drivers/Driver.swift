@@ -27,6 +27,24 @@ public struct DriverUnavailable: Error, Equatable, Sendable, CustomStringConvert
 /// watchdog should fire first, this is the backstop for a VMM that ignores it.
 let watchdogGraceSeconds = 5.0
 
+extension ChildProcess {
+    /// Runs this VMM process and turns its ending into a `DriverRun`; `decode` maps a normal exit
+    /// (status, stderr) to a termination, which is what differs between VMMs.
+    func driverRun(cancelled: @escaping @Sendable () -> Bool,
+                   decode: (Int32, String) -> DriverRun.Termination) -> DriverRun {
+        let result = run(cancelled: cancelled)
+        let termination: DriverRun.Termination
+        if case let .exited(status) = result.ending {
+            termination = decode(status, result.stderrText)
+        } else {
+            termination = result.commonTermination ?? .vmmFailure(reason: "unknown ending")
+        }
+        return DriverRun(termination: termination, console: result.stdout, consoleBytesDropped: result.stdoutDropped,
+                         durationSeconds: result.durationSeconds, diagnostics: result.stderrText,
+                         commandLine: commandLine)
+    }
+}
+
 extension ChildProcess.Result {
     var stderrText: String { String(decoding: stderr, as: UTF8.self) }
 

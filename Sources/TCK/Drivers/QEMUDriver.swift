@@ -52,18 +52,7 @@ public struct QEMUDriver: Driver {
                                    timeoutSeconds: entry.timeoutSeconds)
         // QEMU pauses the guest on a KVM internal error (e.g. an emulation failure) rather than exiting.
         process.stopWhenStderrContains = "KVM internal error"
-        let result = process.run(cancelled: cancelled)
-        let termination: DriverRun.Termination
-        if let common = result.commonTermination {
-            termination = common
-        } else if case let .exited(status) = result.ending {
-            termination = Self.termination(status: status, stderr: result.stderrText)
-        } else {
-            termination = .vmmFailure(reason: "unknown ending")
-        }
-        return DriverRun(termination: termination, console: result.stdout, consoleBytesDropped: result.stdoutDropped,
-                         durationSeconds: result.durationSeconds, diagnostics: result.stderrText,
-                         commandLine: process.commandLine)
+        return process.driverRun(cancelled: cancelled, decode: Self.termination)
     }
 
     /// isa-debug-exit makes QEMU exit with (v << 1) | 1. Status 0 without it means the guest shut the

@@ -27,18 +27,7 @@ public struct SwiftVMDriver: Driver {
     public func run(_ entry: CatalogEntry, kernelDirectory: String, cancelled: @escaping @Sendable () -> Bool) -> DriverRun {
         let process = ChildProcess(executable: executable, arguments: arguments(for: entry, kernelDirectory: kernelDirectory),
                                    timeoutSeconds: entry.timeoutSeconds + watchdogGraceSeconds)
-        let result = process.run(cancelled: cancelled)
-        let termination: DriverRun.Termination
-        if let common = result.commonTermination {
-            termination = common
-        } else if case let .exited(status) = result.ending {
-            termination = Self.termination(status: status, stderr: result.stderrText)
-        } else {
-            termination = .vmmFailure(reason: "unknown ending")
-        }
-        return DriverRun(termination: termination, console: result.stdout, consoleBytesDropped: result.stdoutDropped,
-                         durationSeconds: result.durationSeconds, diagnostics: result.stderrText,
-                         commandLine: process.commandLine)
+        return process.driverRun(cancelled: cancelled, decode: Self.termination)
     }
 
     /// swiftvm's exit statuses (`swiftvm run --help`, EXIT STATUS).

@@ -1,5 +1,5 @@
 import Testing
-@testable import Machine
+import Quantities
 
 @Suite struct QuantitiesTests {
     @Test(arguments: [("64M", UInt64(64 << 20)), ("1G", 1 << 30), ("512MiB", 512 << 20), ("4096", 4096),
