@@ -74,7 +74,8 @@ public final class Machine {
         self.console = console
         let consoleSink: ByteSink = consoleOutput.map { TeeSink([console, $0]) } ?? console
         bus = IOBus()
-        let vcpus = try Self.createVCPUs(vm: vm, system: system, count: configuration.cpus, entry: entry)
+        let vcpus = try Self.createVCPUs(vm: vm, system: system, count: configuration.cpus, entry: entry,
+                                         machineType: configuration.machineType)
         self.vcpus = vcpus
         latch = try StopLatch { for vcpu in vcpus { vcpu.kick() } }
         try Self.registerDevices(on: bus, configuration: configuration, vm: vm, memory: memory, latch: latch,
@@ -110,12 +111,23 @@ public final class Machine {
         return (kernel, BootConfigurator.entryState(for: kernel, bootInfoAddress: infoAddress))
     }
 
-    private static func createVCPUs(vm: VirtualMachine, system: KVMSystem, count: Int, entry: EntryState) throws(MachineError) -> [VirtualCPU] {
+    private static func createVCPUs(vm: VirtualMachine, system: KVMSystem, count: Int, entry: EntryState,
+                                    machineType: MachineType) throws(MachineError) -> [VirtualCPU] {
+        let cpuid: [[CPUIDEntry]]
         do {
-            let supported = try system.supportedCPUID()
+            let supported: [CPUIDEntry]
+            do { supported = try system.supportedCPUID() } catch { throw MachineError.kvm(error) }
+            do {
+                try machineType.cpu.check(against: supported)
+                cpuid = try (0..<count).map { (index) throws(CPUModelError) in
+                    try machineType.cpu.entries(apicID: UInt32(index), cpuCount: count)
+                }
+            } catch { throw MachineError.unsupportedMachine(machine: machineType.name, error) }
+        }
+        do {
             return try (0..<count).map { (index) throws(KVMError) in
                 let vcpu = try vm.createVCPU(id: UInt32(index))
-                try vcpu.setCPUID(CPUTopology.entries(from: supported, apicID: UInt32(index), cpuCount: count))
+                try vcpu.setCPUID(cpuid[index])
                 try vcpu.resetFPU()
                 // APs keep KVM's reset state: they wait for INIT/SIPI from the guest (in-kernel LAPIC).
                 if index == 0 {

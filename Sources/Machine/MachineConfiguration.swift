@@ -3,6 +3,8 @@ import Boot
 /// Everything needed to build one machine and boot one kernel on it.
 public struct MachineConfiguration: Sendable {
     public var kernelPath: String
+    /// Everything the guest can see is fixed by this (CPU model, devices, tables).
+    public var machineType: MachineType = MachineTypes.latest
     public var memorySize: UInt64 = 64 << 20
     public var cpus: Int = 1
     public var commandLine: String = ""

@@ -14,6 +14,8 @@ public enum MachineError: Error, Sendable, CustomStringConvertible {
     case bootInfo(BootInfoError)
     case protocolUnavailable(path: String, requested: BootProtocol, available: [BootProtocol])
     case kvm(KVMError)
+    /// The host cannot present the machine type's CPU.
+    case unsupportedMachine(machine: String, CPUModelError)
     case guestMemory(GuestMemoryError)
     case thread(errno: Int32)
 
@@ -36,6 +38,7 @@ public enum MachineError: Error, Sendable, CustomStringConvertible {
             let found = available.isEmpty ? "none" : available.map(\.rawValue).joined(separator: ", ")
             return "\(path): --boot \(requested.rawValue) requested, but the image offers \(found)"
         case let .kvm(error): return error.description
+        case let .unsupportedMachine(machine, error): return "machine type \(machine): \(error)"
         case let .guestMemory(error): return error.description
         case let .thread(errno): return "could not start a vCPU thread: \(KVMError.describe(errno))"
         }
@@ -44,7 +47,7 @@ public enum MachineError: Error, Sendable, CustomStringConvertible {
     /// True when the fault is in what the user gave us (files, sizes), false when it is the host's.
     public var isBadInput: Bool {
         switch self {
-        case .kvm, .guestMemory, .thread: false
+        case .kvm, .guestMemory, .thread, .unsupportedMachine: false
         default: true
         }
     }

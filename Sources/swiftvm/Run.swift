@@ -16,6 +16,9 @@ struct Run: ParsableCommand {
     @Option(help: ArgumentHelp("The kernel: an ELF32/ELF64 file with a PVH note or a Multiboot v1 header.", valueName: "path"))
     var kernel: String
 
+    @Option(help: ArgumentHelp("The machine type: fixes everything the guest can see (see `swiftvm machines`).", valueName: "name"))
+    var machine: String = MachineTypes.latest.name
+
     @Option(help: ArgumentHelp("Guest RAM, e.g. 64M, 1G (at least 4M).", valueName: "size"))
     var memory: String = "64M"
 
@@ -64,12 +67,14 @@ struct Run: ParsableCommand {
             throw ValidationError("--timeout '\(timeout)' is not a duration; use e.g. 10s, 500ms or 2m")
         }
         guard cpus >= 1 else { throw ValidationError("--cpus must be at least 1") }
+        do { _ = try MachineTypes.named(machine) } catch { throw ValidationError(error.description) }
         if data != nil && !testdev { throw ValidationError("--data needs --testdev") }
     }
 
     func run() throws {
         signal(SIGPIPE, SIG_IGN)
         var config = MachineConfiguration(kernelPath: kernel)
+        config.machineType = try! MachineTypes.named(machine)   // checked in validate()
         config.memorySize = Quantities.byteSize(memory)!
         config.cpus = cpus
         config.commandLine = cmdline

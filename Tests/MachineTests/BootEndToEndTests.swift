@@ -123,6 +123,19 @@ struct BootEndToEndTests {
         #expect(result.unassignedAccesses == 0)
     }
 
+    @Test func machineTypesDifferInsideTheGuestExactlyAsDocumented() throws {
+        func cpuidRecords(_ type: MachineType) throws -> [Substring] {
+            let result = try TestKernels.boot("cpuid") { $0.machineType = type }
+            #expect(result.status == .guestExit(code: 0))
+            return result.lines.filter { $0.hasPrefix("TCK:1 DATA cpuid.") }
+        }
+        let old = try cpuidRecords(MachineTypes.v1_0), new = try cpuidRecords(MachineTypes.v1_1)
+        #expect(old.contains("TCK:1 DATA cpuid.vendor AuthenticAMD"))
+        #expect(old.contains("TCK:1 DATA cpuid.80000000.0 80000008 68747541 444d4163 69746e65"))
+        #expect(zip(old, new).filter { $0 != $1 }.map { String($0.1) }
+                == ["TCK:1 DATA cpuid.80000007.0 00000000 00000000 00000000 00000100"])
+    }
+
     @Test func consoleCaptureIsBoundedAndSaysWhatItDropped() throws {
         let result = try TestKernels.boot("cpuid") { $0.consoleCaptureLimit = 100 }
         #expect(result.status == .guestExit(code: 0))

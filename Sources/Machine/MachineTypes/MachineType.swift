@@ -1,0 +1,63 @@
+/// A versioned, immutable definition of everything a guest can see: once released, a machine type
+/// never changes; a change to what guests see is a new machine type (swiftvm-1.1, …), documented in
+/// `changes` and visible in `tck abi diff`.
+public struct MachineType: Sendable, Equatable {
+    public let name: String
+    public let summary: String
+    /// What is different from the previous machine type, for `swiftvm machines` and release notes.
+    public let changes: [String]
+    public let cpu: CPUModel
+
+    public init(name: String, summary: String, changes: [String], cpu: CPUModel) {
+        self.name = name
+        self.summary = summary
+        self.changes = changes
+        self.cpu = cpu
+    }
+}
+
+/// The machine types this release knows, oldest first; the newest is the default.
+public enum MachineTypes {
+    public static let all: [MachineType] = [v1_0, v1_1]
+    public static var latest: MachineType { all[all.count - 1] }
+
+    public static func named(_ name: String) throws(MachineTypeError) -> MachineType {
+        guard let type = all.first(where: { $0.name == name }) else { throw .unknown(name, known: all.map(\.name)) }
+        return type
+    }
+
+    /// x86-64 baseline an emulating KVM host (kvm_pvm) can run: no SSE3 or later, no XSAVE, no PCID.
+    static let baselineFeatures = [
+        "fpu", "vme", "de", "pse", "tsc", "msr", "pae", "mce", "cx8", "apic", "sep", "mtrr", "pge", "mca", "cmov", "pat",
+        "pse36", "clflush", "mmx", "fxsr", "sse", "sse2", "x2apic", "hypervisor", "arat",
+        "syscall", "nx", "lm", "lahf_lm",
+        "kvm_clocksource", "kvm_nop_io_delay", "kvm_clocksource2", "kvm_pv_eoi",
+    ]
+
+    static let v1_0 = MachineType(
+        name: "swiftvm-1.0",
+        summary: "AMD family 17h vCPU, x86-64 baseline features, 16550A, debug-exit",
+        changes: ["first release"],
+        cpu: CPUModel(vendor: .amd, family: 0x17, model: 0x31, stepping: 0, brand: "swiftvm virtual CPU",
+                      maxBasicLeaf: 0xB, maxExtendedLeaf: 0x8000_0008, physicalAddressBits: 40, virtualAddressBits: 48,
+                      featureNames: baselineFeatures))
+
+    static let v1_1 = MachineType(
+        name: "swiftvm-1.1",
+        summary: "swiftvm-1.0 plus an invariant TSC",
+        changes: ["CPUID.80000007.0:EDX[8] invtsc: set (the TSC runs at a constant rate in every C/P-state)"],
+        cpu: CPUModel(vendor: .amd, family: 0x17, model: 0x31, stepping: 0, brand: "swiftvm virtual CPU",
+                      maxBasicLeaf: 0xB, maxExtendedLeaf: 0x8000_0008, physicalAddressBits: 40, virtualAddressBits: 48,
+                      featureNames: baselineFeatures + ["invtsc"]))
+}
+
+public enum MachineTypeError: Error, Equatable, Sendable, CustomStringConvertible {
+    case unknown(String, known: [String])
+
+    public var description: String {
+        switch self {
+        case let .unknown(name, known):
+            "unknown machine type '\(name)'; known: \(known.joined(separator: ", ")) (see `swiftvm machines`)"
+        }
+    }
+}
