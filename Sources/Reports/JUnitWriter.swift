@@ -137,6 +137,7 @@ public enum JUnitWriter {
             for key in info.details.keys.sorted() { pairs.append(("driver.\(key)", info.details[key] ?? "")) }
         }
         pairs += [
+            ("machine", result.machine ?? layout.info(driver: result.driver)?.details["machine"] ?? "driver default"),
             ("kernel", result.kernel), ("groups", result.groups.joined(separator: ",")),
             ("expectation", ReportFormat.expectation(result.expectation)), ("outcome", result.outcome.rawValue),
             ("expected", String(result.expected)), ("exit", result.exitDescription),

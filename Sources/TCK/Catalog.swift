@@ -6,9 +6,9 @@ import Foundation
 /// missing kernel is a `CatalogError` naming the file and line.
 public enum Catalog {
     public static let defaultsSection = "defaults"
-    static let testKeys = ["kernel", "groups", "description", "cpus", "memory", "cmdline", "timeout", "expect", "xfail"]
-    static let defaultKeys = ["groups", "cpus", "memory", "timeout"]
-    static let perDriverKeys = ["expect", "xfail"]
+    static let testKeys = ["kernel", "groups", "description", "machine", "cpus", "memory", "cmdline", "timeout", "expect", "xfail"]
+    static let defaultKeys = ["groups", "machine", "cpus", "memory", "timeout"]
+    static let perDriverKeys = ["expect", "xfail", "machine"]
 
     /// Reads and parses `path`, checking that every kernel exists as `<kernelDirectory>/<kernel>.elf`.
     public static func load(path: String, kernelDirectory: String, knownDrivers: Set<String>) throws(CatalogError)
@@ -127,6 +127,7 @@ public enum Catalog {
         }
         if let groups = try value("groups", section, fail, CatalogValues.groups) { entry.groups = groups }
         if let description = section.values["description"] { entry.description = description.value }
+        if let machine = try value("machine", section, fail, CatalogValues.machine) { entry.defaultMachine = machine }
         if let cpus = try value("cpus", section, fail, CatalogValues.cpus) { entry.cpus = cpus }
         if let memory = try value("memory", section, fail, CatalogValues.memory) { entry.memoryBytes = memory }
         if let commandLine = try value("cmdline", section, fail, CatalogValues.commandLine) { entry.commandLine = commandLine }
@@ -138,6 +139,9 @@ public enum Catalog {
         for driver in drivers.sorted() {
             if let expectation = try expectation(section, suffix: "." + driver, fail) {
                 entry.expectations[driver] = expectation
+            }
+            if let machine = try value("machine." + driver, section, fail, CatalogValues.machine) {
+                entry.machines[driver] = machine
             }
         }
     }

@@ -6,6 +6,10 @@ public struct CatalogEntry: Codable, Equatable, Sendable {
     public var kernel: String
     public var groups: [String]
     public var description: String
+    /// The machine type to boot, per driver name; `defaultMachine` for drivers not listed; nil: the
+    /// driver's own default. Each driver interprets the name (swiftvm: `--machine`, qemu: `-M`).
+    public var defaultMachine: String?
+    public var machines: [String: String]
     public var cpus: Int
     public var memoryBytes: UInt64
     public var commandLine: String
@@ -16,7 +20,8 @@ public struct CatalogEntry: Codable, Equatable, Sendable {
 
     public init(name: String, kernel: String, groups: [String] = [], description: String = "", cpus: Int = 1,
                 memoryBytes: UInt64 = 64 << 20, commandLine: String = "", timeoutSeconds: Double = 10,
-                defaultExpectation: Expectation = .pass, expectations: [String: Expectation] = [:]) {
+                defaultExpectation: Expectation = .pass, expectations: [String: Expectation] = [:],
+                defaultMachine: String? = nil, machines: [String: String] = [:]) {
         self.name = name
         self.kernel = kernel
         self.groups = groups
@@ -27,6 +32,12 @@ public struct CatalogEntry: Codable, Equatable, Sendable {
         self.timeoutSeconds = timeoutSeconds
         self.defaultExpectation = defaultExpectation
         self.expectations = expectations
+        self.defaultMachine = defaultMachine
+        self.machines = machines
+    }
+
+    public func machine(for driver: String) -> String? {
+        machines[driver] ?? defaultMachine
     }
 
     public func expectation(for driver: String) -> Expectation {

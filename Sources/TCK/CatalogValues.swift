@@ -43,6 +43,12 @@ enum CatalogValues {
     static func seconds(_ text: String) -> Double? { Quantities.seconds(text) }
     private static func decimal(_ text: Substring) -> UInt64? { Quantities.decimal(text) }
 
+    /// A machine type name, interpreted by the driver (swiftvm: `swiftvm machines`; qemu: `-M`).
+    static func machine(_ text: String) -> Result<String, Problem> {
+        isSimpleName(Substring(text)) ? .success(text)
+            : .failure(Problem("'\(text)' is not a machine type name of [A-Za-z0-9_.-]+"))
+    }
+
     static func cpus(_ text: String) -> Result<Int, Problem> {
         guard let value = decimal(Substring(text)), value >= 1, value <= UInt64(maximumCPUs) else {
             return .failure(Problem("'\(text)' is not a vCPU count from 1 to \(maximumCPUs)"))

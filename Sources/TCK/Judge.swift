@@ -29,7 +29,8 @@ public enum Judge {
                           console: String(decoding: run.console, as: UTF8.self),
                           consoleTruncated: run.consoleBytesDropped > 0,
                           exitDescription: exitDescription(run.termination), durationSeconds: run.durationSeconds,
-                          diagnostics: run.diagnostics, commandLine: run.commandLine)
+                          diagnostics: run.diagnostics, commandLine: run.commandLine,
+                          machine: entry.machine(for: driver))
     }
 
     /// "guest exit 1", "timeout", "crash: triple fault", "VMM failure: …".

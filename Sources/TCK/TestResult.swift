@@ -21,11 +21,13 @@ public struct TestResult: Codable, Equatable, Sendable {
     public var durationSeconds: Double
     public var diagnostics: String
     public var commandLine: [String]
+    /// The machine type the catalog asked for on this driver (nil: the driver's default).
+    public var machine: String?
 
     public init(test: String, kernel: String, groups: [String], driver: String, outcome: Outcome, expected: Bool,
                 reason: String, expectation: Expectation, cases: [CaseResult], data: [DataRecord],
                 protocolErrors: [String], console: String, consoleTruncated: Bool, exitDescription: String,
-                durationSeconds: Double, diagnostics: String, commandLine: [String]) {
+                durationSeconds: Double, diagnostics: String, commandLine: [String], machine: String? = nil) {
         self.test = test
         self.kernel = kernel
         self.groups = groups
@@ -43,6 +45,7 @@ public struct TestResult: Codable, Equatable, Sendable {
         self.durationSeconds = durationSeconds
         self.diagnostics = diagnostics
         self.commandLine = commandLine
+        self.machine = machine
     }
 
     /// Key that identifies the same test on the same driver across runs (baseline, merge).

@@ -36,11 +36,14 @@ public struct QEMUDriver: Driver {
     }
 
     public func arguments(for entry: CatalogEntry, kernelDirectory: String) -> [String] {
-        var arguments = ["-accel", accel, "-M", machine.rawValue, "-nodefaults", "-no-user-config", "-nographic",
+        // A catalog machine (e.g. pc-i440fx-7.2) overrides --qemu-machine; microvm boots the PVH images.
+        let machineName = entry.machine(for: name) ?? machine.rawValue
+        let isMicrovm = machineName == MachineKind.microvm.rawValue
+        var arguments = ["-accel", accel, "-M", machineName, "-nodefaults", "-no-user-config", "-nographic",
                          "-serial", "stdio", "-device", "isa-debug-exit,iobase=0xf4,iosize=4", "-no-reboot",
                          "-m", "\(max(entry.memoryBytes >> 20, 4))M", "-smp", "\(entry.cpus)"]
-        if machine == .pc, FileManager.default.fileExists(atPath: Self.qboot) { arguments += ["-bios", Self.qboot] }
-        let image = machine == .microvm ? "\(kernelDirectory)/pvh/\(entry.kernel).elf" : "\(kernelDirectory)/\(entry.kernel).elf"
+        if !isMicrovm, FileManager.default.fileExists(atPath: Self.qboot) { arguments += ["-bios", Self.qboot] }
+        let image = isMicrovm ? "\(kernelDirectory)/pvh/\(entry.kernel).elf" : "\(kernelDirectory)/\(entry.kernel).elf"
         arguments += ["-kernel", image]
         if !entry.commandLine.isEmpty { arguments += ["-append", entry.commandLine] }
         return arguments

@@ -14,12 +14,14 @@ public struct SwiftVMDriver: Driver {
         guard access("/dev/kvm", R_OK | W_OK) == 0 else {
             throw DriverUnavailable(driver: name, reason: "/dev/kvm is missing or not accessible to this user")
         }
-        return DriverInfo(name: name, version: swiftvmVersion, executable: executable,
-                          details: ["accel": "kvm", "devices": "16550A@0x3f8, debug-exit@0xf4, testdev@0xec0"])
+        var details = ["accel": "kvm", "devices": "16550A@0x3f8, debug-exit@0xf4, testdev@0xec0"]
+        if let machine = defaultMachineType { details["machine"] = machine }
+        return DriverInfo(name: name, version: swiftvmVersion, executable: executable, details: details)
     }
 
     public func arguments(for entry: CatalogEntry, kernelDirectory: String) -> [String] {
-        ["run", "--kernel", "\(kernelDirectory)/\(entry.kernel).elf",
+        (entry.machine(for: name).map { ["--machine", $0] } ?? []).reduce(into: ["run"]) { $0.append($1) } + [
+         "--kernel", "\(kernelDirectory)/\(entry.kernel).elf",
          "--memory", "\(entry.memoryBytes)", "--cpus", "\(entry.cpus)", "--cmdline", entry.commandLine,
          "--timeout", "\(Int((entry.timeoutSeconds * 1000).rounded()))ms", "--testdev", "--serial", "stdout"]
     }
@@ -39,6 +41,13 @@ public struct SwiftVMDriver: Driver {
         case 125, 126: return .guestCrash(reason: firstLine.isEmpty ? "guest crashed (status \(status))" : firstLine)
         default: return .vmmFailure(reason: firstLine.isEmpty ? "swiftvm exited with status \(status)" : "swiftvm status \(status): \(firstLine)")
         }
+    }
+
+    /// The machine type swiftvm boots when none is asked for (`swiftvm machines` marks it "(default)").
+    private var defaultMachineType: String? {
+        let result = ChildProcess(executable: executable, arguments: ["machines"], timeoutSeconds: 10).run()
+        return String(decoding: result.stdout, as: UTF8.self).split(separator: "\n")
+            .first { $0.contains("(default)") }?.split(separator: " ").first.map(String.init)
     }
 
     private var swiftvmVersion: String {
