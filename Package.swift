@@ -16,7 +16,9 @@ let package = Package(
         .target(name: "Boot", dependencies: ["GuestMemory", "CLibELF"]),
         .target(name: "Devices", dependencies: ["GuestMemory"]),
         .target(name: "Quantities"),
-        .target(name: "Machine", dependencies: ["KVM", "GuestMemory", "Boot", "Devices"]),
+        // Names of CPUID feature bits: machine types build CPUs from them, ABI diffs speak in them.
+        .target(name: "CPUFeatures"),
+        .target(name: "Machine", dependencies: ["KVM", "GuestMemory", "Boot", "Devices", "CPUFeatures"]),
         .executableTarget(name: "swiftvm", dependencies: [
             "Machine", "Quantities",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -37,7 +39,7 @@ let package = Package(
         .testTarget(name: "DevicesTests", dependencies: ["Devices"]),
         .testTarget(name: "ReportsTests", dependencies: ["Reports", "TCK"]),
         .testTarget(name: "TCKTests", dependencies: ["TCK"]),
-        .testTarget(name: "MachineTests", dependencies: ["Machine", "KVM", "Devices", "Boot", "GuestMemory"]),
+        .testTarget(name: "MachineTests", dependencies: ["Machine", "KVM", "Devices", "Boot", "GuestMemory", "CPUFeatures"]),
         // Runs the built swiftvm binary; depending on it makes `swift build --build-tests` build it first.
         .testTarget(name: "SwiftVMCLITests", dependencies: ["swiftvm"]),
         // Runs the built tck binary (and through it swiftvm and qemu) on temporary catalogs.

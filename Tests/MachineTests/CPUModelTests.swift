@@ -1,3 +1,4 @@
+import CPUFeatures
 import KVM
 import Testing
 @testable import Machine

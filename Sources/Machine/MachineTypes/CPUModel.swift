@@ -1,3 +1,4 @@
+import CPUFeatures
 import KVM
 
 /// The virtual CPU a machine type presents: every CPUID leaf the guest can read is built from this

@@ -1,5 +1,3 @@
-import KVM
-
 /// One named CPUID feature bit. Names follow Linux's /proc/cpuinfo where Linux has one, so a diff
 /// line such as "CPUID.7.0:EBX[9] erms 1→0" reads the way kernel people expect.
 public struct CPUFeature: Hashable, Sendable, CustomStringConvertible {
@@ -27,24 +25,4 @@ public struct CPUFeature: Hashable, Sendable, CustomStringConvertible {
     }
 
     public var description: String { "\(location) \(name)" }
-}
-
-extension CPUIDEntry {
-    public func value(of register: CPUFeature.Register) -> UInt32 {
-        switch register {
-        case .eax: eax
-        case .ebx: ebx
-        case .ecx: ecx
-        case .edx: edx
-        }
-    }
-
-    public mutating func set(_ register: CPUFeature.Register, to value: UInt32) {
-        switch register {
-        case .eax: eax = value
-        case .ebx: ebx = value
-        case .ecx: ecx = value
-        case .edx: edx = value
-        }
-    }
 }
