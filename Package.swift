@@ -27,8 +27,10 @@ let package = Package(
         // The conformance kit: catalog, result protocol, drivers, runner (TCK); report writers (Reports).
         .target(name: "TCK", dependencies: ["Quantities"]),
         .target(name: "Reports", dependencies: ["TCK"]),
+        // Guest-visible ABI: probe records → canonical fingerprints → semantic diffs.
+        .target(name: "ABI", dependencies: ["CPUFeatures"]),
         .executableTarget(name: "tck", dependencies: [
-            "TCK", "Reports",
+            "TCK", "Reports", "ABI",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
@@ -44,5 +46,6 @@ let package = Package(
         .testTarget(name: "SwiftVMCLITests", dependencies: ["swiftvm"]),
         // Runs the built tck binary (and through it swiftvm and qemu) on temporary catalogs.
         .testTarget(name: "TCKCLITests", dependencies: ["tck", "swiftvm"]),
+        .testTarget(name: "ABITests", dependencies: ["ABI", "CPUFeatures"]),
     ]
 )

@@ -1,0 +1,76 @@
+import CPUFeatures
+
+/// CPUID differences: feature registers bit by bit with names, numeric fields by meaning.
+enum CPUIDDiff {
+    static func compare(_ old: [String: CPUIDValue], _ new: [String: CPUIDValue]) -> [ABIChange] {
+        var changes: [ABIChange] = []
+        for key in Set(old.keys).union(new.keys).sorted() {
+            guard let (leaf, subleaf) = parse(key) else { continue }
+            let name = "CPUID.\(String(leaf, radix: 16).uppercased()).\(subleaf)"
+            switch (old[key], new[key]) {
+            case (nil, _?):
+                changes.append(ABIChange(area: "cpuid", item: "\(name) leaf", kind: .added, old: nil, new: nil, compatibility: .compatible))
+            case (_?, nil):
+                changes.append(ABIChange(area: "cpuid", item: "\(name) leaf", kind: .removed, old: nil, new: nil, compatibility: .breaking))
+            case let (a?, b?) where a != b:
+                changes += registers(leaf: leaf, subleaf: subleaf, name: name, a, b)
+            default:
+                break
+            }
+        }
+        return changes
+    }
+
+    private static func registers(leaf: UInt32, subleaf: UInt32, name: String, _ a: CPUIDValue, _ b: CPUIDValue) -> [ABIChange] {
+        var changes: [ABIChange] = []
+        let pairs: [(CPUFeature.Register, String, String)] = [(.eax, a.eax, b.eax), (.ebx, a.ebx, b.ebx), (.ecx, a.ecx, b.ecx), (.edx, a.edx, b.edx)]
+        for (register, before, after) in pairs where before != after {
+            guard let x = value(before), let y = value(after) else { continue }
+            if CPUFeatureTable.featureRegisters.contains("\(leaf).\(subleaf).\(register.rawValue)") {
+                for bit in UInt32(0)..<32 where (x ^ y) & (1 << bit) != 0 {
+                    let set = y & (1 << bit) != 0
+                    let location = "\(name):\(register.rawValue.uppercased())[\(bit)]"
+                    let label = CPUFeatureTable.feature(leaf: leaf, subleaf: subleaf, register: register, bit: bit).map { "\(location) \($0.name)" } ?? location
+                    changes.append(ABIChange(area: "cpuid", item: label, kind: .changed, old: set ? "0" : "1", new: set ? "1" : "0",
+                                             compatibility: set ? .compatible : .breaking))
+                }
+            } else {
+                let (field, compatible) = fieldName(leaf: leaf, register: register, old: x, new: y)
+                changes.append(ABIChange(area: "cpuid", item: "\(name):\(register.rawValue.uppercased())\(field.isEmpty ? "" : " \(field)")",
+                                         kind: .changed, old: before, new: after, compatibility: compatible ? .compatible : .breaking))
+            }
+        }
+        return changes
+    }
+
+    /// What a numeric register means, and whether a change of it is additive.
+    private static func fieldName(leaf: UInt32, register: CPUFeature.Register, old: UInt32, new: UInt32) -> (String, Bool) {
+        switch (leaf, register) {
+        case (0, .eax): ("max basic leaf", new > old)
+        case (0, _), (0x8000_0000, .ebx), (0x8000_0000, .ecx), (0x8000_0000, .edx): ("vendor", false)
+        case (0x8000_0000, .eax): ("max extended leaf", new > old)
+        case (1, .eax), (0x8000_0001, .eax): ("family/model/stepping \(signature(old))→\(signature(new))", false)
+        case (1, .ebx): ("APIC id / logical CPU count / CLFLUSH size", false)
+        case (0x8000_0002...0x8000_0004, _): ("brand string", false)
+        case (0x8000_0008, .eax): ("address sizes", false)
+        case (0xB, _), (0x1F, _): ("topology", false)
+        case (0x4000_0000, _): ("hypervisor signature / max leaf", false)
+        default: ("", false)
+        }
+    }
+
+    private static func signature(_ eax: UInt32) -> String {
+        let baseFamily = (eax >> 8) & 0xF
+        let family = baseFamily == 0xF ? baseFamily + (eax >> 20) & 0xFF : baseFamily
+        let model = (baseFamily == 6 || baseFamily == 0xF) ? ((eax >> 16) & 0xF) << 4 | (eax >> 4) & 0xF : (eax >> 4) & 0xF
+        return "\(String(family, radix: 16))h/\(String(model, radix: 16))h/\(eax & 0xF)"
+    }
+
+    static func parse(_ key: String) -> (UInt32, UInt32)? {
+        let parts = key.split(separator: ".")
+        guard parts.count == 2, let leaf = UInt32(parts[0], radix: 16), let subleaf = UInt32(parts[1]) else { return nil }
+        return (leaf, subleaf)
+    }
+
+    static func value(_ text: String) -> UInt32? { UInt32(text.dropFirst(2), radix: 16) }
+}
