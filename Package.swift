@@ -25,12 +25,12 @@ let package = Package(
         ]),
 
         // The conformance kit: catalog, result protocol, drivers, runner (TCK); report writers (Reports).
-        .target(name: "TCK", dependencies: ["Quantities"]),
+        .target(name: "TCK", dependencies: ["Quantities", "ABI"]),
         .target(name: "Reports", dependencies: ["TCK"]),
         // Guest-visible ABI: probe records → canonical fingerprints → semantic diffs.
         .target(name: "ABI", dependencies: ["CPUFeatures"]),
         .executableTarget(name: "tck", dependencies: [
-            "TCK", "Reports", "ABI",
+            "TCK", "Reports", "ABI", "Quantities",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 

@@ -94,7 +94,8 @@ public enum ABIRecordDecoder {
         return records
     }
 
-    static func bytes(fromHex text: String) -> [UInt8]? {
+    /// Lowercase hex → bytes; nil for odd length or any other character.
+    public static func bytes(fromHex text: String) -> [UInt8]? {
         let digits = Array(text.utf8)
         guard digits.count % 2 == 0 else { return nil }
         var bytes: [UInt8] = []

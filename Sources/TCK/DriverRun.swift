@@ -24,14 +24,17 @@ public struct DriverRun: Codable, Equatable, Sendable {
     public var diagnostics: String
     /// Exact command line the driver ran, for reproducing by hand.
     public var commandLine: [String]
+    /// The guest's data stream (testdev stream 1: ABI probe records), when the VMM has one.
+    public var data: [UInt8]
 
     public init(termination: Termination, console: [UInt8], consoleBytesDropped: UInt64 = 0, durationSeconds: Double,
-                diagnostics: String = "", commandLine: [String] = []) {
+                diagnostics: String = "", commandLine: [String] = [], data: [UInt8] = []) {
         self.termination = termination
         self.console = console
         self.consoleBytesDropped = consoleBytesDropped
         self.durationSeconds = durationSeconds
         self.diagnostics = diagnostics
         self.commandLine = commandLine
+        self.data = data
     }
 }

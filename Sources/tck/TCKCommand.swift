@@ -11,7 +11,7 @@ struct TCKCommand: ParsableCommand {
               1  a regression: at least one unexpected result
               2  bad usage or a broken environment (no /dev/kvm, a driver binary missing, bad catalog)
             """,
-        subcommands: [RunCommand.self, ListCommand.self, ReportCommand.self]
+        subcommands: [RunCommand.self, ListCommand.self, ReportCommand.self, ABICommand.self]
     )
 }
 

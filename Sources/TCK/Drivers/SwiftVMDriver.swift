@@ -27,10 +27,19 @@ public struct SwiftVMDriver: Driver {
     }
 
     public func run(_ entry: CatalogEntry, kernelDirectory: String, cancelled: @escaping @Sendable () -> Bool) -> DriverRun {
-        let process = ChildProcess(executable: executable, arguments: arguments(for: entry, kernelDirectory: kernelDirectory),
+        // The data stream (ABI probe records) goes to a private file, read back after the run.
+        let dataPath = NSTemporaryDirectory() + "tck-data-\(getpid())-\(UUID().uuidString).bin"
+        defer { unlink(dataPath) }
+        let process = ChildProcess(executable: executable,
+                                   arguments: arguments(for: entry, kernelDirectory: kernelDirectory) + ["--data", dataPath],
                                    timeoutSeconds: entry.timeoutSeconds + watchdogGraceSeconds)
-        return process.driverRun(cancelled: cancelled, decode: Self.termination)
+        var run = process.driverRun(cancelled: cancelled, decode: Self.termination)
+        if let data = FileManager.default.contents(atPath: dataPath), data.count <= Self.dataLimit { run.data = [UInt8](data) }
+        return run
     }
+
+    /// The largest data stream read back (bigger means a runaway guest; the run is judged without it).
+    static let dataLimit = 64 << 20
 
     /// swiftvm's exit statuses (`swiftvm run --help`, EXIT STATUS).
     static func termination(status: Int32, stderr: String) -> DriverRun.Termination {

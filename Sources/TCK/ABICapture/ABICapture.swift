@@ -1,0 +1,104 @@
+import ABI
+import Foundation
+
+/// Captures a fingerprint: boots the ABI-probe kernel on a driver, collects its records (testdev data
+/// stream, or `abi.record` console lines where there is none) and builds the canonical fingerprint.
+public struct ABICapture: Sendable {
+    public static let probeKernel = "abiprobe"
+
+    public var machine: String?
+    public var cpus: Int
+    public var memoryBytes: UInt64
+    public var timeoutSeconds: Double
+
+    public init(machine: String?, cpus: Int = 2, memoryBytes: UInt64 = 64 << 20, timeoutSeconds: Double = 30) {
+        self.machine = machine
+        self.cpus = cpus
+        self.memoryBytes = memoryBytes
+        self.timeoutSeconds = timeoutSeconds
+    }
+
+    public struct Captured: Sendable {
+        public let fingerprint: Fingerprint
+        /// Records that could not be decoded, or a count that does not match `abi.end`.
+        public let problems: [String]
+        public let run: DriverRun
+    }
+
+    public func capture(driver: any Driver, info: DriverInfo, kernelDirectory: String,
+                        kvmSupportedCPUIDHash: String? = nil) throws(ABICaptureError) -> Captured {
+        let entry = CatalogEntry(name: "abi-dump", kernel: Self.probeKernel, cpus: cpus, memoryBytes: memoryBytes,
+                                 timeoutSeconds: timeoutSeconds, defaultMachine: machine)
+        let run = driver.run(entry, kernelDirectory: kernelDirectory, cancelled: { false })
+        guard case .guestExit(0) = run.termination else {
+            throw .probeFailed("the ABI probe did not finish cleanly on \(driver.name): \(Judge.exitDescription(run.termination))"
+                               + (run.diagnostics.isEmpty ? "" : "; \(run.diagnostics.split(separator: "\n").first ?? "")"))
+        }
+        let parsed = ResultProtocol.parse(run.console)
+        let hexLines = parsed.data.filter { $0.key == "abi.record" }.map(\.value)
+        let records: [ABIRecord]
+        do {
+            records = run.data.isEmpty ? try ABIRecordDecoder.decode(hexRecords: hexLines) : try ABIRecordDecoder.decode(stream: run.data)
+        } catch {
+            throw .badRecords(error.description)
+        }
+        var problems: [String] = []
+        if let announced = parsed.data.first(where: { $0.key == "abi.end" }).flatMap({ Int($0.value) }), announced != records.count {
+            problems.append("the probe announced \(announced) records but \(records.count) arrived")
+        }
+        let host = HostProbe.current()
+        let context = CaptureContext(driver: info.name, driverVersion: info.version, hostKernel: host.kernel, hostCPU: host.cpu,
+                                     kvm: host.kvm, kvmSupportedCPUIDHash: kvmSupportedCPUIDHash,
+                                     capturedAt: Date().ISO8601Format())
+        let built = FingerprintBuilder.fingerprint(records: records, machine: machine ?? info.details["machine"] ?? "default",
+                                                   cpus: cpus, memoryBytes: memoryBytes, context: context)
+        return Captured(fingerprint: built.fingerprint, problems: problems + built.problems, run: run)
+    }
+
+    /// Writes each captured ACPI table (and the RSDP) as `<SIG>.dat`, as `acpidump -b` does, for `iasl -d`.
+    public static func writeTables(of fingerprint: Fingerprint, to directory: String) throws -> [String] {
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        return try fingerprint.abi.acpi.keys.sorted().map { key in
+            let name = key == "RSD PTR" ? "RSDP" : key.replacingOccurrences(of: "#", with: "")
+            let path = (directory as NSString).appendingPathComponent("\(name).dat")
+            let bytes = ABIRecordDecoder.bytes(fromHex: fingerprint.abi.acpi[key]?.bytes ?? "") ?? []
+            try Data(bytes).write(to: URL(fileURLWithPath: path))
+            return path
+        }
+    }
+}
+
+public enum ABICaptureError: Error, Equatable, Sendable, CustomStringConvertible {
+    case probeFailed(String)
+    case badRecords(String)
+
+    public var description: String {
+        switch self {
+        case let .probeFailed(why): why
+        case let .badRecords(why): "the ABI probe's records could not be decoded: \(why)"
+        }
+    }
+}
+
+/// Reading and writing fingerprint files.
+public enum FingerprintFile {
+    public static let maximumBytes = 64 << 20
+
+    public static func read(_ path: String) throws -> Fingerprint {
+        guard let attributes = try? FileManager.default.attributesOfItem(atPath: path),
+              let size = attributes[.size] as? Int else { throw CocoaError(.fileReadNoSuchFile, userInfo: [NSFilePathErrorKey: path]) }
+        guard size <= maximumBytes else { throw CocoaError(.fileReadTooLarge, userInfo: [NSFilePathErrorKey: path]) }
+        let fingerprint = try JSONDecoder().decode(Fingerprint.self, from: Data(contentsOf: URL(fileURLWithPath: path)))
+        guard fingerprint.schemaVersion <= Fingerprint.currentSchemaVersion else {
+            throw CocoaError(.fileReadCorruptFile, userInfo: [NSLocalizedDescriptionKey:
+                "\(path): fingerprint schema \(fingerprint.schemaVersion) is newer than this tck understands (\(Fingerprint.currentSchemaVersion))"])
+        }
+        return fingerprint
+    }
+
+    public static func encode(_ fingerprint: Fingerprint) -> Data {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        return ((try? encoder.encode(fingerprint)) ?? Data()) + Data("\n".utf8)
+    }
+}
