@@ -2,7 +2,7 @@ import Testing
 @testable import Devices
 
 /// CONFIG_ADDRESS for bus 0, `device`, `function`, `register`, enable bit set — as a guest computes it.
-func configAddress(device: UInt32, function: UInt32 = 0, register: UInt32 = 0, enabled: Bool = true) -> UInt32 {
+func pciConfigAddress(device: UInt32, function: UInt32 = 0, register: UInt32 = 0, enabled: Bool = true) -> UInt32 {
     (enabled ? 0x8000_0000 : 0) | device << 11 | function << 8 | register
 }
 
@@ -42,21 +42,21 @@ func configAddress(device: UInt32, function: UInt32 = 0, register: UInt32 = 0, e
     }
 
     @Test func enableBitGatesConfigurationData() {
-        select(configAddress(device: 0, enabled: false))
+        select(pciConfigAddress(device: 0, enabled: false))
         #expect(data() == 0xFFFF_FFFF)
         _ = bus.write(port: 0xCFC, size: 4, value: 0)
-        select(configAddress(device: 0))
+        select(pciConfigAddress(device: 0))
         #expect(data() == 0x1237_8086)
     }
 
     @Test func byteWordAndDwordAccessesReachEachOffset() {
-        select(configAddress(device: 0, register: 0x08))     // revision 02, class 06/00/00
+        select(pciConfigAddress(device: 0, register: 0x08))     // revision 02, class 06/00/00
         #expect(data() == 0x0600_0002)
         #expect(data(0xCFC, size: 1) == 0x02)
         #expect(data(0xCFD, size: 1) == 0x00)
         #expect(data(0xCFE, size: 1) == 0x00)
         #expect(data(0xCFF, size: 1) == 0x06)
-        select(configAddress(device: 0))
+        select(pciConfigAddress(device: 0))
         #expect(data(0xCFC, size: 2) == 0x8086)
         #expect(data(0xCFE, size: 2) == 0x1237)
         #expect(data(0xCFD, size: 2) == 0x3780)               // bytes 1–2 of the dword
@@ -64,27 +64,27 @@ func configAddress(device: UInt32, function: UInt32 = 0, register: UInt32 = 0, e
     }
 
     @Test func writesAtEachDataOffsetReachTheRightByte() {
-        select(configAddress(device: 3, register: 0x3C))
+        select(pciConfigAddress(device: 3, register: 0x3C))
         _ = bus.write(port: 0xCFC, size: 1, value: 0x0B)      // interrupt line
         _ = bus.write(port: 0xCFD, size: 1, value: 0x04)      // interrupt pin: read-only
         #expect(data() & 0xFFFF == 0x000B)
-        select(configAddress(device: 3, register: 0x0C))
+        select(pciConfigAddress(device: 3, register: 0x0C))
         _ = bus.write(port: 0xCFC, size: 1, value: 0x10)      // cache line size
         #expect(data(0xCFC, size: 1) == 0x10)
-        select(configAddress(device: 3, register: 0x04))
+        select(pciConfigAddress(device: 3, register: 0x04))
         _ = bus.write(port: 0xCFC, size: 2, value: 0x0007)
         #expect(data(0xCFC, size: 2) == 0x0007)
         #expect(ports.bus[PCIAddress(device: 3)]?.command == 0x0007)
     }
 
     @Test func absentFunctionsReadAllOnesAndIgnoreWrites() {
-        select(configAddress(device: 1))
+        select(pciConfigAddress(device: 1))
         #expect(data(0xCFC, size: 2) == 0xFFFF)
         #expect(data() == 0xFFFF_FFFF)
         #expect(data(0xCFF, size: 1) == 0xFF)
         _ = bus.write(port: 0xCFC, size: 4, value: 0)
         #expect(data() == 0xFFFF_FFFF)
-        select(configAddress(device: 0, function: 1))
+        select(pciConfigAddress(device: 0, function: 1))
         #expect(data(0xCFC, size: 2) == 0xFFFF)
         select(0x8000_0000 | 1 << 16)                          // bus 1 does not exist
         #expect(data(0xCFC, size: 2) == 0xFFFF)
