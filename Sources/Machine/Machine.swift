@@ -145,12 +145,24 @@ public final class Machine {
         let serial = Serial16550(output: consoleSink, interrupt: KVMInterruptLine(vm: vm, irq: serialIRQ))
         // The debug-exit device only asks for the run to end; the latch decides and kicks the vCPUs.
         let debugExit = DebugExit { value in latch.stop(.guestExit(code: value)) }
+        let keyboardController = I8042(onReset: { latch.stop(.guestReset(via: "i8042 keyboard controller")) })
+        let rtc = CMOSRTC(clock: { CMOSDateTime.utcNow() })
+        rtc.presetMemorySize(ramBytes: configuration.memorySize)
+        var pci = PCIBus()
+        for slot in configuration.machineType.pciFunctions {
+            do { try pci.insert(slot.function, at: slot.address) } catch { preconditionFailure("machine type PCI layout: \(error)") }
+        }
         let testdev: PortDevice = configuration.testdev
             ? TestDataChannel(memory: memory, console: consoleSink, data: dataOutput ?? CaptureSink(limit: 0))
             : ReservedPorts()
         do {
             try bus.register(serial, base: serialPort, length: Serial16550.registerCount, name: "serial0")
             try bus.register(debugExit, base: DebugExit.defaultPort, length: DebugExit.portCount, name: "debug-exit")
+            try bus.register(keyboardController.dataPort, base: I8042.dataPortNumber, length: 1, name: "i8042-data")
+            try bus.register(keyboardController.commandPort, base: I8042.commandPortNumber, length: 1, name: "i8042-command")
+            try bus.register(rtc, base: CMOSRTC.basePort, length: CMOSRTC.portCount, name: "cmos-rtc")
+            try bus.register(PCIHostBridgePorts(bus: pci), base: PCIHostBridgePorts.basePort, length: PCIHostBridgePorts.portCount,
+                             name: "pci-config")
             try bus.register(testdev, base: TestDataChannel.defaultPort, length: TestDataChannel.portCount,
                              name: configuration.testdev ? "testdev" : "testdev-probe")
         } catch {

@@ -13,6 +13,8 @@ public enum RunStatus: Equatable, Sendable {
     case failEntry(cpu: UInt32, hardwareReason: UInt64)
     /// KVM_EXIT_SYSTEM_EVENT (1 shutdown, 2 reset, 3 crash).
     case systemEvent(cpu: UInt32, type: UInt32)
+    /// The guest asked for a reset (i8042 command 0xFE, …); swiftvm ends the run rather than reboot.
+    case guestReset(via: String)
     /// `hlt` reached userspace (only without an in-kernel irqchip).
     case halted(cpu: UInt32)
     /// Under --strict-io, the guest touched a port or MMIO address with no device.
@@ -30,6 +32,7 @@ public enum RunStatus: Equatable, Sendable {
         case let .failEntry(cpu, reason): "KVM could not enter vCPU \(cpu) (hardware reason 0x\(String(reason, radix: 16)))"
         case let .systemEvent(cpu, type): "system event \(type) (\(systemEventName(type))) from vCPU \(cpu)"
         case let .halted(cpu): "vCPU \(cpu) halted"
+        case let .guestReset(via): "the guest requested a reset through the \(via)"
         case let .unassignedAccess(cpu, access): "vCPU \(cpu): \(access) (--strict-io)"
         case let .vmmFailure(cpu, what): "VMM failure on vCPU \(cpu): \(what)"
         }

@@ -1,3 +1,5 @@
+import Devices
+
 /// A versioned, immutable definition of everything a guest can see: once released, a machine type
 /// never changes; a change to what guests see is a new machine type (swiftvm-1.1, …), documented in
 /// `changes` and visible in `tck abi diff`.
@@ -7,12 +9,26 @@ public struct MachineType: Sendable, Equatable {
     /// What is different from the previous machine type, for `swiftvm machines` and release notes.
     public let changes: [String]
     public let cpu: CPUModel
+    /// PCI functions on bus 0, by slot (the host bridge at 00:00.0 included).
+    public let pciFunctions: [PCISlot]
 
-    public init(name: String, summary: String, changes: [String], cpu: CPUModel) {
+    public init(name: String, summary: String, changes: [String], cpu: CPUModel, pciFunctions: [PCISlot]) {
         self.name = name
         self.summary = summary
         self.changes = changes
         self.cpu = cpu
+        self.pciFunctions = pciFunctions
+    }
+}
+
+/// One PCI function at a fixed address: part of the machine type, so it never moves.
+public struct PCISlot: Sendable, Equatable {
+    public let address: PCIAddress
+    public let function: PCIFunction
+
+    public init(_ address: PCIAddress, _ function: PCIFunction) {
+        self.address = address
+        self.function = function
     }
 }
 
@@ -36,19 +52,22 @@ public enum MachineTypes {
 
     static let v1_0 = MachineType(
         name: "swiftvm-1.0",
-        summary: "AMD family 17h vCPU, x86-64 baseline features, 16550A, debug-exit",
+        summary: "AMD family 17h vCPU, x86-64 baseline; i440FX host bridge, 16550A, i8042, CMOS RTC, debug-exit",
         changes: ["first release"],
         cpu: CPUModel(vendor: .amd, family: 0x17, model: 0x31, stepping: 0, brand: "swiftvm virtual CPU",
                       maxBasicLeaf: 0xB, maxExtendedLeaf: 0x8000_0008, physicalAddressBits: 40, virtualAddressBits: 48,
-                      featureNames: baselineFeatures))
+                      featureNames: baselineFeatures),
+        pciFunctions: [PCISlot(PCIAddress(device: 0), .i440fxHostBridge())])
 
     static let v1_1 = MachineType(
         name: "swiftvm-1.1",
-        summary: "swiftvm-1.0 plus an invariant TSC",
-        changes: ["CPUID.80000007.0:EDX[8] invtsc: set (the TSC runs at a constant rate in every C/P-state)"],
+        summary: "swiftvm-1.0 plus an invariant TSC and a PCI test device",
+        changes: ["CPUID.80000007.0:EDX[8] invtsc: set (the TSC runs at a constant rate in every C/P-state)",
+                  "PCI 00:01.0: test device 1b36:0005 with a 4 KiB memory BAR0, a 256-byte I/O BAR1 and a 64-bit 1 MiB BAR2"],
         cpu: CPUModel(vendor: .amd, family: 0x17, model: 0x31, stepping: 0, brand: "swiftvm virtual CPU",
                       maxBasicLeaf: 0xB, maxExtendedLeaf: 0x8000_0008, physicalAddressBits: 40, virtualAddressBits: 48,
-                      featureNames: baselineFeatures + ["invtsc"]))
+                      featureNames: baselineFeatures + ["invtsc"]),
+        pciFunctions: [PCISlot(PCIAddress(device: 0), .i440fxHostBridge()), PCISlot(PCIAddress(device: 1), .testDevice())])
 }
 
 public enum MachineTypeError: Error, Equatable, Sendable, CustomStringConvertible {
