@@ -87,6 +87,9 @@ struct Run: ParsableCommand {
         throw ExitCode(exitStatus(for: status))
     }
 
+    /// The most bytes of the guest's data stream written to --data (a guest cannot fill the disk).
+    static let dataLimit: UInt64 = 64 << 20
+
     /// Builds, runs and releases the machine; returns how the run ended.
     /// Order matters for the deferred teardown: the child must hold the VM fds *before* the Machine is
     /// released (else closing them here destroys the VM here), and guest RAM must be unmapped by that
@@ -94,7 +97,9 @@ struct Run: ParsableCommand {
     private func runMachine(_ config: MachineConfiguration) -> RunStatus {
         let machine: Machine
         do {
-            machine = try Machine(config, consoleOutput: try serial.sink(), dataOutput: try data.map { path throws(FileSinkError) in try FileSink(path: path) })
+            machine = try Machine(config, consoleOutput: try serial.sink(), dataOutput: try data.map { path throws(FileSinkError) in
+                LimitedSink(try FileSink(path: path), limit: Self.dataLimit)
+            })
         } catch let error as MachineError {
             fail(error.description, status: error.isBadInput ? .badInput : .kvmUnavailable)
         } catch {

@@ -81,3 +81,15 @@ import Testing
         #expect(error?.description.contains("/nonexistent-dir/x.log") == true)
     }
 }
+
+@Suite struct LimitedSinkTests {
+    @Test func passesUpToTheLimitAndCountsTheRest() {
+        let capture = CaptureSink(limit: 1000)
+        let limited = LimitedSink(capture, limit: 5)
+        limited.write([1, 2, 3])
+        limited.write([4, 5, 6, 7])
+        limited.write([8])
+        #expect(capture.bytes == [1, 2, 3, 4, 5])
+        #expect(limited.droppedByteCount == 3)
+    }
+}
