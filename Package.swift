@@ -16,6 +16,8 @@ let package = Package(
         .target(name: "Boot", dependencies: ["GuestMemory", "CLibELF"]),
         .target(name: "Devices", dependencies: ["GuestMemory"]),
         .target(name: "Quantities"),
+        // ACPI tables and AML as bytes; the Machine module places them in guest memory.
+        .target(name: "ACPI"),
         .target(name: "Machine", dependencies: ["KVM", "GuestMemory", "Boot", "Devices"]),
         .executableTarget(name: "swiftvm", dependencies: [
             "Machine", "Quantities",
@@ -33,6 +35,7 @@ let package = Package(
         .testTarget(name: "KVMTests", dependencies: ["KVM", "GuestMemory"]),
         .testTarget(name: "GuestMemoryTests", dependencies: ["GuestMemory"]),
         .testTarget(name: "QuantitiesTests", dependencies: ["Quantities"]),
+        .testTarget(name: "ACPITests", dependencies: ["ACPI"]),
         .testTarget(name: "BootTests", dependencies: ["Boot"], resources: [.copy("Fixtures")]),
         .testTarget(name: "DevicesTests", dependencies: ["Devices"]),
         .testTarget(name: "ReportsTests", dependencies: ["Reports", "TCK"]),
