@@ -18,7 +18,9 @@ let package = Package(
         .target(name: "Quantities"),
         // Names of CPUID feature bits: machine types build CPUs from them, ABI diffs speak in them.
         .target(name: "CPUFeatures"),
-        .target(name: "Machine", dependencies: ["KVM", "GuestMemory", "Boot", "Devices", "CPUFeatures"]),
+        // ACPI tables and AML as bytes; the Machine module places them in guest memory.
+        .target(name: "ACPI"),
+        .target(name: "Machine", dependencies: ["KVM", "GuestMemory", "Boot", "Devices", "CPUFeatures", "ACPI"]),
         .executableTarget(name: "swiftvm", dependencies: [
             "Machine", "Quantities",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -37,6 +39,7 @@ let package = Package(
         .testTarget(name: "KVMTests", dependencies: ["KVM", "GuestMemory"]),
         .testTarget(name: "GuestMemoryTests", dependencies: ["GuestMemory"]),
         .testTarget(name: "QuantitiesTests", dependencies: ["Quantities"]),
+        .testTarget(name: "ACPITests", dependencies: ["ACPI"]),
         .testTarget(name: "BootTests", dependencies: ["Boot"], resources: [.copy("Fixtures")]),
         .testTarget(name: "DevicesTests", dependencies: ["Devices"]),
         .testTarget(name: "ReportsTests", dependencies: ["Reports", "TCK"]),

@@ -1,0 +1,68 @@
+/// Where ACPI structures serialize to. Every table and every AML term writes through this one protocol,
+/// so a table can be built into a `ByteWriter`, and an AML term can be sized by encoding it into one.
+/// All multi-byte helpers are little-endian, as everything in ACPI is.
+public protocol ACPIByteSink {
+    mutating func put(_ byte: UInt8)
+    mutating func put(_ bytes: some Sequence<UInt8>)
+}
+
+extension ACPIByteSink {
+    public mutating func put(_ bytes: some Sequence<UInt8>) {
+        for byte in bytes { put(byte) }
+    }
+
+    public mutating func put16(_ value: UInt16) { putLittleEndian(value) }
+    public mutating func put32(_ value: UInt32) { putLittleEndian(value) }
+    public mutating func put64(_ value: UInt64) { putLittleEndian(value) }
+
+    /// `width` bytes of an ASCII field, padded with `pad` (callers validate the text first).
+    public mutating func putASCII(_ text: String, width: Int, pad: UInt8 = 0x20) {
+        let bytes = Array(text.utf8.prefix(width))
+        put(bytes)
+        put(repeatElement(pad, count: width - bytes.count))
+    }
+
+    public mutating func putZeros(_ count: Int) {
+        put(repeatElement(UInt8(0), count: count))
+    }
+
+    private mutating func putLittleEndian<T: FixedWidthInteger>(_ value: T) {
+        var remaining = value.littleEndian
+        withUnsafeBytes(of: &remaining) { put($0) }
+    }
+}
+
+/// The growable in-memory sink. Besides appending, it can patch fields written earlier (a table's length
+/// and checksum are only known at the end).
+public struct ByteWriter: ACPIByteSink, Sendable, Equatable {
+    public private(set) var bytes: [UInt8] = []
+
+    public init() {}
+
+    public var count: Int { bytes.count }
+
+    public mutating func put(_ byte: UInt8) { bytes.append(byte) }
+
+    public mutating func put(_ bytes: some Sequence<UInt8>) { self.bytes.append(contentsOf: bytes) }
+
+    public mutating func patch8(_ value: UInt8, at offset: Int) { bytes[offset] = value }
+
+    public mutating func patch32(_ value: UInt32, at offset: Int) {
+        for index in 0..<4 { bytes[offset + index] = UInt8(truncatingIfNeeded: value >> (8 * index)) }
+    }
+
+    public mutating func patch64(_ value: UInt64, at offset: Int) {
+        for index in 0..<8 { bytes[offset + index] = UInt8(truncatingIfNeeded: value >> (8 * index)) }
+    }
+}
+
+/// ACPI checksums: the byte that makes `bytes` (with the checksum field holding 0) sum to 0 modulo 256.
+public enum ACPIChecksum {
+    public static func sum(_ bytes: some Sequence<UInt8>) -> UInt8 {
+        bytes.reduce(0, &+)
+    }
+
+    public static func complement(of bytes: some Sequence<UInt8>) -> UInt8 {
+        0 &- sum(bytes)
+    }
+}
