@@ -68,7 +68,9 @@ public final class Machine {
             try vm.createPIT2()
         } catch { throw .kvm(error) }
 
-        (kernel, entry) = try Self.loadKernel(image, initrd: initrd, configuration: configuration, layout: layout, memory: memory)
+        let rsdp = try ACPIPlacement.install(for: configuration.machineType, cpuCount: configuration.cpus, into: memory)
+        (kernel, entry) = try Self.loadKernel(image, initrd: initrd, configuration: configuration, layout: layout,
+                                              memory: memory, rsdp: rsdp)
 
         let console = CaptureSink(limit: configuration.consoleCaptureLimit)
         self.console = console
@@ -83,7 +85,7 @@ public final class Machine {
     }
 
     private static func loadKernel(_ image: ELFImage, initrd: (String, [UInt8])?, configuration: MachineConfiguration,
-                                   layout: GuestMemoryLayout, memory: GuestMemory) throws(MachineError) -> (LoadedKernel, EntryState) {
+                                   layout: GuestMemoryLayout, memory: GuestMemory, rsdp: GuestAddress) throws(MachineError) -> (LoadedKernel, EntryState) {
         let kernel: LoadedKernel
         var modules: [BootModule] = []
         do {
@@ -102,7 +104,7 @@ public final class Machine {
             switch kernel.protocolUsed {
             case .pvh:
                 infoAddress = try PVHBootInfo.write(into: memory, area: layout.bootInfoArea, commandLine: configuration.commandLine,
-                                                    modules: modules, memoryMap: layout.memoryMap, rsdp: nil)
+                                                    modules: modules, memoryMap: layout.memoryMap, rsdp: rsdp)
             case .multiboot:
                 infoAddress = try MultibootInfo.write(into: memory, area: layout.bootInfoArea, commandLine: configuration.commandLine,
                                                       modules: modules, memoryMap: layout.memoryMap)

@@ -18,6 +18,8 @@ public enum MachineError: Error, Sendable, CustomStringConvertible {
     case unsupportedMachine(machine: String, CPUModelError)
     case guestMemory(GuestMemoryError)
     case thread(errno: Int32)
+    /// The machine type's ACPI tables could not be built (a bug in the machine type definition).
+    case acpi(String)
 
     public var description: String {
         switch self {
@@ -41,13 +43,14 @@ public enum MachineError: Error, Sendable, CustomStringConvertible {
         case let .unsupportedMachine(machine, error): return "machine type \(machine): \(error)"
         case let .guestMemory(error): return error.description
         case let .thread(errno): return "could not start a vCPU thread: \(KVMError.describe(errno))"
+        case let .acpi(why): return "ACPI tables: \(why)"
         }
     }
 
     /// True when the fault is in what the user gave us (files, sizes), false when it is the host's.
     public var isBadInput: Bool {
         switch self {
-        case .kvm, .guestMemory, .thread, .unsupportedMachine: false
+        case .kvm, .guestMemory, .thread, .unsupportedMachine, .acpi: false
         default: true
         }
     }

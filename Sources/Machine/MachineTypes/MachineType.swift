@@ -1,3 +1,4 @@
+import ACPI
 import Devices
 
 /// A versioned, immutable definition of everything a guest can see: once released, a machine type
@@ -11,13 +12,20 @@ public struct MachineType: Sendable, Equatable {
     public let cpu: CPUModel
     /// PCI functions on bus 0, by slot (the host bridge at 00:00.0 included).
     public let pciFunctions: [PCISlot]
+    /// The OEM table ID in every ACPI table header (8 characters at most).
+    public let acpiTableID: String
+    /// Devices the DSDT describes under \_SB (besides the PCI root bridge and the processors).
+    public let acpiDevices: [ACPIDeviceDescription]
 
-    public init(name: String, summary: String, changes: [String], cpu: CPUModel, pciFunctions: [PCISlot]) {
+    public init(name: String, summary: String, changes: [String], cpu: CPUModel, pciFunctions: [PCISlot],
+                acpiTableID: String = "SWIFTVM", acpiDevices: [ACPIDeviceDescription] = [.com1, .rtc, .keyboardController]) {
         self.name = name
         self.summary = summary
         self.changes = changes
         self.cpu = cpu
         self.pciFunctions = pciFunctions
+        self.acpiTableID = acpiTableID
+        self.acpiDevices = acpiDevices
     }
 }
 
