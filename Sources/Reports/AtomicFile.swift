@@ -1,34 +1,106 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Writes a report so that a reader never sees half a file: into a temporary file in the same
 /// directory, flushed, then renamed over the target. A crash or a full disk leaves the previous
 /// version (or nothing), never a truncated one.
+///
+/// Several files are written as a set: every temporary file is written and flushed before the
+/// first rename, so a disk that fills up half-way leaves all the previous versions, not a mix of
+/// new and old reports.
 public enum AtomicFile {
-    public static func write(_ data: Data, to path: String) throws {
-        let url = URL(fileURLWithPath: path)
-        let directory = url.deletingLastPathComponent()
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        let temporary = directory.appendingPathComponent(".\(url.lastPathComponent).\(getpid()).\(UInt32.random(in: 0...UInt32.max)).tmp")
-        guard FileManager.default.createFile(atPath: temporary.path, contents: nil) else {
-            throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: temporary.path])
-        }
+    public static func write(_ data: Data, to path: String) throws(AtomicFileError) {
+        try write([(data, path)])
+    }
+
+    public static func write(_ text: String, to path: String) throws(AtomicFileError) {
+        try write(Data(text.utf8), to: path)
+    }
+
+    /// Writes every (data, path) pair, or (when a temporary file cannot be written) none of them.
+    public static func write(_ files: [(data: Data, path: String)]) throws(AtomicFileError) {
+        var staged: [(temporary: String, target: String)] = []
         do {
-            let handle = try FileHandle(forWritingTo: temporary)
-            defer { try? handle.close() }
-            try handle.write(contentsOf: data)
-            try handle.synchronize()
+            for file in files {
+                staged.append((try stage(file.data, for: file.path), file.path))
+            }
         } catch {
-            try? FileManager.default.removeItem(at: temporary)
+            for file in staged { unlink(file.temporary) }
             throw error
         }
-        if rename(temporary.path, url.path) != 0 {
+        for (index, file) in staged.enumerated() where rename(file.temporary, file.target) != 0 {
             let code = errno
-            try? FileManager.default.removeItem(at: temporary)
-            throw POSIXError(POSIXErrorCode(rawValue: code) ?? .EIO)
+            for rest in staged[index...] { unlink(rest.temporary) }
+            throw AtomicFileError(path: file.target, operation: "cannot replace", errno: code)
+        }
+        for directory in Set(staged.map { ($0.target as NSString).deletingLastPathComponent }) {
+            syncDirectory(directory.isEmpty ? "." : directory)
         }
     }
 
-    public static func write(_ text: String, to path: String) throws {
-        try write(Data(text.utf8), to: path)
+    /// Creates the target's directory, writes `data` to a fresh temporary file beside the target and
+    /// flushes it to disk; returns the temporary file's path.
+    private static func stage(_ data: Data, for path: String) throws(AtomicFileError) -> String {
+        let url = URL(fileURLWithPath: path)
+        let directory = url.deletingLastPathComponent()
+        do {
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        } catch {
+            throw AtomicFileError(path: directory.path, operation: "cannot create the directory",
+                                  errno: ((error as NSError).userInfo[NSUnderlyingErrorKey] as? NSError)?.code.int32 ?? EIO)
+        }
+        let temporary = directory.appendingPathComponent(".\(url.lastPathComponent).\(getpid()).\(UInt32.random(in: 0...UInt32.max)).tmp").path
+        let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o666)
+        guard fd >= 0 else { throw AtomicFileError(path: path, operation: "cannot write", errno: errno) }
+        var failure: Int32?
+        data.withUnsafeBytes { (bytes: UnsafeRawBufferPointer) in
+            var offset = 0
+            while offset < bytes.count {
+                let written = Glibc.write(fd, bytes.baseAddress! + offset, bytes.count - offset)
+                if written < 0 {
+                    if errno == EINTR { continue }
+                    failure = errno
+                    return
+                }
+                offset += written
+            }
+        }
+        if failure == nil, fsync(fd) != 0 { failure = errno }
+        if close(fd) != 0, failure == nil { failure = errno }
+        if let failure {
+            unlink(temporary)
+            throw AtomicFileError(path: path, operation: "cannot write", errno: failure)
+        }
+        return temporary
     }
+
+    /// Makes the renames durable; best effort (some file systems refuse fsync on directories).
+    private static func syncDirectory(_ path: String) {
+        let fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard fd >= 0 else { return }
+        _ = fsync(fd)
+        close(fd)
+    }
+}
+
+/// A report file that could not be written: which file, what failed and the system's reason.
+public struct AtomicFileError: Error, Equatable, Sendable, CustomStringConvertible {
+    public let path: String
+    public let operation: String
+    public let errno: Int32
+
+    public init(path: String, operation: String, errno: Int32) {
+        self.path = path
+        self.operation = operation
+        self.errno = errno
+    }
+
+    /// e.g. `cannot write Reports/latest/report.html: No space left on device`
+    public var description: String { "\(operation) \(path): \(String(cString: strerror(errno)))" }
+}
+
+private extension Int {
+    var int32: Int32 { Int32(truncatingIfNeeded: self) }
 }

@@ -1,3 +1,4 @@
+import Foundation
 import TCK
 
 /// The report directory of one run (`Reports/latest/` by default): every file written atomically, so
@@ -16,14 +17,15 @@ public enum ReportDirectory {
     public static let jsonName = "results.json"
 
     /// Writes junit.xml, report.html and results.json into `dir` (created if missing), replacing
-    /// earlier versions, and returns their paths.
+    /// earlier versions, and returns their paths. All three or none: when one cannot be written (a
+    /// full disk), the earlier report stays whole.
     @discardableResult
     public static func write(_ report: RunReport, to dir: String) throws -> Paths {
         let base = dir.hasSuffix("/") ? String(dir.dropLast()) : dir
         let paths = Paths(junit: "\(base)/\(junitName)", html: "\(base)/\(htmlName)", json: "\(base)/\(jsonName)")
-        try AtomicFile.write(JSONWriter.encode(report), to: paths.json)
-        try AtomicFile.write(JUnitWriter.render(report), to: paths.junit)
-        try AtomicFile.write(HTMLWriter.render(report), to: paths.html)
+        try AtomicFile.write([(try JSONWriter.encode(report), paths.json),
+                              (Data(JUnitWriter.render(report).utf8), paths.junit),
+                              (Data(HTMLWriter.render(report).utf8), paths.html)])
         return paths
     }
 }

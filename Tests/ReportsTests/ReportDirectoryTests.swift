@@ -27,6 +27,25 @@ import TCK
         #expect(try String(contentsOfFile: paths.junit, encoding: .utf8) == JUnitWriter.render(second))
     }
 
+    /// Regression: the three files used to be replaced one by one, so a disk filling up between them
+    /// left a new results.json beside an old report.html. Now nothing is renamed until all are written.
+    @Test func aFileThatCannotBeWrittenLeavesEveryEarlierFile() throws {
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try AtomicFile.write("old\n", to: dir + "/a.json")
+        try "not a directory".write(toFile: dir + "/blocker", atomically: false, encoding: .utf8)
+        #expect(throws: AtomicFileError.self) {
+            try AtomicFile.write([(Data("new\n".utf8), dir + "/a.json"), (Data("x".utf8), dir + "/blocker/b.html")])
+        }
+        #expect(try String(contentsOfFile: dir + "/a.json", encoding: .utf8) == "old\n")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir).sorted() == ["a.json", "blocker"])
+    }
+
+    @Test func aWriteErrorNamesTheFileAndTheReason() {
+        let error = AtomicFileError(path: "Reports/latest/report.html", operation: "cannot write", errno: ENOSPC)
+        #expect(error.description == "cannot write Reports/latest/report.html: No space left on device")
+    }
+
     @Test func jsonIsSortedAndRoundTrips() throws {
         let report = SampleReport.report()
         let text = try JSONWriter.render(report)
