@@ -6,6 +6,8 @@ import Foundation
 /// missing kernel is a `CatalogError` naming the file and line.
 public enum Catalog {
     public static let defaultsSection = "defaults"
+    /// A larger file is refused before it is parsed (the suite's own is a few KiB).
+    public static let maximumBytes = 1 << 20
     static let testKeys = ["kernel", "groups", "description", "machine", "cpus", "memory", "cmdline", "timeout", "expect", "xfail"]
     static let defaultKeys = ["groups", "machine", "cpus", "memory", "timeout"]
     static let perDriverKeys = ["expect", "xfail", "machine"]
@@ -13,9 +15,16 @@ public enum Catalog {
     /// Reads and parses `path`, checking that every kernel exists as `<kernelDirectory>/<kernel>.elf`.
     public static func load(path: String, kernelDirectory: String, knownDrivers: Set<String>) throws(CatalogError)
         -> [CatalogEntry] {
+        let tooLarge = { (size: Int) in
+            CatalogError(file: path, line: 0, message: "the catalog is \(size) bytes, over the \(maximumBytes >> 10) KiB limit")
+        }
+        if let size = (try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? Int, size > maximumBytes {
+            throw tooLarge(size)
+        }
         guard let data = FileManager.default.contents(atPath: path) else {
             throw CatalogError(file: path, line: 0, message: "cannot read the catalog file")
         }
+        guard data.count <= maximumBytes else { throw tooLarge(data.count) }
         guard let text = String(data: data, encoding: .utf8) else {
             throw CatalogError(file: path, line: 0, message: "the catalog is not valid UTF-8 text")
         }

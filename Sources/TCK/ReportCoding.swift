@@ -25,6 +25,7 @@ public enum ReportCoding {
         guard data.count <= maximumInputBytes else {
             throw ReportCodingError("the report is \(data.count) bytes, over the \(maximumInputBytes >> 20) MiB limit")
         }
+        if let problem = JSONNesting.problem(data) { throw ReportCodingError("not a tck results file: \(problem)") }
         let decoder = JSONDecoder()
         // Version first, so a newer file says so instead of failing on a field this tool does not know.
         struct VersionProbe: Decodable { var schemaVersion: Int }

@@ -129,6 +129,19 @@ import TCK
         }
     }
 
+    @Test func anOversizedFileIsRefusedBeforeParsing() throws {
+        let path = NSTemporaryDirectory() + "big-\(UUID().uuidString).cfg"
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        // Valid text (one long comment): only the size is wrong.
+        try Data(("#" + String(repeating: "x", count: Catalog.maximumBytes)).utf8).write(to: URL(fileURLWithPath: path))
+        do {
+            _ = try Catalog.load(path: path, kernelDirectory: "/tmp", knownDrivers: drivers)
+            Issue.record("loaded a catalog over the size limit")
+        } catch {
+            #expect(error.description == "\(path): the catalog is \(Catalog.maximumBytes + 1) bytes, over the 1024 KiB limit")
+        }
+    }
+
     @Test func anUnreadableFileIsAnError() {
         do {
             _ = try Catalog.load(path: "/nonexistent/suite.cfg", kernelDirectory: "/tmp", knownDrivers: drivers)

@@ -60,5 +60,17 @@ import TCK
             try ReportCoding.decode(data)
         }
     }
-}
 
+    @Test func deepNestingIsRefusedWithAReason() {
+        let deep = "{\"schemaVersion\": 1, \"x\": " + String(repeating: "[", count: 100_000) + String(repeating: "]", count: 100_000) + "}"
+        #expect(throws: ReportCodingError("not a tck results file: JSON nested more than 64 levels deep (at byte 89)")) {
+            try ReportCoding.decode(Data(deep.utf8))
+        }
+    }
+
+    @Test func bracketsInsideStringsDoNotCount() {
+        let text = "{\"a\": \"" + String(repeating: "[{", count: 100) + "\\\"]\", \"b\": [[1]]}"
+        #expect(JSONNesting.firstTooDeep(Array(text.utf8)) == nil)
+        #expect(JSONNesting.firstTooDeep(Array("[[[".utf8), limit: 2) == 2)
+    }
+}

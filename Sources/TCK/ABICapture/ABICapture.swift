@@ -88,7 +88,12 @@ public enum FingerprintFile {
         guard let attributes = try? FileManager.default.attributesOfItem(atPath: path),
               let size = attributes[.size] as? Int else { throw CocoaError(.fileReadNoSuchFile, userInfo: [NSFilePathErrorKey: path]) }
         guard size <= maximumBytes else { throw CocoaError(.fileReadTooLarge, userInfo: [NSFilePathErrorKey: path]) }
-        let fingerprint = try JSONDecoder().decode(Fingerprint.self, from: Data(contentsOf: URL(fileURLWithPath: path)))
+        let data = try Data(contentsOf: URL(fileURLWithPath: path))
+        guard data.count <= maximumBytes else { throw CocoaError(.fileReadTooLarge, userInfo: [NSFilePathErrorKey: path]) }
+        if let problem = JSONNesting.problem(data) {
+            throw CocoaError(.fileReadCorruptFile, userInfo: [NSLocalizedDescriptionKey: "\(path): \(problem)"])
+        }
+        let fingerprint = try JSONDecoder().decode(Fingerprint.self, from: data)
         guard fingerprint.schemaVersion <= Fingerprint.currentSchemaVersion else {
             throw CocoaError(.fileReadCorruptFile, userInfo: [NSLocalizedDescriptionKey:
                 "\(path): fingerprint schema \(fingerprint.schemaVersion) is newer than this tck understands (\(Fingerprint.currentSchemaVersion))"])
