@@ -49,6 +49,9 @@ struct Run: ParsableCommand {
     @Option(help: ArgumentHelp("With --testdev: write the guest's data stream (stream 1) to this file.", valueName: "path"))
     var data: String?
 
+    @Option(help: ArgumentHelp("Write at most this much to each output file (--serial file:PATH, --data); the rest is dropped and counted on stderr.", valueName: "size"))
+    var fileLimit: String = "64M"
+
     @Flag(help: "Exit with (value << 1) | 1 for a guest exit, as QEMU's isa-debug-exit does.")
     var qemuExitCodes = false
 
@@ -69,6 +72,9 @@ struct Run: ParsableCommand {
         guard cpus >= 1 else { throw ValidationError("--cpus must be at least 1") }
         do { _ = try MachineTypes.named(machine) } catch { throw ValidationError(error.description) }
         if data != nil && !testdev { throw ValidationError("--data needs --testdev") }
+        guard Quantities.byteSize(fileLimit) != nil else {
+            throw ValidationError("--file-limit '\(fileLimit)' is not a size; use e.g. 64M")
+        }
     }
 
     func run() throws {
@@ -87,19 +93,25 @@ struct Run: ParsableCommand {
         throw ExitCode(exitStatus(for: status))
     }
 
-    /// The most bytes of the guest's data stream written to --data (a guest cannot fill the disk).
-    static let dataLimit: UInt64 = 64 << 20
-
     /// Builds, runs and releases the machine; returns how the run ended.
     /// Order matters for the deferred teardown: the child must hold the VM fds *before* the Machine is
     /// released (else closing them here destroys the VM here), and guest RAM must be unmapped by that
     /// release *before* exit (else exit_mmap pays the same cost).
     private func runMachine(_ config: MachineConfiguration) -> RunStatus {
         let machine: Machine
+        // Output files are capped (--file-limit): a guest writing forever cannot fill the host's disk.
+        let limit = Quantities.byteSize(fileLimit)!
+        var files: [(what: String, sink: LimitedSink)] = []
         do {
-            machine = try Machine(config, consoleOutput: try serial.sink(), dataOutput: try data.map { path throws(FileSinkError) in
-                LimitedSink(try FileSink(path: path), limit: Self.dataLimit)
-            })
+            var console = try serial.sink()
+            if case .file = serial, let file = console {
+                let limited = LimitedSink(file, limit: limit)
+                files.append(("console file", limited))
+                console = limited
+            }
+            let dataFile = try data.map { path throws(FileSinkError) in LimitedSink(try FileSink(path: path), limit: limit) }
+            if let dataFile { files.append(("data file", dataFile)) }
+            machine = try Machine(config, consoleOutput: console, dataOutput: dataFile)
         } catch let error as MachineError {
             fail(error.description, status: error.isBadInput ? .badInput : .kvmUnavailable)
         } catch {
@@ -107,6 +119,9 @@ struct Run: ParsableCommand {
         }
         let result = machine.run(timeout: Quantities.seconds(timeout)!)
         report(result, machine: machine)
+        for file in files where file.sink.droppedByteCount > 0 {
+            writeStandardError("swiftvm: \(file.what) full at --file-limit \(fileLimit); \(file.sink.droppedByteCount) bytes not written\n")
+        }
         if !keepTeardown { DeferredTeardown.handOffToChild() }
         return result.status
     }

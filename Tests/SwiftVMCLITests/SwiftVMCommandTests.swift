@@ -48,6 +48,18 @@ struct SwiftVMRunTests {
         #expect(silent.stderr.contains("guest exited with status 0"))
         #expect(silent.stderr.contains("pvh entry 0x"))
     }
+
+    /// A guest writing forever cannot fill the disk through --serial file: (nor --data: same sink).
+    @Test func outputFilesStopAtTheFileLimit() throws {
+        let path = NSTemporaryDirectory() + "swiftvm-flood-\(UUID().uuidString).log"
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let flood = try SwiftVMProcess.run(["run", "--kernel", SwiftVMProcess.kernel("flood"), "--testdev",
+                                            "--serial", "file:\(path)", "--file-limit", "1M", "--timeout", "1s"])
+        #expect(flood.status == 124)
+        #expect(flood.stderr.contains("console file full at --file-limit 1M"))
+        let size = try FileManager.default.attributesOfItem(atPath: path)[.size] as? Int
+        #expect(size == 1 << 20)
+    }
 }
 
 /// Usage and input errors need no KVM.
