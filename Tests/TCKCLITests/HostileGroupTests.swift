@@ -42,9 +42,10 @@ struct HostileGroupTests {
         let output = try run(swiftvm: ["run", "--kernel", TCKProcess.kernels + "/hostile_mmio.elf", "--testdev",
                                        "--serial", "none", "--timeout", "10s", "--verbose"])
         #expect(output.status == 0)
-        // 252 probes below 4 GiB and 9 above, three accesses each (read, write, write).
+        // 252 probes below 4 GiB and at least 2 above (4 GiB and the top frame; more with more physical
+        // address bits), three accesses each (read, write, write).
         let count = output.stderr.firstMatch(of: /(\d+) unassigned accesses/).flatMap { Int($0.1) }
-        #expect((count ?? 0) >= 3 * (252 + 9), "swiftvm -v: \(output.stderr)")
+        #expect((count ?? 0) >= 3 * (252 + 2), "swiftvm -v: \(output.stderr)")
     }
 
     @Test func floodMemoryStaysBounded() throws {
@@ -62,8 +63,10 @@ struct HostileGroupTests {
         var maxRSSKiB: Int
     }
 
-    /// Spawns the built swiftvm (console to /dev/null) and reaps it with wait4, whose rusage carries the child's peak RSS
-    /// (ru_maxrss, KiB: the VmHWM of /proc/<pid>/status at exit).
+    /// Spawns the built swiftvm (console to /dev/null) and samples its peak RSS (VmHWM of
+    /// /proc/<pid>/status, every 20 ms until it exits). Not wait4's ru_maxrss: posix_spawn execs from
+    /// a vfork-style child sharing this test process's memory, and exec folds that (large) mm's high
+    /// water mark into the child's ru_maxrss.
     private func run(swiftvm arguments: [String]) throws -> Measured {
         let errPath = NSTemporaryDirectory() + "swiftvm-stderr-\(UUID().uuidString)"
         defer { unlink(errPath) }
@@ -80,10 +83,16 @@ struct HostileGroupTests {
         let spawned = posix_spawn(&pid, binary, &actions, nil, argv, environ)
         try #require(spawned == 0, "posix_spawn swiftvm: errno \(spawned)")
         var status: Int32 = 0
-        var usage = rusage()
-        while wait4(pid, &status, 0, &usage) < 0 && errno == EINTR {}
+        var peakKiB = 0
+        while true {
+            let reaped = waitpid(pid, &status, WNOHANG)
+            if reaped == pid || (reaped < 0 && errno != EINTR) { break }
+            let text = (try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8)) ?? ""
+            if let match = text.firstMatch(of: /VmHWM:\s+(\d+) kB/), let kib = Int(match.1) { peakKiB = max(peakKiB, kib) }
+            usleep(20_000)
+        }
         let stderr = (try? String(contentsOfFile: errPath, encoding: .utf8)) ?? ""
         let exitStatus = status & 0x7F == 0 ? (status >> 8) & 0xFF : 128 + (status & 0x7F)
-        return Measured(status: exitStatus, stderr: stderr, maxRSSKiB: usage.ru_maxrss)
+        return Measured(status: exitStatus, stderr: stderr, maxRSSKiB: peakKiB)
     }
 }
