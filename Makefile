@@ -8,12 +8,12 @@ RELEASE_BIN  := .build/release/swiftvm
 TCK          := .build/release/tck
 # Debian packages the build, the tests and the QEMU driver need (dpkg names).
 PACKAGES     := gcc make binutils pkg-config libelf-dev linux-libc-dev libcmocka-dev \
-                qemu-system-x86 acpica-tools hyperfine libxml2-utils chromium python3 python3-venv
+                qemu-system-x86 acpica-tools hyperfine libxml2-utils chromium python3 python3-venv time
 # A real JUnit consumer for the report checks (PyPI junitparser), in a venv of the project's own.
 VENV         := .build/venv
 PYTHON       := $(VENV)/bin/python
 
-.PHONY: all setup build guests run test test-swift test-guests test-qemu test-tck bench clean
+.PHONY: all setup build guests run test test-swift test-guests test-qemu test-tck test-unprivileged test-hostile bench clean
 
 all: build guests
 
@@ -44,10 +44,21 @@ run: setup build guests
 	$(TCK) run --driver swiftvm --jobs 2 --report-dir Reports/latest
 
 ## test: everything CI gates on (Swift last: its closing line is the summary CI reads)
-test: setup guests test-guests test-qemu test-tck test-swift
+test: setup guests test-guests test-qemu test-tck test-unprivileged test-swift
 
 test-guests:
 	$(MAKE) -s -C TestGuests unit
+
+## test-unprivileged: the smoke group as user tckuser with only /dev/kvm access (root; idempotent)
+test-unprivileged: guests
+	$(SWIFT) build
+	scripts/unprivileged-check.sh .build/debug/tck
+
+## test-hostile: the attack kernels on both drivers, then each VMM's exit status, wall time and peak RSS
+test-hostile: guests
+	$(SWIFT) build
+	.build/debug/tck run --group hostile --driver swiftvm --driver qemu --jobs 2 --report-dir .build/tck-hostile
+	scripts/measure-hostile.sh .build/tck-hostile/results.json
 
 test-swift: guests
 	$(SWIFT) build --build-tests
