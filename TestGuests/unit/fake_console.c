@@ -4,7 +4,7 @@
 #include "console.h"
 #include "fake_console.h"
 
-char fake_console_out[8192];
+char fake_console_out[65536];
 size_t fake_console_len;
 unsigned fake_console_flushes;
 

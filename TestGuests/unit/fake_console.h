@@ -4,7 +4,7 @@
 
 #include <stddef.h>
 
-extern char fake_console_out[8192];
+extern char fake_console_out[65536];
 extern size_t fake_console_len;
 extern unsigned fake_console_flushes;
 void fake_console_reset(void);
