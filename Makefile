@@ -72,6 +72,9 @@ test-tck: guests
 	$(SWIFT) build
 	.build/debug/tck run --driver swiftvm --driver qemu --jobs 2 --report-dir .build/tck-selftest
 	PYTHON=$(PYTHON) scripts/check-reports.sh .build/tck-selftest
+	.build/debug/tck abi check
+	.build/debug/tck abi dump --machine swiftvm-1.1 -o .build/abi-selftest.json --tables-dir .build/abi-tables
+	scripts/check-acpi.sh .build/abi-tables
 
 ## bench: boot-to-exit (swiftvm vs QEMU vs the C floor) and full-suite wall time, in one sitting
 bench: setup build guests

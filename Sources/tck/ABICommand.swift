@@ -169,6 +169,19 @@ enum KVMCPUIDHash {
         let result = ChildProcess(executable: swiftvm, arguments: ["host"], timeoutSeconds: 10).run()
         guard case .exited(0) = result.ending else { return nil }
         let lines = String(decoding: result.stdout, as: UTF8.self).split(separator: "\n").filter { $0.hasPrefix("CPUID.") }
-        return "sha256:" + SHA256.hex(Array(lines.joined(separator: "\n").utf8))
+        return "sha256:" + SHA256.hex(Array(lines.map(withoutAPICID).joined(separator: "\n").utf8))
+    }
+
+    /// KVM reports the APIC id of the host CPU the ioctl ran on (leaf 1 EBX[31:24], leaves 0xB/0x1F EDX);
+    /// that says nothing about what KVM supports, so it is zeroed before hashing.
+    static func withoutAPICID(_ line: Substring) -> String {
+        var text = String(line)
+        if text.hasPrefix("CPUID.00000001.0:"), let range = text.range(of: "ebx=") {
+            text.replaceSubrange(range.upperBound..<text.index(range.upperBound, offsetBy: 2), with: "00")
+        }
+        if text.hasPrefix("CPUID.0000000b.") || text.hasPrefix("CPUID.0000001f."), let range = text.range(of: "edx=") {
+            text.replaceSubrange(range.upperBound..<text.index(range.upperBound, offsetBy: 8), with: "00000000")
+        }
+        return text
     }
 }

@@ -30,7 +30,8 @@ public struct ABICapture: Sendable {
         let entry = CatalogEntry(name: "abi-dump", kernel: Self.probeKernel, cpus: cpus, memoryBytes: memoryBytes,
                                  timeoutSeconds: timeoutSeconds, defaultMachine: machine)
         let run = driver.run(entry, kernelDirectory: kernelDirectory, cancelled: { false })
-        guard case .guestExit(0) = run.termination else {
+        // A probe that reports failing cases still delivered its records: those failures become problems.
+        guard case .guestExit = run.termination else {
             throw .probeFailed("the ABI probe did not finish cleanly on \(driver.name): \(Judge.exitDescription(run.termination))"
                                + (run.diagnostics.isEmpty ? "" : "; \(run.diagnostics.split(separator: "\n").first ?? "")"))
         }
@@ -42,7 +43,10 @@ public struct ABICapture: Sendable {
         } catch {
             throw .badRecords(error.description)
         }
-        var problems: [String] = []
+        var problems = parsed.cases.filter { $0.status == .fail }.map { "probe case \($0.name) failed" + ($0.message.map { ": \($0)" } ?? "") }
+        guard parsed.data.contains(where: { $0.key == "abi.end" }) else {
+            throw .probeFailed("the ABI probe on \(driver.name) stopped before abi.end: \(Judge.exitDescription(run.termination))")
+        }
         if let announced = parsed.data.first(where: { $0.key == "abi.end" }).flatMap({ Int($0.value) }), announced != records.count {
             problems.append("the probe announced \(announced) records but \(records.count) arrived")
         }
@@ -51,7 +55,8 @@ public struct ABICapture: Sendable {
                                      kvm: host.kvm, kvmSupportedCPUIDHash: kvmSupportedCPUIDHash,
                                      capturedAt: Date().ISO8601Format())
         let built = FingerprintBuilder.fingerprint(records: records, machine: machine ?? info.details["machine"] ?? "default",
-                                                   cpus: cpus, memoryBytes: memoryBytes, context: context)
+                                                   cpus: cpus, memoryBytes: memoryBytes, context: context,
+                                                   masks: MaskRules.forHost(kvm: host.kvm))
         return Captured(fingerprint: built.fingerprint, problems: problems + built.problems, run: run)
     }
 

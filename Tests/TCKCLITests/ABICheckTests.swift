@@ -1,0 +1,60 @@
+import Foundation
+import Testing
+
+/// `tck abi` end to end on real captures: the committed baselines hold, and a planted difference is
+/// found, named and classified.
+@Suite(.enabled(if: TCKProcess.kvmUsable, TCKProcess.kvmReason))
+struct ABICheckTests {
+    @Test func theCommittedBaselinesMatchEveryMachineType() throws {
+        let output = try TCKProcess.run(["abi", "check"])
+        #expect(output.status == 0, "\(output.stdout)\(output.stderr)")
+        #expect(output.stdout.contains("tck abi check: 2 passed, 0 failed"))
+    }
+
+    @Test func aPlantedChangeFailsTheGateAndIsNamed() throws {
+        let scratch = try Scratch(catalog: "")
+        let baselines = scratch.reports("abi")
+        try FileManager.default.createDirectory(atPath: baselines, withIntermediateDirectories: true)
+        for machine in ["swiftvm-1.0", "swiftvm-1.1"] {
+            try FileManager.default.copyItem(atPath: TCKProcess.packageRoot + "/Reports/abi/\(machine).json",
+                                             toPath: baselines + "/\(machine).json")
+        }
+        // Plant: the 1.0 baseline claims an invariant TSC and a second IOAPIC redirection value.
+        let path = baselines + "/swiftvm-1.0.json"
+        var json = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: path))) as! [String: Any]
+        var abi = json["abi"] as! [String: Any]
+        var cpuid = abi["cpuid"] as! [String: [String: String]]
+        cpuid["80000007.0"]?["edx"] = "0x00000100"
+        abi["cpuid"] = cpuid
+        json["abi"] = abi
+        try JSONSerialization.data(withJSONObject: json, options: [.sortedKeys]).write(to: URL(fileURLWithPath: path))
+
+        let output = try TCKProcess.run(["abi", "check", "--baselines", baselines])
+        #expect(output.status == 1)
+        #expect(output.stdout.contains("[breaking  ] CPUID.80000007.0:EDX[8] invtsc 1→0"))
+        #expect(output.stdout.contains("swiftvm-1.1: identical to its baseline"))
+        #expect(output.stdout.contains("tck abi check: 1 passed, 1 failed"))
+    }
+
+    @Test func machineTypesDifferExactlyAsDocumented() throws {
+        let scratch = try Scratch(catalog: "")
+        for machine in ["swiftvm-1.0", "swiftvm-1.1"] {
+            let dump = try TCKProcess.run(["abi", "dump", "--machine", machine, "-o", scratch.reports("\(machine).json"),
+                                           "--tables-dir", scratch.reports("tables-\(machine)")])
+            #expect(dump.status == 0, "\(dump.stderr)")
+        }
+        let diff = try TCKProcess.run(["abi", "diff", scratch.reports("swiftvm-1.0.json"), scratch.reports("swiftvm-1.1.json"),
+                                       "--json", scratch.reports("diff.json")])
+        #expect(diff.status == 1)
+        #expect(diff.stdout.contains("0 breaking"))
+        #expect(diff.stdout.contains("[compatible] CPUID.80000007.0:EDX[8] invtsc 0→1"))
+        #expect(diff.stdout.contains("[compatible] PCI 00:01.0 added (0x1b36:0x0005 class 0x00ff00)"))
+        // The captured ACPI tables pass the real ACPI compiler's disassembler.
+        let check = Process()
+        check.executableURL = URL(fileURLWithPath: TCKProcess.packageRoot + "/scripts/check-acpi.sh")
+        check.arguments = [scratch.reports("tables-swiftvm-1.1")]
+        try check.run()
+        check.waitUntilExit()
+        #expect(check.terminationStatus == 0)
+    }
+}
