@@ -3,7 +3,7 @@
  * kernel to its debug-exit write, set up the way swiftvm sets up a one-vCPU machine
  * (Sources/Machine/Machine.swift), so `swiftvm run` can be compared against what KVM alone costs.
  *
- *   floor [--no-irqchip] [--detach-teardown] [--mem MiB] [-v] KERNEL.elf
+ *   floor [--no-irqchip] [--irqchip-first] [--detach-teardown] [--mem MiB] [--cmdline STR] [-v] KERNEL.elf
  *
  * Order: memory slot (64 MiB, before the irqchip: a slot added after KVM_CREATE_IRQCHIP is slow on
  * emulating hosts), KVM_SET_TSS_ADDR, KVM_SET_IDENTITY_MAP_ADDR, KVM_CREATE_IRQCHIP, KVM_CREATE_PIT2,
@@ -14,7 +14,12 @@
  * Machine's deinit): a forked child holds the VM fds until this process has exited, and this process
  * unmaps guest RAM and kvm_run and closes its fds before exiting, so the irqchip/PIT teardown is not on
  * the caller's clock. Without the flag everything is released by exit(), as a naive VMM would.
- * -v prints the exit counts to stderr. Exit status 120 = VMM failure, 121 = unexpected vCPU exit.
+ * --cmdline puts STR in hvm_start_info (as `swiftvm run --cmdline`; TestGuests/tests/bench_*.c read
+ * their sizes from it). Port 0x2F8 (COM2's data port; TestGuests/tests/bench_exits.c) is "handled":
+ * its writes and reads are counted, reads answer all-ones, like any unassigned port.
+ * -v prints the exit counts and how much guest RAM is resident (mincore) to stderr: the guest memory
+ * the run touched, which scripts/bench.sh subtracts from swiftvm's peak RSS.
+ * Exit status 120 = VMM failure, 121 = unexpected vCPU exit.
  */
 #include <elf.h>
 #include <errno.h>
@@ -37,9 +42,12 @@
 #define DEBUG_EXIT_PORT 0xF4
 #define TESTDEV_PORT    0xEC0
 #define TESTDEV_VERSION 0xEC4
+#define BENCH_PORT      0x2F8
+#define MAX_CMDLINE     2048
 
 static uint8_t *ram;
-static unsigned long exits, pio_exits, testdev_sends;
+static unsigned long exits, pio_exits, testdev_sends, bench_outs, bench_ins;
+static const char *cmdline = "";
 static uint64_t ram_size = 64ull << 20;
 
 static void die(const char *what)
@@ -120,11 +128,11 @@ static uint32_t load_elf32(const char *path)
 static void put32(uint64_t addr, uint32_t v) { memcpy(guest(addr, 4), &v, 4); }
 static void put64(uint64_t addr, uint64_t v) { memcpy(guest(addr, 8), &v, 8); }
 
-/* hvm_start_info v1 with the same memory map swiftvm reports (RAM, legacy hole reserved, RAM) and an
- * empty command line, so the guest prints exactly what it prints on swiftvm. */
+/* hvm_start_info v1 with the same memory map swiftvm reports (RAM, legacy hole reserved, RAM) and the
+ * --cmdline text (empty by default), so the guest prints exactly what it prints on swiftvm. */
 static uint32_t write_start_info(void)
 {
-	const uint32_t memmap = START_INFO + 64, cmdline = memmap + 3 * 24;
+	const uint32_t memmap = START_INFO + 64, cmdline_pa = memmap + 3 * 24;
 	const uint64_t map[3][3] = {
 		{ 0, LEGACY_HOLE, 1 },
 		{ LEGACY_HOLE, HIGH_RAM - LEGACY_HOLE, 2 },
@@ -135,10 +143,13 @@ static uint32_t write_start_info(void)
 		put64(memmap + 24 * i + 8, map[i][1]);
 		put32(memmap + 24 * i + 16, (uint32_t)map[i][2]);
 	}
-	put32(cmdline, 0);
+	size_t len = strlen(cmdline);
+	if (len >= MAX_CMDLINE)
+		fail("command line longer than 2 KiB");
+	memcpy(guest(cmdline_pa, len + 1), cmdline, len + 1);
 	put32(START_INFO, 0x336EC578);       /* magic */
 	put32(START_INFO + 4, 1);            /* version */
-	put64(START_INFO + 24, cmdline);     /* cmdline_paddr */
+	put64(START_INFO + 24, cmdline_pa);  /* cmdline_paddr */
 	put64(START_INFO + 40, memmap);      /* memmap_paddr */
 	put32(START_INFO + 48, 3);           /* memmap_entries */
 	return START_INFO;
@@ -174,6 +185,8 @@ static int port_io(struct kvm_run *run)
 	uint32_t v = 0;
 	if (run->io.direction == KVM_EXIT_IO_IN) {
 		uint32_t answer = 0xFFFFFFFF;
+		if (run->io.port == BENCH_PORT)
+			bench_ins += run->io.count;
 		if (run->io.size == 4 && run->io.port == TESTDEV_PORT)
 			answer = 0x44545653;         /* "SVTD" */
 		else if (run->io.size == 4 && run->io.port == TESTDEV_VERSION)
@@ -183,6 +196,8 @@ static int port_io(struct kvm_run *run)
 		return -1;
 	}
 	memcpy(&v, data, run->io.size);      /* the last of `count` values does not matter here */
+	if (run->io.port == BENCH_PORT)
+		bench_outs += run->io.count;
 	if (run->io.port == DEBUG_EXIT_PORT)
 		return (int)(v & 0xFF);
 	if (run->io.port == TESTDEV_PORT && run->io.size == 4 && v % 16 == 0) {
@@ -190,6 +205,23 @@ static int port_io(struct kvm_run *run)
 		testdev_sends++;
 	}  /* descriptor status: accepted (bytes discarded) */
 	return -1;
+}
+
+/* KiB of [base, base + len) that are resident: the guest pages the loader and the guest touched. */
+static unsigned long resident_kib(void *base, uint64_t len)
+{
+	long page = sysconf(_SC_PAGESIZE);
+	size_t pages = (size_t)((len + (uint64_t)page - 1) / (uint64_t)page);
+	unsigned char *vec = malloc(pages);
+	unsigned long n = 0;
+	if (!vec || mincore(base, (size_t)len, vec) != 0) {
+		free(vec);
+		return 0;
+	}
+	for (size_t i = 0; i < pages; i++)
+		n += vec[i] & 1;
+	free(vec);
+	return n * (unsigned long)page / 1024;
 }
 
 /* DeferredTeardown.handOffToChild: the child closes stdio, keeps the inherited VM fds and waits for
@@ -226,13 +258,15 @@ int main(int argc, char **argv)
 			verbose = 1;
 		else if (strcmp(argv[i], "--mem") == 0 && i + 1 < argc)
 			ram_size = strtoull(argv[++i], NULL, 0) << 20;
+		else if (strcmp(argv[i], "--cmdline") == 0 && i + 1 < argc)
+			cmdline = argv[++i];
 		else if (argv[i][0] != '-' && !kernel)
 			kernel = argv[i];
 		else
-			fail("usage: floor [--no-irqchip] [--irqchip-first] [--detach-teardown] [--mem MiB] [-v] KERNEL.elf");
+			fail("usage: floor [--no-irqchip] [--irqchip-first] [--detach-teardown] [--mem MiB] [--cmdline STR] [-v] KERNEL.elf");
 	}
 	if (!kernel || ram_size < (4u << 20))
-		fail("usage: floor [--no-irqchip] [--irqchip-first] [--detach-teardown] [--mem MiB] [-v] KERNEL.elf");
+		fail("usage: floor [--no-irqchip] [--irqchip-first] [--detach-teardown] [--mem MiB] [--cmdline STR] [-v] KERNEL.elf");
 
 	int kvm = open("/dev/kvm", O_RDWR | O_CLOEXEC);
 	if (kvm < 0)
@@ -307,9 +341,13 @@ int main(int argc, char **argv)
 			return 121;
 		}
 		if (status >= 0) {
-			if (verbose)
-				fprintf(stderr, "floor: exit status %d after %lu exits (%lu port I/O, %lu testdev sends)\n",
-					status, exits, pio_exits, testdev_sends);
+			if (verbose) {
+				fprintf(stderr, "floor: exit status %d after %lu exits (%lu port I/O, %lu testdev sends, "
+					"port 0x%x: %lu out, %lu in)\n", status, exits, pio_exits, testdev_sends,
+					BENCH_PORT, bench_outs, bench_ins);
+				fprintf(stderr, "floor: guest RAM resident: %lu KiB of %lu MiB\n",
+					resident_kib(ram, ram_size), (unsigned long)(ram_size >> 20));
+			}
 			if (detach) {
 				/* As swiftvm: hand off, then release this process's mappings and fds (its
 				 * Machine deinit). Exiting with the guest RAM still mapped costs ~16 ms here

@@ -1,0 +1,240 @@
+#!/usr/bin/env bash
+# make bench: swiftvm vs QEMU vs the raw KVM floor (benchmarks/floor.c), in one sitting, as medians and
+# ratios. Every figure runs WARMUP times unmeasured, then RUNS times; the commands of a section run
+# round-robin in shuffled rounds (scripts/bench_time.py: background drift on a shared host then hits every
+# command alike), and each run's peak RSS comes from wait4. Sections:
+#   boot     boot-to-exit of hello: swiftvm, the floor set up the same way (and three variants that show
+#            what set-up order and teardown cost), QEMU -M microvm (PVH) and -M pc (qboot, Multiboot)
+#   exits    userspace-exit round trip, ns/exit = (t(N) - t(0)) / N, N port writes or reads
+#            (TestGuests/tests/bench_exits.c): swiftvm, floor, QEMU microvm
+#   stream   guest-to-host MiB/s = bytes / (t(M) - t(0)) (TestGuests/tests/bench_stream.c): the UART byte
+#            by byte on swiftvm and QEMU, swiftvm's testdev data stream; the floor as a no-device reference
+#   suite    `tck run` wall time, swiftvm vs qemu driver, --jobs 1 and 2, whole suite and without the
+#            deliberate 2 s hang/flood tests; peak RSS of every VMM the suite started (benchmarks/rsswrap.c)
+#   abi      `tck abi dump` wall time per machine type ("not available" while the command does not exist)
+#   scale    swiftvm on hello with --memory 64M..4G, on smp with --cpus 1..8: time and peak RSS
+# Output: a table on stdout; Reports/bench/bench.json, Reports/bench/index.html (scripts/bench_report.py);
+# raw timing exports (hyperfine-shaped JSON) and the manifest under Reports/bench/raw/.
+# Usage: scripts/bench.sh [swiftvm [tck]]
+# Env:   RUNS=10 WARMUP=2 BOOT_RUNS=3*RUNS SUITE_RUNS=3 (scale them down for a quick look)
+#        GAP_MS=25  idle time before each run, so a detached VM teardown does not overlap the next boot
+#        EXITS_N=20000 UART_BYTES=32768 TESTDEV_BYTES=16777216 SECTIONS="boot exits stream suite abi scale"
+#        CC=cc QEMU=qemu-system-x86_64
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+swiftvm=${1:-.build/release/swiftvm}
+tck=${2:-.build/release/tck}
+RUNS=${RUNS:-10}
+WARMUP=${WARMUP:-2}
+BOOT_RUNS=${BOOT_RUNS:-$((RUNS * 3))}
+SUITE_RUNS=${SUITE_RUNS:-3}
+GAP_MS=${GAP_MS:-25}
+EXITS_N=${EXITS_N:-20000}
+UART_BYTES=${UART_BYTES:-32768}
+TESTDEV_BYTES=${TESTDEV_BYTES:-16777216}
+SECTIONS=${SECTIONS:-boot exits stream suite abi scale}
+CC=${CC:-cc}
+QEMU=${QEMU:-qemu-system-x86_64}
+QBOOT=/usr/share/qemu/qboot.rom
+build=TestGuests/build
+out=Reports/bench
+raw=$out/raw
+floor=benchmarks/build/floor
+rsswrap=benchmarks/build/rsswrap
+manifest=$raw/manifest.tsv
+
+die() { echo "bench: $*" >&2; exit 1; }
+say() { echo "bench: $*" >&2; }
+
+# --- prerequisites ---------------------------------------------------------------------------------
+command -v python3 >/dev/null || die "python3 not found"
+[ -x "$swiftvm" ] || die "$swiftvm not found or not executable (make build)"
+[ -x "$tck" ] || die "$tck not found or not executable (make build)"
+for k in hello smp bench_exits bench_stream; do
+  [ -f "$build/$k.elf" ] && [ -f "$build/pvh/$k.elf" ] || die "$build/$k.elf or $build/pvh/$k.elf missing (make guests)"
+done
+[ -e /dev/kvm ] || die "/dev/kvm does not exist: KVM is not available on this host"
+kvm_check=$(python3 - <<'EOF' 2>&1
+import fcntl, os
+try:
+    fd = os.open("/dev/kvm", os.O_RDWR)
+except OSError as e:
+    print(f"cannot open /dev/kvm: {e.strerror}"); raise SystemExit(1)
+if fcntl.ioctl(fd, 0xAE00) != 12:   # KVM_GET_API_VERSION
+    print("KVM_GET_API_VERSION is not 12"); raise SystemExit(1)
+EOF
+) || die "/dev/kvm is unusable: $kvm_check"
+mkdir -p benchmarks/build
+for tool in floor rsswrap; do
+  if [ ! -x "benchmarks/build/$tool" ] || [ "benchmarks/$tool.c" -nt "benchmarks/build/$tool" ]; then
+    "$CC" -O2 -Wall -Wextra -o "benchmarks/build/$tool" "benchmarks/$tool.c" || die "cannot build benchmarks/$tool.c"
+  fi
+done
+have_qemu=1; have_qboot=1; notes=()
+if ! command -v "$QEMU" >/dev/null; then
+  have_qemu=0; have_qboot=0; notes+=("QEMU rows skipped: $QEMU not found (Debian package qemu-system-x86)")
+elif [ ! -f "$QBOOT" ]; then
+  have_qboot=0; notes+=("QEMU -M pc row skipped: $QBOOT missing (SeaBIOS instead costs seconds here)")
+fi
+
+rm -rf "$raw"
+mkdir -p "$raw/suite"
+: >"$manifest"
+started=$(date -u +%Y-%m-%dT%H:%M:%SZ)
+t_start=$(date +%s)
+load_start=$(cut -d' ' -f1-3 /proc/loadavg)
+
+q="$QEMU -accel kvm -nodefaults -no-user-config -nographic -device isa-debug-exit,iobase=0xf4,iosize=4"
+
+# --- one group of commands: check once, then interleaved timed runs ---------------------------------
+# group NAME RUNS WARMUP; then row LABEL WANT COMMAND (one string; single quotes group words); then
+# run_group. WANT is the expected exit status (QEMU's debug exit: (v << 1) | 1); bench_report.py checks
+# every timed run against it.
+g_name=; g_runs=; g_warm=; g_rows=()
+group() { g_name=$1; g_runs=$2; g_warm=$3; g_rows=(); }
+row() { g_rows+=("$1|$2|$3"); }
+split() { eval "words=($1)"; }   # the command string as shlex splits it (our own strings only)
+
+run_group() {
+  local r label want cmd got cmds=()
+  say "$g_name: checking ${#g_rows[@]} commands once"
+  for r in "${g_rows[@]}"; do
+    IFS='|' read -r label want cmd <<<"$r"
+    split "$cmd"
+    got=$("${words[@]}" </dev/null >/dev/null 2>&1; echo $?)
+    [ "$got" = "$want" ] || die "$g_name / $label: exit status $got, expected $want: $cmd"
+    cmds+=(-n "$label" "$cmd")
+  done
+  say "$g_name: $g_warm warm-up + $g_runs timed rounds of ${#g_rows[@]} commands, interleaved"
+  python3 scripts/bench_time.py --runs "$g_runs" --warmup "$g_warm" --gap-ms "$gap" \
+    --export-json "$raw/$g_name.json" "${cmds[@]}" || die "$g_name: timing failed"
+  for r in "${g_rows[@]}"; do
+    IFS='|' read -r label want cmd <<<"$r"
+    printf '%s\t%s\t%s\t%s\n' "$g_name" "$label" "$want" "$cmd" >>"$manifest"
+  done
+}
+gap=$GAP_MS
+
+has() { [[ " $SECTIONS " == *" $1 "* ]]; }
+sv_run="$swiftvm run --serial none"
+
+# 1. boot-to-exit -----------------------------------------------------------------------------------
+if has boot; then
+  group boot "$BOOT_RUNS" "$WARMUP"
+  row "swiftvm" 0 "$sv_run --testdev --kernel $build/hello.elf"
+  row "floor" 0 "$floor --detach-teardown $build/hello.elf"
+  row "floor inline-td" 0 "$floor $build/hello.elf"
+  row "floor no-irqchip" 0 "$floor --no-irqchip $build/hello.elf"
+  row "floor irqchip-1st" 0 "$floor --detach-teardown --irqchip-first $build/hello.elf"
+  [ "$have_qemu" = 1 ] && row "qemu microvm" 1 "$q -serial none -M microvm -kernel $build/pvh/hello.elf"
+  [ "$have_qboot" = 1 ] && row "qemu pc+qboot" 1 "$q -serial none -M pc -bios $QBOOT -kernel $build/hello.elf"
+  run_group
+  # The guest memory the hello run touched, to take out of swiftvm's RSS (same kernel, same 64 MiB).
+  "$floor" -v "$build/hello.elf" 2>&1 >/dev/null | sed -n 's/.*resident: \([0-9]*\) KiB.*/\1/p' >"$raw/guest-resident-kib"
+fi
+
+# 2. exit round trip --------------------------------------------------------------------------------
+if has exits; then
+  group exits "$RUNS" "$WARMUP"
+  for a in "n=0|out=0 in=0" "out=N|out=$EXITS_N in=0" "in=N|out=0 in=$EXITS_N"; do
+    IFS='|' read -r tag args <<<"$a"
+    row "swiftvm $tag" 0 "$sv_run --testdev --kernel $build/bench_exits.elf --cmdline '$args'"
+    row "floor $tag" 0 "$floor --detach-teardown --cmdline '$args' $build/bench_exits.elf"
+    [ "$have_qemu" = 1 ] && row "qemu $tag" 1 "$q -serial none -M microvm -kernel $build/pvh/bench_exits.elf -append '$args'"
+  done
+  run_group
+fi
+
+# 3. guest-to-host throughput -----------------------------------------------------------------------
+if has stream; then
+  group stream "$RUNS" "$WARMUP"
+  for tag in 0 M; do
+    ub=0; tb=0
+    [ "$tag" = M ] && ub=$UART_BYTES && tb=$TESTDEV_BYTES
+    # UART output goes to a host file on both VMMs (one write per byte on both).
+    row "swiftvm uart $tag" 0 "$swiftvm run --serial file:/dev/null --kernel $build/bench_stream.elf --cmdline 'via=uart bytes=$ub'"
+    [ "$have_qemu" = 1 ] && row "qemu uart $tag" 1 "$q -serial file:/dev/null -M microvm -kernel $build/pvh/bench_stream.elf -append 'via=uart bytes=$ub'"
+    row "floor uart $tag" 0 "$floor --detach-teardown --cmdline 'via=uart bytes=$ub' $build/bench_stream.elf"
+    row "swiftvm testdev $tag" 0 "$sv_run --testdev --data /dev/null --kernel $build/bench_stream.elf --cmdline 'via=testdev bytes=$tb'"
+    row "floor testdev $tag" 0 "$floor --detach-teardown --cmdline 'via=testdev bytes=$tb' $build/bench_stream.elf"
+  done
+  run_group
+fi
+
+# 4. the suite --------------------------------------------------------------------------------------
+if has suite; then
+  # Everything but the tests that wait out a 2 s timeout on purpose (expect = timeout in the catalog).
+  mapfile -t waiting < <("$tck" list | awk 'NR > 1 && /expect timeout/ { print $1 }')
+  mapfile -t quick < <("$tck" list | awk 'NR > 1 && NF > 3 && $1 != "TEST" && !/expect timeout/ && !/ tests$/ { print $1 }')
+  filters=""
+  for t in "${quick[@]}"; do filters+=" --filter $t"; done
+  echo "${waiting[*]}" >"$raw/suite-waiting-tests"
+  drivers=(swiftvm); [ "$have_qemu" = 1 ] && drivers+=(qemu)
+  for variant in whole quick; do
+    group "suite-$variant" "$SUITE_RUNS" 1
+    for d in "${drivers[@]}"; do
+      for j in 1 2; do
+        extra=""; [ "$variant" = quick ] && extra=$filters
+        # Exit status 0: every result is what the catalog expects.
+        row "$d jobs=$j" 0 "$tck run --swiftvm $swiftvm --qemu $QEMU --driver $d --jobs $j --report-dir $raw/suite/$variant-$d-$j$extra"
+      done
+    done
+    gap=0; run_group; gap=$GAP_MS   # (a tck run's own peak RSS covers its VMMs; per-VMM RSS below)
+  done
+  # Peak RSS of each VMM process the suite starts: tck runs the VMMs through benchmarks/rsswrap.
+  for d in "${drivers[@]}"; do
+    log=$raw/suite-rss-$d.tsv; : >"$log"
+    wrapper=$raw/rsswrap-$d.sh
+    real=$swiftvm; [ "$d" = qemu ] && real=$(command -v "$QEMU")
+    printf '#!/bin/sh\nexec %q %q %q "$@"\n' "$PWD/$rsswrap" "$PWD/$log" "$(realpath "$real")" >"$wrapper"
+    chmod +x "$wrapper"
+    say "suite: peak RSS of every $d process (whole suite, --jobs 2)"
+    "$tck" run --swiftvm "$PWD/$wrapper" --qemu "$PWD/$wrapper" --driver "$d" --jobs 2 --report-dir "$raw/suite/rss-$d" \
+      >/dev/null 2>&1 || notes+=("suite RSS pass on $d: tck exited non-zero (see $raw/suite/rss-$d)")
+  done
+fi
+
+# 5. tck abi dump -----------------------------------------------------------------------------------
+if has abi; then
+  abi=$raw/abi.tsv; : >"$abi"
+  help=$("$tck" abi dump --help 2>&1) || true
+  if ! grep -q 'USAGE: tck abi dump' <<<"$help"; then
+    say "abi: 'tck abi dump' is not available in this tck (its --help does not describe it); recorded as not available"
+    printf 'status\tnot available\n' >"$abi"
+  else
+    # Machine types: the values the command's --machine option lists, else swiftvm's default.
+    machines=$(sed -n 's/.*--machine.*(values: \([^)]*\)).*/\1/p' <<<"$help" | tr -d ',' | head -1)
+    [ -n "$machines" ] || machines=default
+    printf 'status\tavailable\n' >"$abi"
+    group abi "$RUNS" "$WARMUP"
+    for m in $machines; do
+      if [ "$m" = default ]; then row "abi dump" 0 "$tck abi dump"; else row "abi dump $m" 0 "$tck abi dump --machine $m"; fi
+    done
+    run_group
+  fi
+fi
+
+# 6. scaling with guest memory and vCPUs ------------------------------------------------------------
+if has scale; then
+  group scale "$RUNS" "$WARMUP"
+  for m in 64M 256M 1G 4G; do
+    row "memory $m" 0 "$sv_run --testdev --memory $m --kernel $build/hello.elf"
+  done
+  for c in 1 2 4 8; do
+    row "cpus $c" 0 "$sv_run --testdev --cpus $c --kernel $build/smp.elf"
+  done
+  run_group
+  for m in 64 256 1024 4096; do
+    printf '%s\t%s\n' "$m" "$("$floor" -v --mem "$m" "$build/hello.elf" 2>&1 >/dev/null | sed -n 's/.*resident: \([0-9]*\) KiB.*/\1/p')" \
+      >>"$raw/scale-floor-resident.tsv" || true
+  done
+fi
+
+# --- report -----------------------------------------------------------------------------------------
+t_end=$(date +%s)
+NOTES=$(printf '%s\n' "${notes[@]+"${notes[@]}"}") STARTED=$started ELAPSED=$((t_end - t_start)) \
+LOAD_START=$load_start LOAD_END=$(cut -d' ' -f1-3 /proc/loadavg) GAP_MS=$GAP_MS \
+RUNS=$RUNS WARMUP=$WARMUP BOOT_RUNS=$BOOT_RUNS SUITE_RUNS=$SUITE_RUNS EXITS_N=$EXITS_N \
+UART_BYTES=$UART_BYTES TESTDEV_BYTES=$TESTDEV_BYTES SECTIONS=$SECTIONS SWIFTVM=$swiftvm TCK=$tck QEMU=$QEMU \
+  python3 scripts/bench_report.py "$raw" "$out"

@@ -1,0 +1,496 @@
+#!/usr/bin/env python3
+"""Turns one sitting of scripts/bench.sh into a printed table, bench.json and index.html (inline SVG).
+
+    bench_report.py RAW_DIR OUT_DIR
+
+RAW_DIR holds manifest.tsv (group, label, expected status, command), one scripts/bench_time.py export
+per group (<group>.json, hyperfine's shape plus max_rss_kib per run), suite-rss-<driver>.tsv (benchmarks/rsswrap), abi.tsv, guest-resident-kib and
+scale-floor-resident.tsv. Settings come from the environment bench.sh sets. Standard library only.
+"""
+import datetime
+import html
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+
+RAW, OUT = sys.argv[1], sys.argv[2]
+ENV = os.environ
+MIB = 1 << 20
+
+
+def env_int(name, default=0):
+    try:
+        return int(ENV.get(name, default))
+    except ValueError:
+        return default
+
+
+# --- inputs ----------------------------------------------------------------------------------------
+def read_lines(name):
+    path = os.path.join(RAW, name)
+    if not os.path.exists(path):
+        return []
+    with open(path) as f:
+        return [line.rstrip("\n") for line in f if line.strip()]
+
+
+manifest = {}
+for line in read_lines("manifest.tsv"):
+    group, label, want, cmd = line.split("\t", 3)
+    manifest[(group, label)] = {"expected_status": int(want), "command": cmd}
+
+problems = []
+groups = {}
+for group in sorted({g for g, _ in manifest}):
+    path = os.path.join(RAW, f"{group}.json")
+    if not os.path.exists(path):
+        problems.append(f"{group}: no timing export")
+        continue
+    with open(path) as f:
+        data = json.load(f)
+    rows = {}
+    for r in data["results"]:
+        m = manifest[(group, r["command"])]
+        bad = sorted({c for c in r.get("exit_codes", []) if c != m["expected_status"]})
+        if bad:
+            problems.append(f"{group} / {r['command']}: exit statuses {bad} while timed, expected {m['expected_status']}")
+        rows[r["command"]] = {
+            "median_ms": statistics.median(r["times"]) * 1e3,
+            "mean_ms": r["mean"] * 1e3,
+            "stddev_ms": (r.get("stddev") or 0) * 1e3,
+            "min_ms": r["min"] * 1e3,
+            "max_ms": r["max"] * 1e3,
+            "runs": len(r["times"]),
+            "user_ms": (r.get("user") or 0) * 1e3,
+            "system_ms": (r.get("system") or 0) * 1e3,
+            "peak_rss_mib": max(r["max_rss_kib"]) / 1024 if r.get("max_rss_kib") else None,
+            "command": m["command"],
+            "unexpected_exit_statuses": bad,
+        }
+    groups[group] = rows
+
+
+def med(group, label):
+    r = groups.get(group, {}).get(label)
+    return r["median_ms"] if r else None
+
+
+def rss(group, label):
+    r = groups.get(group, {}).get(label)
+    return r["peak_rss_mib"] if r else None
+
+
+def ratio(a, b):
+    return a / b if a is not None and b not in (None, 0) else None
+
+
+# --- machine ---------------------------------------------------------------------------------------
+def first_line(cmd):
+    try:
+        out = subprocess.run(cmd, capture_output=True, text=True, timeout=20)
+        return (out.stdout or out.stderr).splitlines()[0].strip()
+    except (OSError, IndexError, subprocess.TimeoutExpired):
+        return None
+
+
+def cpuinfo(key):
+    try:
+        for line in open("/proc/cpuinfo"):
+            if line.startswith(key):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return ""
+
+
+flags = set(cpuinfo("flags").split())
+try:
+    kvm_modules = sorted(m for m in os.listdir("/sys/module") if m.startswith("kvm"))
+except OSError:
+    kvm_modules = []
+hw_virt = bool(flags & {"vmx", "svm"})
+machine = {
+    "cpu_model": cpuinfo("model name") or "unknown",
+    "cpus": os.cpu_count(),
+    "memory_gib": round(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / (1 << 30), 1),
+    "kernel": platform.release(),
+    "kvm_modules": kvm_modules,
+    "cpu_has_vmx_or_svm": hw_virt,
+    "running_under_hypervisor": "hypervisor" in flags,
+    "kvm_nested_emulating": ("kvm_pvm" in kvm_modules) or ("hypervisor" in flags and not hw_virt),
+    "swiftvm": first_line([ENV.get("SWIFTVM", ".build/release/swiftvm"), "--version"]),
+    "qemu": first_line([ENV.get("QEMU", "qemu-system-x86_64"), "--version"]),
+       "git_commit": first_line(["git", "rev-parse", "--short", "HEAD"]),
+}
+
+N = env_int("EXITS_N", 20000)
+UART_BYTES = env_int("UART_BYTES", 32768)
+TESTDEV_BYTES = env_int("TESTDEV_BYTES", 64 * MIB)
+lines = []       # the printed table
+results = {}     # bench.json "results"
+targets = []     # (name, value text, goal text, met: True/False/None, note)
+
+
+def out(s=""):
+    lines.append(s)
+
+
+def fmt(v, spec=".1f", none="n/a"):
+    return none if v is None else format(v, spec)
+
+
+def x(v):
+    return "n/a" if v is None else f"{v:.2f}x"
+
+
+# 1. boot ------------------------------------------------------------------------------------------
+if "boot" in groups:
+    g = groups["boot"]
+    runs = next(iter(g.values()))["runs"]
+    out(f"1. boot-to-exit, hello  ({runs} interleaved runs after {env_int('WARMUP')} warm-up, {ENV.get('GAP_MS')} ms idle before each; peak RSS = max over the runs)")
+    out(f"   {'command':<18} {'median ms':>10} {'mean ± sd ms':>15} {'min ms':>8} {'peak RSS MiB':>13}")
+    for label, r in g.items():
+        ms = f"{r['mean_ms']:.1f} ± {r['stddev_ms']:.1f}"
+        out(f"   {label:<18} {r['median_ms']:>10.1f} {ms:>15} {r['min_ms']:>8.1f} {fmt(r['peak_rss_mib']):>13}")
+    sv, fl, qm, qp = med("boot", "swiftvm"), med("boot", "floor"), med("boot", "qemu microvm"), med("boot", "qemu pc+qboot")
+    r_qm, r_fl, r_qp = ratio(qm, sv), ratio(sv, fl), ratio(qp, sv)
+    out(f"   ratios (medians): qemu microvm / swiftvm = {x(r_qm)}; qemu pc / swiftvm = {x(r_qp)}; swiftvm / floor = {x(r_fl)}")
+    guest_kib = next((int(v) for v in read_lines("guest-resident-kib") if v.isdigit()), None)
+    sv_rss = rss("boot", "swiftvm")
+    vmm_rss = sv_rss - guest_kib / 1024 if sv_rss is not None and guest_kib is not None else None
+    out(f"   swiftvm peak RSS {fmt(sv_rss)} MiB - guest memory the run touched {fmt(guest_kib and guest_kib / 1024, '.2f')} MiB"
+        f" (floor -v, mincore) = VMM RSS {fmt(vmm_rss)} MiB")
+    results["boot"] = {"rows": g, "ratios": {"qemu_microvm_over_swiftvm": r_qm, "qemu_pc_over_swiftvm": r_qp,
+                                             "swiftvm_over_floor": r_fl},
+                       "guest_resident_kib": guest_kib, "swiftvm_rss_excluding_guest_mib": vmm_rss}
+    targets.append(("hello: >= 4x faster than QEMU microvm", x(r_qm), ">= 4x", r_qm is not None and r_qm >= 4, ""))
+    targets.append(("hello: <= 1.3x the C floor (same set-up)", x(r_fl), "<= 1.3x", r_fl is not None and r_fl <= 1.3, ""))
+    targets.append(("VMM RSS excluding touched guest memory", f"{fmt(vmm_rss)} MiB", "<= 15 MiB",
+                    vmm_rss is not None and vmm_rss <= 15, ""))
+    out()
+
+# 2. exits -----------------------------------------------------------------------------------------
+if "exits" in groups:
+    g = groups["exits"]
+    out(f"2. userspace-exit round trip, N = {N} port accesses to 0x2F8  (ns/exit = (t(N) - t(0)) / N, medians)")
+    out(f"   {'VMM':<8} {'t(0) ms':>9} {'out ns/exit':>12} {'in ns/exit':>11} {'VMM user ns/exit out, in':>25} {'peak RSS MiB':>13}")
+    ex = {}
+    for vmm in ("swiftvm", "floor", "qemu"):
+        t0 = med("exits", f"{vmm} n=0")
+        if t0 is None:
+            continue
+        o, i = med("exits", f"{vmm} out=N"), med("exits", f"{vmm} in=N")
+        u0, uo, ui = (g.get(f"{vmm} {t}", {}).get("user_ms") for t in ("n=0", "out=N", "in=N"))
+        ex[vmm] = {"t0_ms": t0, "out_ns": (o - t0) * 1e6 / N if o else None, "in_ns": (i - t0) * 1e6 / N if i else None,
+                   "user_out_ns": (uo - u0) * 1e6 / N if uo is not None and u0 is not None else None,
+                   "user_in_ns": (ui - u0) * 1e6 / N if ui is not None and u0 is not None else None,
+                   "peak_rss_mib": max((rss("exits", f"{vmm} {t}") or 0) for t in ("n=0", "out=N", "in=N")) or None}
+        e = ex[vmm]
+        user = f"{fmt(e['user_out_ns'], '.0f')}, {fmt(e['user_in_ns'], '.0f')}"
+        out(f"   {vmm:<8} {t0:>9.1f} {fmt(e['out_ns'], '.0f'):>12} {fmt(e['in_ns'], '.0f'):>11} {user:>25} {fmt(e['peak_rss_mib']):>13}")
+    out("   (VMM user ns/exit: the VMM's own user-mode CPU per exit, mean user time over the runs - noise-free where wall time is not)")
+    rt = {}
+    for d in ("out", "in"):
+        sv, fl, qe = (ex.get(v, {}).get(f"{d}_ns") for v in ("swiftvm", "floor", "qemu"))
+        rt[d] = {"swiftvm_over_floor": ratio(sv, fl), "qemu_over_swiftvm": ratio(qe, sv)}
+        out(f"   {d:>3}: swiftvm / floor = {x(rt[d]['swiftvm_over_floor'])}; qemu / swiftvm = {x(rt[d]['qemu_over_swiftvm'])}")
+        f = rt[d]["swiftvm_over_floor"]
+        targets.append((f"exit round trip ({d}): <= 1.2x the C floor", x(f), "<= 1.2x", f is not None and f <= 1.2, ""))
+        q = rt[d]["qemu_over_swiftvm"]
+        targets.append((f"exit round trip ({d}): faster than QEMU", x(q) + " (qemu / swiftvm)", "> 1x",
+                        None if q is None else q > 1, ""))
+    results["exits"] = {"n": N, "vmms": ex, "ratios": rt, "rows": g}
+    out()
+
+# 3. stream ----------------------------------------------------------------------------------------
+if "stream" in groups:
+    g = groups["stream"]
+    out(f"3. guest-to-host throughput  (MiB/s = bytes / (t(M) - t(0)); UART M = {UART_BYTES} B, testdev M = {TESTDEV_BYTES >> 20} MiB)")
+    out(f"   {'VMM, channel':<17} {'t(0) ms':>9} {'t(M) ms':>9} {'MiB/s':>9} {'us/byte':>8} {'peak RSS MiB':>13}")
+    st = {}
+    for label, nbytes in (("swiftvm uart", UART_BYTES), ("qemu uart", UART_BYTES), ("floor uart", UART_BYTES),
+                          ("swiftvm testdev", TESTDEV_BYTES), ("floor testdev", TESTDEV_BYTES)):
+        t0, tm = med("stream", f"{label} 0"), med("stream", f"{label} M")
+        if t0 is None or tm is None:
+            continue
+        dt = (tm - t0) / 1e3
+        mibs = nbytes / MIB / dt if dt > 0 else None
+        st[label] = {"bytes": nbytes, "t0_ms": t0, "tM_ms": tm, "mib_per_s": mibs,
+                     "us_per_byte": dt * 1e6 / nbytes if nbytes else None,
+                     "peak_rss_mib": max(rss("stream", f"{label} 0") or 0, rss("stream", f"{label} M") or 0) or None}
+        s = st[label]
+        out(f"   {label:<17} {t0:>9.1f} {tm:>9.1f} {fmt(mibs, '.3f' if mibs and mibs < 10 else '.0f'):>9} "
+            f"{fmt(s['us_per_byte'], '.3f'):>8} {fmt(s['peak_rss_mib']):>13}")
+    r_uart = ratio(st.get("swiftvm uart", {}).get("mib_per_s"), st.get("qemu uart", {}).get("mib_per_s"))
+    r_td = ratio(st.get("swiftvm testdev", {}).get("mib_per_s"), st.get("swiftvm uart", {}).get("mib_per_s"))
+    out(f"   swiftvm uart / qemu uart = {x(r_uart)}; swiftvm testdev / swiftvm uart = {x(r_td)}"
+        "  (floor rows: no UART model, no copy - what the exits alone cost)")
+    results["stream"] = {"channels": st, "ratios": {"swiftvm_uart_over_qemu_uart": r_uart,
+                                                   "swiftvm_testdev_over_swiftvm_uart": r_td}, "rows": g}
+    out()
+
+# 4. suite -----------------------------------------------------------------------------------------
+suite = {}
+for variant, title, short in (("whole", "whole suite", "whole"), ("quick", "without the deliberate 2 s hang/flood tests", "no hang/flood")):
+    g = groups.get(f"suite-{variant}")
+    if not g:
+        continue
+    if not suite:
+        waiting = " ".join(read_lines("suite-waiting-tests"))
+        out(f"4. tck run suite wall time  ({next(iter(g.values()))['runs']} interleaved runs after 1 warm-up; tests that wait on purpose: {waiting})")
+    out(f"   {title}")
+    out(f"     {'driver':<8} {'jobs':>4} {'median s':>9} {'min s':>7}")
+    meds = {}
+    for label, r in g.items():
+        d, j = label.split(" jobs=")
+        meds[(d, j)] = r["median_ms"] / 1e3
+        out(f"     {d:<8} {j:>4} {r['median_ms'] / 1e3:>9.3f} {r['min_ms'] / 1e3:>7.3f}")
+    rs = {}
+    for j in ("1", "2"):
+        rs[f"qemu_over_swiftvm_jobs{j}"] = ratio(meds.get(("qemu", j)), meds.get(("swiftvm", j)))
+    for d in ("swiftvm", "qemu"):
+        rs[f"{d}_jobs1_over_jobs2"] = ratio(meds.get((d, "1")), meds.get((d, "2")))
+    out(f"     qemu / swiftvm: --jobs 1 {x(rs['qemu_over_swiftvm_jobs1'])}, --jobs 2 {x(rs['qemu_over_swiftvm_jobs2'])};"
+        f" jobs 1 / jobs 2: swiftvm {x(rs['swiftvm_jobs1_over_jobs2'])}, qemu {x(rs['qemu_jobs1_over_jobs2'])}")
+    suite[variant] = {"median_s": {f"{d} jobs={j}": v for (d, j), v in meds.items()}, "ratios": rs, "rows": g}
+    for j in ("1", "2"):
+        r = rs[f"qemu_over_swiftvm_jobs{j}"]
+        note = "the 2 s timeouts are a floor for both drivers" if variant == "whole" else ""
+        targets.append((f"suite ({short}), --jobs {j}: >= 10x faster than qemu", x(r), ">= 10x",
+                        None if r is None else r >= 10, note))
+    r = rs["swiftvm_jobs1_over_jobs2"]
+    targets.append((f"suite ({short}): 2 jobs >= 1.7x faster than 1 job (swiftvm)", x(r), ">= 1.7x",
+                    None if r is None else r >= 1.7, f"host has {machine['cpus']} CPUs"))
+vmm_rss = {}
+for d in ("swiftvm", "qemu"):
+    vals = []
+    for line in read_lines(f"suite-rss-{d}.tsv"):
+        kib, status, cmd = line.split("\t", 2)
+        if "--version" in cmd.split()[1:3]:
+            continue
+        vals.append(int(kib) / 1024)
+    if vals:
+        vmm_rss[d] = {"processes": len(vals), "max_mib": max(vals), "median_mib": statistics.median(vals)}
+if vmm_rss:
+    out("   peak RSS per VMM process over the whole suite (--jobs 2): " + "; ".join(
+        f"{d} median {v['median_mib']:.1f} MiB, max {v['max_mib']:.1f} MiB ({v['processes']} processes)"
+        for d, v in vmm_rss.items()))
+if suite or vmm_rss:
+    results["suite"] = dict(suite, vmm_peak_rss=vmm_rss)
+    out()
+
+# 5. abi -------------------------------------------------------------------------------------------
+abi_lines = dict(line.split("\t", 1) for line in read_lines("abi.tsv"))
+if abi_lines:
+    if abi_lines.get("status") == "available" and "abi" in groups:
+        g = groups["abi"]
+        out("5. tck abi dump wall time per machine type")
+        for label, r in g.items():
+            out(f"   {label:<24} median {r['median_ms']:.1f} ms, peak RSS {fmt(r['peak_rss_mib'])} MiB")
+        results["abi_dump"] = {"available": True, "rows": g}
+    else:
+        out("5. tck abi dump: not available (this tck has no 'abi dump' subcommand yet)")
+        results["abi_dump"] = {"available": False, "status": "not available"}
+    out()
+
+# 6. scale -----------------------------------------------------------------------------------------
+if "scale" in groups:
+    g = groups["scale"]
+    floor_res = dict(line.split("\t") for line in read_lines("scale-floor-resident.tsv"))
+    out("6. swiftvm scaling: hello with --memory, smp with --cpus  (medians)")
+    out(f"   {'configuration':<14} {'median ms':>10} {'peak RSS MiB':>13} {'guest resident KiB (floor)':>27}")
+    for label, r in g.items():
+        res = ""
+        if label.startswith("memory "):
+            m = label.split()[1]
+            mib = int(m[:-1]) * (1024 if m.endswith("G") else 1)
+            res = floor_res.get(str(mib), "")
+        out(f"   {label:<14} {r['median_ms']:>10.1f} {fmt(r['peak_rss_mib']):>13} {res:>27}")
+    t64, t4g = med("scale", "memory 64M"), med("scale", "memory 4G")
+    m64, m4g = rss("scale", "memory 64M"), rss("scale", "memory 4G")
+    c1, c8 = med("scale", "cpus 1"), med("scale", "cpus 8")
+    r1, r8 = rss("scale", "cpus 1"), rss("scale", "cpus 8")
+    t_ratio = ratio(t4g, t64)
+    rss_growth = (m4g - m64) if m4g is not None and m64 is not None else None
+    o1 = t_ratio is not None and t_ratio <= 1.25 and (rss_growth is None or rss_growth <= 2)
+    verdict = ("O(1) in guest memory size" if o1 else "NOT O(1) in guest memory size")
+    out(f"   64M -> 4G: time {x(t_ratio)}, RSS {'+' if (rss_growth or 0) >= 0 else ''}{fmt(rss_growth)} MiB: {verdict}")
+    per_cpu_ms = (c8 - c1) / 7 if c1 is not None and c8 is not None else None
+    per_cpu_rss = (r8 - r1) / 7 if r1 is not None and r8 is not None else None
+    out(f"   cpus 1 -> 8: time {x(ratio(c8, c1))} (+{fmt(per_cpu_ms)} ms per vCPU), RSS +{fmt(per_cpu_rss, '.2f')} MiB per vCPU")
+    results["scale"] = {"rows": g, "memory_time_ratio_4g_over_64m": t_ratio, "memory_rss_growth_mib": rss_growth,
+                        "memory_cost_o1": o1, "cpus_time_ratio_8_over_1": ratio(c8, c1),
+                        "ms_per_extra_vcpu": per_cpu_ms, "rss_mib_per_extra_vcpu": per_cpu_rss,
+                        "floor_guest_resident_kib": floor_res}
+    targets.append(("cost O(1) in guest memory size (64M -> 4G)", f"time {x(t_ratio)}, RSS +{fmt(rss_growth)} MiB",
+                    "time <= 1.25x, RSS <= +2 MiB", o1, ""))
+    out()
+
+# targets ------------------------------------------------------------------------------------------
+out("Targets (issue 5)")
+for name, value, goal, met, note in targets:
+    mark = "n/a " if met is None else ("met " if met else "MISS")
+    out(f"   [{mark}] {name:<58} {value:<25} goal {goal}" + (f"  ({note})" if note else ""))
+notes = [n for n in ENV.get("NOTES", "").split("\n") if n]
+try:
+    load = max(float(ENV.get(k, "0").split()[0]) for k in ("LOAD_START", "LOAD_END"))
+except (ValueError, IndexError):
+    load = 0.0
+if load > 1.0:
+    notes.append(f"the host was busy (1-minute load average up to {load:.1f} on {machine['cpus']} CPUs, this sitting's own "
+                 "load included): absolute times are inflated and noisy; the ratios come from interleaved rounds")
+out()
+out(f"machine: {machine['cpu_model']}, {machine['cpus']} CPUs, Linux {machine['kernel']}, KVM modules "
+    f"{','.join(kvm_modules) or 'none'}, nested/emulating: {'yes' if machine['kvm_nested_emulating'] else 'no'}")
+out(f"sitting: {ENV.get('STARTED')} , {ENV.get('ELAPSED')} s; RUNS={ENV.get('RUNS')} WARMUP={ENV.get('WARMUP')} "
+    f"BOOT_RUNS={ENV.get('BOOT_RUNS')} SUITE_RUNS={ENV.get('SUITE_RUNS')} GAP_MS={ENV.get('GAP_MS')}; "
+    f"load average at start {ENV.get('LOAD_START')}, at end {ENV.get('LOAD_END')}")
+for n in notes + problems:
+    out("note: " + n)
+print("\n".join(lines))
+
+summary = {
+    "date": ENV.get("STARTED"),
+    "finished": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+    "elapsed_s": env_int("ELAPSED"),
+    "machine": machine,
+    "load_average": {"start": ENV.get("LOAD_START"), "end": ENV.get("LOAD_END")},
+    "settings": {k: ENV.get(k) for k in ("RUNS", "WARMUP", "BOOT_RUNS", "SUITE_RUNS", "GAP_MS", "EXITS_N",
+                                         "UART_BYTES", "TESTDEV_BYTES", "SECTIONS", "SWIFTVM", "TCK", "QEMU")},
+    "results": results,
+    "targets": [{"target": n, "value": v, "goal": g, "met": m, "note": note} for n, v, g, m, note in targets],
+    "notes": notes,
+    "problems": problems,
+    "table": lines,
+}
+os.makedirs(OUT, exist_ok=True)
+with open(os.path.join(OUT, "bench.json"), "w") as f:
+    json.dump(summary, f, indent=2)
+    f.write("\n")
+
+# --- HTML ------------------------------------------------------------------------------------------
+PALETTE = {"swiftvm": "#2f6fba", "floor": "#7a7a7a", "qemu": "#d0782a"}
+
+
+def color(label):
+    for k, c in PALETTE.items():
+        if label.startswith(k):
+            return c
+    return "#5a9a5a"
+
+
+def bars(title, items, unit, digits=1, note=""):
+    """Horizontal bar chart: items = [(label, value)]; None values are drawn as 'n/a'."""
+    items = [(lab, v) for lab, v in items]
+    if not items:
+        return ""
+    w, lw, rh, top = 760, 170, 26, 34
+    vmax = max((v for _, v in items if v is not None), default=1) or 1
+    bw = w - lw - 90
+    h = top + rh * len(items) + 10
+    s = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{w}" height="{h}" viewBox="0 0 {w} {h}" role="img">',
+         f'<text x="0" y="18" class="t">{html.escape(title)}</text>']
+    for i, (lab, v) in enumerate(items):
+        y = top + i * rh
+        s.append(f'<text x="{lw - 8}" y="{y + 16}" text-anchor="end" class="l">{html.escape(lab)}</text>')
+        if v is None:
+            s.append(f'<text x="{lw + 4}" y="{y + 16}" class="v">n/a</text>')
+            continue
+        bl = max(1.0, bw * v / vmax)
+        s.append(f'<rect x="{lw}" y="{y + 3}" width="{bl:.1f}" height="{rh - 8}" rx="2" fill="{color(lab)}"/>')
+        s.append(f'<text x="{lw + bl + 6:.1f}" y="{y + 16}" class="v">{v:.{digits}f} {html.escape(unit)}</text>')
+    s.append("</svg>")
+    cap = f'<p class="note">{html.escape(note)}</p>' if note else ""
+    return "<figure>" + "".join(s) + cap + "</figure>"
+
+
+def table(head, rows):
+    th = "".join(f"<th>{html.escape(h)}</th>" for h in head)
+    body = "".join("<tr>" + "".join(f"<td>{html.escape(str(c))}</td>" for c in r) + "</tr>" for r in rows)
+    return f"<table><thead><tr>{th}</tr></thead><tbody>{body}</tbody></table>"
+
+
+parts = []
+ts = summary["date"] or ""
+parts.append(f"<h1>swiftvm bench</h1><p class='meta'>{html.escape(ts)} &middot; {html.escape(machine['cpu_model'])}, "
+             f"{machine['cpus']} CPUs, Linux {html.escape(machine['kernel'])}, KVM modules "
+             f"{html.escape(','.join(kvm_modules) or 'none')}, nested/emulating: "
+             f"{'yes' if machine['kvm_nested_emulating'] else 'no'} &middot; commit {html.escape(machine['git_commit'] or '?')}"
+             f" &middot; {html.escape(machine['qemu'] or 'no QEMU')}</p>")
+trows = []
+for n, v, g, m, note in targets:
+    cls = "na" if m is None else ("ok" if m else "miss")
+    trows.append(f"<tr class='{cls}'><td>{'n/a' if m is None else ('met' if m else 'missed')}</td><td>{html.escape(n)}</td>"
+                 f"<td>{html.escape(v)}</td><td>{html.escape(g)}</td><td>{html.escape(note)}</td></tr>")
+parts.append("<h2>Targets</h2><table class='targets'><thead><tr><th></th><th>target</th><th>measured</th><th>goal</th>"
+             "<th>note</th></tr></thead><tbody>" + "".join(trows) + "</tbody></table>")
+
+if "boot" in results:
+    g = results["boot"]["rows"]
+    parts.append("<h2>1. Boot-to-exit, hello</h2>")
+    parts.append(bars("median wall time, process start to exit (ms)", [(k, r["median_ms"]) for k, r in g.items()], "ms"))
+    parts.append(bars("peak RSS (MiB)", [(k, r["peak_rss_mib"]) for k, r in g.items()], "MiB"))
+    parts.append(table(["command", "median ms", "mean ms", "sd ms", "min ms", "peak RSS MiB", "command line"],
+                       [[k, f"{r['median_ms']:.1f}", f"{r['mean_ms']:.1f}", f"{r['stddev_ms']:.1f}", f"{r['min_ms']:.1f}",
+                         fmt(r["peak_rss_mib"]), r["command"]] for k, r in g.items()]))
+if "exits" in results:
+    e = results["exits"]["vmms"]
+    parts.append(f"<h2>2. Userspace-exit round trip</h2>")
+    parts.append(bars(f"port write (out) to 0x2F8, ns per exit (N = {N})", [(k, v["out_ns"]) for k, v in e.items()], "ns", 0))
+    parts.append(bars(f"port read (in) from 0x2F8, ns per exit (N = {N})", [(k, v["in_ns"]) for k, v in e.items()], "ns", 0,
+                      "(t(N) - t(0)) / N over medians; includes KVM emulating the in/out instruction itself"))
+if "stream" in results:
+    c = results["stream"]["channels"]
+    parts.append("<h2>3. Guest-to-host throughput</h2>")
+    parts.append(bars("UART, byte by byte (MiB/s)", [(k, v["mib_per_s"]) for k, v in c.items() if "uart" in k], "MiB/s", 3,
+                      f"{UART_BYTES} bytes; THRE poll + THR write per byte; floor: no UART model"))
+    parts.append(bars("test data channel, 4 KiB blocks (MiB/s)", [(k, v["mib_per_s"]) for k, v in c.items() if "testdev" in k],
+                      "MiB/s", 0, f"{TESTDEV_BYTES >> 20} MiB; floor: descriptor status only, no copy"))
+if "suite" in results:
+    parts.append("<h2>4. tck run, whole suite</h2>")
+    for variant, title in (("whole", "whole suite"), ("quick", "without the 2 s hang/flood tests")):
+        if variant in results["suite"]:
+            parts.append(bars(f"{title}: median wall time (s)", list(results["suite"][variant]["median_s"].items()), "s", 2))
+    if vmm_rss:
+        parts.append(bars("peak RSS per VMM process over the suite, max (MiB)", [(d, v["max_mib"]) for d, v in vmm_rss.items()],
+                          "MiB"))
+if "abi_dump" in results:
+    parts.append("<h2>5. tck abi dump</h2>")
+    if results["abi_dump"]["available"]:
+        parts.append(bars("median wall time per machine type (ms)", [(k, r["median_ms"]) for k, r in results["abi_dump"]["rows"].items()], "ms"))
+    else:
+        parts.append("<p class='na'>not available: this tck has no <code>abi dump</code> subcommand yet.</p>")
+if "scale" in results:
+    g = results["scale"]["rows"]
+    sc = results["scale"]
+    parts.append("<h2>6. Scaling (swiftvm)</h2>")
+    parts.append(f"<p>64M &rarr; 4G: time {x(sc['memory_time_ratio_4g_over_64m'])}, RSS +{fmt(sc['memory_rss_growth_mib'])} MiB: "
+                 f"<b>{'O(1)' if sc['memory_cost_o1'] else 'not O(1)'}</b> in guest memory size. "
+                 f"cpus 1 &rarr; 8: time {x(sc['cpus_time_ratio_8_over_1'])}, +{fmt(sc['ms_per_extra_vcpu'])} ms and "
+                 f"+{fmt(sc['rss_mib_per_extra_vcpu'], '.2f')} MiB per extra vCPU.</p>")
+    mem = [(k.replace("memory ", "hello --memory "), r) for k, r in g.items() if k.startswith("memory")]
+    cpu = [(k.replace("cpus ", "smp --cpus "), r) for k, r in g.items() if k.startswith("cpus")]
+    parts.append(bars("--memory: median time (ms)", [("swiftvm " + k.split()[-1], r["median_ms"]) for k, r in mem], "ms"))
+    parts.append(bars("--memory: peak RSS (MiB)", [("swiftvm " + k.split()[-1], r["peak_rss_mib"]) for k, r in mem], "MiB"))
+    parts.append(bars("--cpus: median time (ms)", [("swiftvm " + k.split()[-1] + " vCPUs", r["median_ms"]) for k, r in cpu], "ms"))
+    parts.append(bars("--cpus: peak RSS (MiB)", [("swiftvm " + k.split()[-1] + " vCPUs", r["peak_rss_mib"]) for k, r in cpu], "MiB"))
+parts.append("<h2>Printed table</h2><pre>" + html.escape("\n".join(lines)) + "</pre>")
+
+CSS = """
+body{font:14px/1.45 system-ui,-apple-system,'Segoe UI',sans-serif;color:#222;max-width:1100px;margin:24px auto;padding:0 16px}
+h1{font-size:22px;margin:0 0 4px}h2{font-size:17px;margin:28px 0 8px;border-bottom:1px solid #ddd;padding-bottom:4px}
+.meta{color:#555;margin:0 0 12px}figure{margin:8px 0 14px}.note{color:#666;font-size:12px;margin:2px 0 0}
+svg .t{font-size:13px;font-weight:600;fill:#333}svg .l{font-size:12px;fill:#333}svg .v{font-size:12px;fill:#333}
+table{border-collapse:collapse;margin:6px 0 12px;font-size:12.5px}td,th{border:1px solid #ddd;padding:3px 7px;text-align:left;vertical-align:top}
+th{background:#f4f4f4}tr.ok td:first-child{color:#1a7f37;font-weight:600}tr.miss td:first-child{color:#c62828;font-weight:600}
+tr.na td:first-child{color:#777}td:last-child{word-break:break-all}.targets td:last-child{word-break:normal}
+pre{background:#f7f7f7;border:1px solid #e2e2e2;padding:10px;font-size:11.5px;overflow-x:auto}p.na{color:#777}
+"""
+with open(os.path.join(OUT, "index.html"), "w") as f:
+    f.write("<!doctype html><html lang='en'><head><meta charset='utf-8'><title>swiftvm bench</title>"
+            f"<style>{CSS}</style></head><body>" + "".join(parts) + "</body></html>\n")
+print(f"\nwrote {OUT}/bench.json and {OUT}/index.html (raw data in {RAW})")
+sys.exit(1 if problems else 0)
