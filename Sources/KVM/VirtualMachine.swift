@@ -47,6 +47,31 @@ public final class VirtualMachine: Sendable {
         try fd.ioctl("KVM_IRQ_LINE", CKVM_IRQ_LINE, &level)
     }
 
+    /// An interrupt controller input a GSI is wired to.
+    public enum IRQChipPin: Sendable, Equatable {
+        case picMaster(UInt32), picSlave(UInt32), ioapic(UInt32)
+    }
+
+    /// KVM_SET_GSI_ROUTING: replaces the whole GSI → controller-pin table (each GSI may drive several pins).
+    public func setGSIRouting(_ routes: [(gsi: UInt32, pin: IRQChipPin)]) throws(KVMError) {
+        let size = MemoryLayout<kvm_irq_routing>.size + routes.count * MemoryLayout<kvm_irq_routing_entry>.stride
+        let raw = UnsafeMutableRawPointer.allocate(byteCount: size, alignment: MemoryLayout<kvm_irq_routing>.alignment)
+        defer { raw.deallocate() }
+        raw.initializeMemory(as: UInt8.self, repeating: 0, count: size)
+        let table = raw.bindMemory(to: kvm_irq_routing.self, capacity: 1)
+        table.pointee.nr = UInt32(routes.count)
+        let entries = (raw + MemoryLayout<kvm_irq_routing>.size).assumingMemoryBound(to: kvm_irq_routing_entry.self)
+        for (index, route) in routes.enumerated() {
+            let (chip, pin): (UInt32, UInt32) = switch route.pin {
+            case let .picMaster(pin): (UInt32(KVM_IRQCHIP_PIC_MASTER), pin)
+            case let .picSlave(pin): (UInt32(KVM_IRQCHIP_PIC_SLAVE), pin)
+            case let .ioapic(pin): (UInt32(KVM_IRQCHIP_IOAPIC), pin)
+            }
+            ckvm_route_to_irqchip(entries + index, route.gsi, chip, pin)
+        }
+        try fd.ioctl("KVM_SET_GSI_ROUTING", CKVM_SET_GSI_ROUTING, buffer: raw)
+    }
+
     /// KVM_CREATE_VCPU with the given APIC id, and its kvm_run mapping.
     public func createVCPU(id: UInt32) throws(KVMError) -> VirtualCPU {
         let raw = try fd.ioctl("KVM_CREATE_VCPU", CKVM_CREATE_VCPU, value: UInt(id))

@@ -65,6 +65,7 @@ public final class Machine {
             try vm.setTSSAddress(Self.tssAddress)
             try vm.setIdentityMapAddress(Self.identityMapAddress)
             try vm.createIRQChip()
+            try vm.setGSIRouting(InterruptRouting.pcRoutes)
             try vm.createPIT2()
         } catch { throw .kvm(error) }
 

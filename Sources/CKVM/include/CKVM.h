@@ -22,6 +22,17 @@ static const unsigned long CKVM_SET_IDENTITY_MAP_ADDR = KVM_SET_IDENTITY_MAP_ADD
 static const unsigned long CKVM_CREATE_IRQCHIP = KVM_CREATE_IRQCHIP;
 static const unsigned long CKVM_CREATE_PIT2 = KVM_CREATE_PIT2;
 static const unsigned long CKVM_IRQ_LINE = KVM_IRQ_LINE;
+static const unsigned long CKVM_SET_GSI_ROUTING = KVM_SET_GSI_ROUTING;
+
+// kvm_irq_routing_entry keeps its target in an anonymous-member union; filling it here keeps the
+// union out of Swift.
+static inline void ckvm_route_to_irqchip(struct kvm_irq_routing_entry *entry, unsigned gsi, unsigned chip, unsigned pin) {
+    entry->gsi = gsi;
+    entry->type = KVM_IRQ_ROUTING_IRQCHIP;
+    entry->flags = 0;
+    entry->u.irqchip.irqchip = chip;
+    entry->u.irqchip.pin = pin;
+}
 
 // vCPU fd
 static const unsigned long CKVM_RUN = KVM_RUN;
