@@ -203,13 +203,12 @@ if has abi; then
     say "abi: 'tck abi dump' is not available in this tck (its --help does not describe it); recorded as not available"
     printf 'status\tnot available\n' >"$abi"
   else
-    # Machine types: the values the command's --machine option lists, else swiftvm's default.
-    machines=$(sed -n 's/.*--machine.*(values: \([^)]*\)).*/\1/p' <<<"$help" | tr -d ',' | head -1)
-    [ -n "$machines" ] || machines=default
+    # Every machine type swiftvm knows (`swiftvm machines`), each captured to its own file.
+    machines=$("$swiftvm" machines | awk '{print $1}')
     printf 'status\tavailable\n' >"$abi"
     group abi "$RUNS" "$WARMUP"
     for m in $machines; do
-      if [ "$m" = default ]; then row "abi dump" 0 "$tck abi dump"; else row "abi dump $m" 0 "$tck abi dump --machine $m"; fi
+      row "abi dump $m" 0 "$tck abi dump --machine $m -o $raw/abi-$m.json"
     done
     run_group
   fi
