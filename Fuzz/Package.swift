@@ -14,16 +14,20 @@ import PackageDescription
 let package = Package(
     name: "swiftvm-tck-fuzz",
     targets: [
-        // The main package's modules (symlinked sources).
+        // The main package's modules (symlinked sources); keep this graph in step with ../Package.swift.
         .target(name: "CKVM", path: "Modules/CKVM"),
         .systemLibrary(name: "CLibELF", path: "Modules/CLibELF", pkgConfig: "libelf"),
         .target(name: "KVM", dependencies: ["CKVM"], path: "Modules/KVM"),
         .target(name: "GuestMemory", path: "Modules/GuestMemory"),
         .target(name: "Boot", dependencies: ["GuestMemory", "CLibELF"], path: "Modules/Boot"),
         .target(name: "Devices", dependencies: ["GuestMemory"], path: "Modules/Devices"),
-        .target(name: "Machine", dependencies: ["KVM", "GuestMemory", "Boot", "Devices"], path: "Modules/Machine"),
+        .target(name: "CPUFeatures", path: "Modules/CPUFeatures"),
+        .target(name: "ACPI", path: "Modules/ACPI"),
+        .target(name: "Machine", dependencies: ["KVM", "GuestMemory", "Boot", "Devices", "CPUFeatures", "ACPI"],
+                path: "Modules/Machine"),
         .target(name: "Quantities", path: "Modules/Quantities"),
-        .target(name: "TCK", dependencies: ["Quantities"], path: "Modules/TCK"),
+        .target(name: "ABI", dependencies: ["CPUFeatures"], path: "Modules/ABI"),
+        .target(name: "TCK", dependencies: ["Quantities", "ABI"], path: "Modules/TCK"),
 
         // Input decoding and invariant checks shared by the targets.
         .target(name: "FuzzSupport", dependencies: ["Devices"]),
