@@ -13,7 +13,8 @@ PACKAGES     := gcc make binutils pkg-config libelf-dev linux-libc-dev libcmocka
 VENV         := .build/venv
 PYTHON       := $(VENV)/bin/python
 
-.PHONY: all setup build guests run test test-swift test-guests test-qemu test-tck test-unprivileged test-hostile bench clean
+FUZZ_SECONDS ?= 60
+.PHONY: all setup build guests run test fuzz test-swift test-guests test-qemu test-tck test-unprivileged test-hostile bench clean
 
 all: build guests
 
@@ -81,6 +82,10 @@ test-tck: guests
 ## in one sitting; writes Reports/bench/bench.json and index.html (benchmarks/README.md)
 bench: setup build guests
 	scripts/bench.sh $(RELEASE_BIN) $(TCK)
+
+## fuzz: every libFuzzer target for FUZZ_SECONDS each (default 60); crash inputs land in Fuzz/artifacts/
+fuzz: setup
+	Fuzz/run.sh $(FUZZ_SECONDS)
 
 clean:
 	rm -rf .build
