@@ -38,7 +38,15 @@ enum ACPIDiff {
             let differing = zip(before, after).enumerated().filter { $0.element.0 != $0.element.1 }.map(\.offset)
             let note = "\(differing.count) byte\(differing.count == 1 ? "" : "s") differ" + (differing.first.map { " from offset \($0)" } ?? "")
                 + (before.count != after.count ? ", length \(before.count)→\(after.count)" : "")
-            changes.append(ABIChange(area: "acpi", item: "\(key) content", kind: .changed, old: nil, new: note, compatibility: .breaking))
+            if key.hasPrefix("FACP") {
+                let fields = FADTDiff.compare(before, after)
+                changes += fields.isEmpty
+                    ? [ABIChange(area: "acpi", item: "\(key) content", kind: .changed, old: nil, new: note, compatibility: .breaking)] : fields
+            } else if key.hasPrefix("DSDT") || key.hasPrefix("SSDT") {
+                changes += AMLDiff.compare(key: key, before, after, note: note)
+            } else {
+                changes.append(ABIChange(area: "acpi", item: "\(key) content", kind: .changed, old: nil, new: note, compatibility: .breaking))
+            }
         }
         return changes
     }
