@@ -191,10 +191,12 @@ public enum ABIDiffHTML {
     /// A `<pre>` with unified-diff lines coloured by class (text, never markup).
     static func diffBlock(_ text: String) -> XMLElement {
         let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
-        let children: [XMLNode] = lines.enumerated().map { index, line in
+        let children: [XMLNode] = lines.map { line in
             let kind = line.hasPrefix("@@") ? "hunk" : line.hasPrefix("+++") || line.hasPrefix("---") ? "file"
                 : line.hasPrefix("+") ? "add" : line.hasPrefix("-") ? "del" : "ctx"
-            return Markup.element("span", ["class": "l-\(kind)"], text: String(line) + (index == lines.count - 1 ? "" : "\n"))
+            // Each line a block span: the serializer's pretty-printing puts whitespace between elements,
+            // which `pre.detail` (white-space: normal) ignores while each span keeps its own spacing.
+            return Markup.element("span", ["class": "l-\(kind)"], text: line.isEmpty ? " " : String(line))
         }
         return Markup.element("pre", ["class": "detail"], children)
     }
@@ -216,8 +218,8 @@ enum ABIStyle {
     ul.context { margin: 4px 0 0; padding-left: 20px; }
     section.area { margin: 22px 0 0; }
     section.area h3 { font-size: 16px; border-bottom: 1px solid var(--line); padding-bottom: 4px; }
-    section.area h3 .back, section.transition h2 .back { margin-left: auto; font-size: 12px; font-weight: 400; }
-    section.transition h2 { display: flex; align-items: baseline; }
+    section.area h3 .back, h2.transition-title .back { margin-left: auto; font-size: 12px; font-weight: 400; }
+    h2.transition-title { display: flex; align-items: baseline; font-size: 19px; }
     details.subject { border: 1px solid var(--line); border-radius: 6px; margin: 8px 0; padding: 0 10px; }
     details.subject.has-breaking { border-left: 5px solid #cf222e; }
     details.subject summary { padding: 6px 0; font-weight: 600; }
@@ -238,7 +240,8 @@ enum ABIStyle {
     .c-breaking { background: #cf222e; color: #ffffff; border-color: #cf222e; min-width: 84px; }
     .badge.waived { background: #fff8c5; color: #7d4e00; border-color: #d4a72c; }
     tr.detail-row td { background: #ffffff; padding: 0 8px 8px; }
-    pre.detail { max-height: 520px; white-space: pre; overflow-wrap: normal; }
+    pre.detail { max-height: 520px; white-space: normal; overflow-wrap: normal; }
+    pre.detail span { display: block; white-space: pre; min-height: 1.2em; }
     pre.detail .l-add { color: #7ee787; }
     pre.detail .l-del { color: #ffa198; }
     pre.detail .l-hunk { color: #79c0ff; }
@@ -252,6 +255,7 @@ enum ABIStyle {
     table.abi-matrix td.none { color: var(--muted); }
     li.breaking a { color: #a40e26; font-weight: 600; }
     section.transition { margin-top: 36px; }
-    section.transition h2 { font-size: 19px; }
+    table.abi-matrix .badge { min-width: 0; font-size: 11px; padding: 0 5px; margin-right: 4px; }
+    table.abi-matrix th:nth-child(2) { width: 26%; }
     """
 }

@@ -54,7 +54,7 @@ public enum ABIReportPage {
             let result = comparison.result
             children.append(Markup.element("section", ["class": "transition", "id": "\(prefix)\(ABIDiffHTML.anchor(comparison.from + "-" + comparison.to))",
                                                        "data-from": comparison.from, "data-to": comparison.to], [
-                Markup.element("h2", [:], [
+                Markup.element("h2", ["class": "transition-title"], [
                     Markup.text("\(comparison.from) → \(comparison.to)"),
                     Markup.element("a", ["class": "back", "href": "#matrix"], text: "  ↑ matrix"),
                 ]),
@@ -112,10 +112,10 @@ public enum ABIReportPage {
         let failing = result.breakingUnwaived.count
         var items: [XMLNode] = result.changes.enumerated().prefix(limit).map { index, change in
             Markup.element("li", ["class": change.compatibility == .breaking && !change.isWaived ? "breaking" : nil], [
-                Markup.element("a", ["class": "mono", "href": "#" + ABIDiffHTML.changeID(prefix: prefix, index: index)], text: change.summary),
-                Markup.text(" "),
                 Markup.element("span", ["class": "badge c-\(change.compatibility.rawValue)"], text: change.compatibility.rawValue),
-            ] + (change.isWaived ? [Markup.element("span", ["class": "badge waived"], text: "waived")] : []))
+            ] + (change.isWaived ? [Markup.element("span", ["class": "badge waived"], text: "waived")] : []) + [
+                Markup.element("a", ["class": "mono", "href": "#" + ABIDiffHTML.changeID(prefix: prefix, index: index)], text: change.summary),
+            ])
         }
         if result.changes.count > limit {
             items.append(Markup.element("li", [:], [Markup.element("a", ["href": "#\(prefix)changes"], text: "… \(result.changes.count - limit) more")]))
