@@ -28,7 +28,7 @@ let package = Package(
 
         // The conformance kit: catalog, result protocol, drivers, runner (TCK); report writers (Reports).
         .target(name: "TCK", dependencies: ["Quantities", "ABI"]),
-        .target(name: "Reports", dependencies: ["TCK"]),
+        .target(name: "Reports", dependencies: ["TCK", "ABI"]),
         // Guest-visible ABI: probe records → canonical fingerprints → semantic diffs.
         .target(name: "ABI", dependencies: ["CPUFeatures"]),
         .executableTarget(name: "tck", dependencies: [
@@ -49,6 +49,6 @@ let package = Package(
         .testTarget(name: "SwiftVMCLITests", dependencies: ["swiftvm"]),
         // Runs the built tck binary (and through it swiftvm and qemu) on temporary catalogs.
         .testTarget(name: "TCKCLITests", dependencies: ["tck", "swiftvm"]),
-        .testTarget(name: "ABITests", dependencies: ["ABI", "CPUFeatures"]),
+        .testTarget(name: "ABITests", dependencies: ["ABI", "CPUFeatures", "Reports"]),
     ]
 )

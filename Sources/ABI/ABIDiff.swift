@@ -1,3 +1,5 @@
+import Foundation
+
 /// The semantic diff engine: compares two fingerprints area by area and names each difference.
 public enum ABIDiff {
     public static func compare(_ old: Fingerprint, _ new: Fingerprint, oldName: String = "old", newName: String = "new") -> ABIDiffResult {
@@ -32,13 +34,62 @@ public enum ABIDiff {
         }
     }
 
+    /// Memory map ranges, matched by start address (a repeated address is "#2", "#3"). More RAM is
+    /// compatible, less is breaking; a new range is compatible unless it is a hole in RAM the guest had;
+    /// a removed range or a changed type is breaking.
     static func memoryMap(_ old: [MemoryRange], _ new: [MemoryRange]) -> [ABIChange] {
-        func describe(_ range: MemoryRange) -> String {
-            "size \(range.size) type \(range.type)\(range.type == 1 ? " (RAM)" : range.type == 2 ? " (reserved)" : "")"
+        func keyed(_ ranges: [MemoryRange]) -> [(String, MemoryRange)] {
+            var seen: [String: Int] = [:]
+            return ranges.map { range in
+                seen[range.address, default: 0] += 1
+                let count = seen[range.address]!
+                return (count == 1 ? range.address : "\(range.address) #\(count)", range)
+            }
         }
-        let before = Dictionary(old.map { ($0.address, describe($0)) }, uniquingKeysWith: { $1 })
-        let after = Dictionary(new.map { ($0.address, describe($0)) }, uniquingKeysWith: { $1 })
-        return map(area: "memory-map", label: "range at", before, after)
+        let before = Dictionary(keyed(old), uniquingKeysWith: { a, _ in a })
+        let after = Dictionary(keyed(new), uniquingKeysWith: { a, _ in a })
+        let oldRAM = old.filter { $0.type == 1 }.compactMap(bounds)
+        var changes: [ABIChange] = []
+        for key in Set(before.keys).union(after.keys).sorted() {
+            switch (before[key], after[key]) {
+            case let (nil, range?):
+                let takesRAM = range.type != 1 && bounds(range).map { r in oldRAM.contains { $0.overlaps(r) } } == true
+                changes.append(ABIChange(area: "memory-map", item: "range at \(key)", kind: .added, old: nil, new: describe(range),
+                                         compatibility: takesRAM ? .breaking : .compatible))
+            case let (range?, nil):
+                changes.append(ABIChange(area: "memory-map", item: "range at \(key)", kind: .removed, old: describe(range), new: nil,
+                                         compatibility: .breaking))
+            case let (a?, b?) where a != b:
+                let grows = (UInt64(b.size.dropFirst(2), radix: 16) ?? 0) > (UInt64(a.size.dropFirst(2), radix: 16) ?? 0)
+                let compatible = a.type == 1 && b.type == 1 && grows
+                changes.append(ABIChange(area: "memory-map", item: "range at \(key)", kind: .changed, old: describe(a), new: describe(b),
+                                         compatibility: compatible ? .compatible : .breaking))
+            default:
+                break
+            }
+        }
+        return changes
+    }
+
+    static func describe(_ range: MemoryRange) -> String {
+        let names: [UInt32: String] = [1: "RAM", 2: "reserved", 3: "ACPI reclaimable", 4: "ACPI NVS", 5: "unusable", 7: "persistent"]
+        let size = UInt64(range.size.dropFirst(2), radix: 16) ?? 0
+        return "size \(range.size)\(size == 0 ? "" : " (\(humanSize(size)))") type \(range.type)" + (names[range.type].map { " (\($0))" } ?? "")
+    }
+
+    static func humanSize(_ bytes: UInt64) -> String {
+        for (shift, unit) in [(40, "TiB"), (30, "GiB"), (20, "MiB"), (10, "KiB")] where bytes >= 1 << shift {
+            let value = Double(bytes) / Double(UInt64(1) << shift)
+            return value == value.rounded() ? "\(UInt64(value)) \(unit)" : String(format: "%.1f %@", value, unit)
+        }
+        return "\(bytes) B"
+    }
+
+    private static func bounds(_ range: MemoryRange) -> Range<UInt64>? {
+        guard let start = UInt64(range.address.dropFirst(2), radix: 16), let size = UInt64(range.size.dropFirst(2), radix: 16),
+              size > 0 else { return nil }
+        let (end, overflow) = start.addingReportingOverflow(size)
+        return start..<(overflow ? UInt64.max : end)
     }
 
     static func msr(_ old: [String: MSRValue], _ new: [String: MSRValue]) -> [ABIChange] {

@@ -38,9 +38,46 @@ enum ACPIDiff {
             let differing = zip(before, after).enumerated().filter { $0.element.0 != $0.element.1 }.map(\.offset)
             let note = "\(differing.count) byte\(differing.count == 1 ? "" : "s") differ" + (differing.first.map { " from offset \($0)" } ?? "")
                 + (before.count != after.count ? ", length \(before.count)→\(after.count)" : "")
-            changes.append(ABIChange(area: "acpi", item: "\(key) content", kind: .changed, old: nil, new: note, compatibility: .breaking))
+            if key == "RSD PTR" {
+                changes += rsdp(before, after)
+            } else if key.hasPrefix("FACP") {
+                let fields = FADTDiff.compare(before, after)
+                changes += fields.isEmpty
+                    ? [ABIChange(area: "acpi", item: "\(key) content", kind: .changed, old: nil, new: note, compatibility: .breaking)] : fields
+            } else if key.hasPrefix("DSDT") || key.hasPrefix("SSDT") {
+                changes += AMLDiff.compare(key: key, before, after, note: note)
+            } else {
+                changes.append(ABIChange(area: "acpi", item: "\(key) content", kind: .changed, old: nil, new: note, compatibility: .breaking))
+            }
         }
         return changes
+    }
+
+    /// RSDP fields by name: table pointers moving is compatible, a pointer appearing or vanishing is not.
+    private static func rsdp(_ a: [UInt8], _ b: [UInt8]) -> [ABIChange] {
+        func fields(_ bytes: [UInt8]) -> [String: String] {
+            let reader = PayloadReader(bytes)
+            var values: [String: String] = [:]
+            if let rsdt = reader.u32(16) { values["RsdtAddress"] = hex(rsdt) }
+            if bytes.count >= 36 {
+                if let length = reader.u32(20) { values["Length"] = "\(length)" }
+                if let xsdt = reader.u64(24) { values["XsdtAddress"] = hex(xsdt) }
+            }
+            return values
+        }
+        let x = fields(a), y = fields(b)
+        return ["RsdtAddress", "XsdtAddress", "Length"].compactMap { name in
+            let item = "RSD PTR \(name)"
+            switch (x[name], y[name]) {
+            case let (nil, value?): return ABIChange(area: "acpi", item: item, kind: .added, old: nil, new: value, compatibility: .compatible)
+            case let (value?, nil): return ABIChange(area: "acpi", item: item, kind: .removed, old: value, new: nil, compatibility: .breaking)
+            case let (p?, q?) where p != q:
+                let zero = { (text: String) in text.allSatisfy { $0 == "0" || $0 == "x" } }
+                let moved = name != "Length" && !zero(p) && !zero(q)
+                return ABIChange(area: "acpi", item: item, kind: .changed, old: p, new: q, compatibility: moved ? .compatible : .breaking)
+            default: return nil
+            }
+        }
     }
 
     /// Content other than the header's OEM/creator fields and checksum (which follow any change).

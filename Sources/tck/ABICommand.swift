@@ -9,7 +9,7 @@ struct ABICommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "abi",
         abstract: "Capture, compare and gate on the guest-visible ABI (fingerprints captured from inside the guest).",
-        subcommands: [Dump.self, Diff.self, Check.self])
+        subcommands: [Dump.self, Diff.self, Check.self, Report.self])
 }
 
 /// Which VMM to capture on, and how to reach it.
@@ -81,7 +81,10 @@ extension ABICommand {
     struct Diff: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Explain the difference between two fingerprints (releases, machine types or drivers).",
-            discussion: "Exit status: 0 identical ABI, 1 different, 2 bad input.")
+            discussion: """
+                Exit status: 0 identical ABI (or, with --waivers, every difference waived), 1 different, 2 bad input.
+                Waivers apply when their machine matches the newer fingerprint's machine type.
+                """)
 
         @Argument(help: ArgumentHelp("The older (or reference) fingerprint.", valueName: "old.json"))
         var old: String
@@ -92,20 +95,90 @@ extension ABICommand {
         @Option(help: ArgumentHelp("Also write the diff as JSON.", valueName: "path"))
         var json: String?
 
+        @Option(help: ArgumentHelp("Also write the diff as a self-contained HTML page.", valueName: "path"))
+        var html: String?
+
+        @Option(help: ArgumentHelp("Also write JUnit XML: one testcase per ABI area, failing on unwaived breaking changes.", valueName: "path"))
+        var junit: String?
+
+        @Option(help: ArgumentHelp("Mark the differences this waiver file accepts (docs/abi-fingerprint.md#waivers).", valueName: "file"))
+        var waivers: String?
+
         func run() throws {
-            let result: ABIDiffResult
+            var result: ABIDiffResult
+            let newer: Fingerprint
             do {
-                result = ABIDiff.compare(try FingerprintFile.read(old), try FingerprintFile.read(new), oldName: old, newName: new)
+                newer = try FingerprintFile.read(new)
+                result = ABIDiff.compare(try FingerprintFile.read(old), newer, oldName: old, newName: new)
+                if let waivers { ABIWaivers.apply(try ABIWaivers.load(path: waivers), to: &result, machine: newer.machine) }
             } catch {
                 exitForEnvironment("\(error)")
             }
             print(result.text)
+            var files: [(data: Data, path: String)] = []
             if let json {
                 let encoder = JSONEncoder()
                 encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-                try AtomicFile.write(try encoder.encode(result), to: json)
+                files.append((try encoder.encode(result), json))
             }
-            throw ExitCode(result.isIdentical ? 0 : 1)
+            if let html { files.append((Data(ABIDiffHTML.render(result).utf8), html)) }
+            if let junit { files.append((Data(ABIDiffJUnit.render(result, gate: .breaking).utf8), junit)) }
+            if !files.isEmpty { try AtomicFile.write(files) }
+            let accepted = waivers == nil ? result.isIdentical : result.unwaived.isEmpty
+            throw ExitCode(accepted ? 0 : 1)
+        }
+    }
+
+    struct Report: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Write the machine-type matrix page: what changed from each machine type to the next, every item linked to its detail.",
+            discussion: "Machine types are the baselines' <machine>.json files, in version order (swiftvm-1.0, swiftvm-1.1, …, swiftvm-1.10).")
+
+        @Option(help: ArgumentHelp("Directory of baselines, one <machine>.json each.", valueName: "dir"))
+        var baselines = "Reports/abi"
+
+        @Option(name: .shortAndLong, help: ArgumentHelp("Where the page goes.", valueName: "path"))
+        var output = "Reports/abi/index.html"
+
+        @Option(help: ArgumentHelp("Also compare the newest machine type with this fingerprint (e.g. a QEMU pc-i440fx-7.2 capture).", valueName: "path.json"))
+        var against: String?
+
+        @Option(help: ArgumentHelp("Waiver file (default: <baselines>/waivers.cfg when present).", valueName: "file"))
+        var waivers: String?
+
+        @Option(help: ArgumentHelp("The release named in the page title.", valueName: "text"))
+        var release = "swiftvm"
+
+        func run() throws {
+            let machines: [ABIReportPage.Machine]
+            var transitions: [ABIReportPage.Comparison] = []
+            var against: ABIReportPage.Comparison?
+            do {
+                let waiverList = try ABIWaiverFile.load(explicit: waivers, baselines: baselines)
+                machines = try ABIBaselines.list(baselines)
+                guard !machines.isEmpty else { exitForEnvironment("no <machine>.json baselines in \(baselines)") }
+                for (previous, next) in zip(machines, machines.dropFirst()) {
+                    var result = ABIDiff.compare(previous.fingerprint, next.fingerprint, oldName: previous.name, newName: next.name)
+                    ABIWaivers.apply(waiverList, to: &result, machine: next.name)
+                    result.unusedWaivers = []  // waivers are for baseline-vs-capture; between machine types they are informational
+                    transitions.append(ABIReportPage.Comparison(from: previous.name, to: next.name, result: result))
+                }
+                if let path = self.against, let newest = machines.last {
+                    let other = try FingerprintFile.read(path)
+                    let result = ABIDiff.compare(newest.fingerprint, other, oldName: newest.name, newName: other.machine)
+                    against = ABIReportPage.Comparison(from: newest.name, to: "\(other.machine) (\(other.context.driver))", result: result)
+                }
+            } catch {
+                exitForEnvironment("\(error)")
+            }
+            try AtomicFile.write(ABIReportPage.render(machines: machines, transitions: transitions, against: against, release: release), to: output)
+            for transition in transitions {
+                print("\(transition.from) → \(transition.to): \(transition.result.changes.count) changes, \(transition.result.breaking.count) breaking")
+            }
+            if let against {
+                print("\(against.from) → \(against.to): \(against.result.changes.count) changes, \(against.result.breaking.count) breaking")
+            }
+            print("tck abi report: \(output)")
         }
     }
 
@@ -122,11 +195,21 @@ extension ABICommand {
         @Flag(help: "Write the captured fingerprints as the new baselines instead of comparing.")
         var update = false
 
+        @Option(help: ArgumentHelp("Waiver file of accepted differences (default: <baselines>/waivers.cfg when present).", valueName: "file"))
+        var waivers: String?
+
+        @Option(help: ArgumentHelp("Where each machine type's comparison goes as <machine>.html and <machine>.junit.xml (plus junit.xml for all).", valueName: "dir"))
+        var reportDir = "Reports/abi/latest"
+
         func run() throws {
             let swiftvm = options.swiftvm ?? DriverFactory.defaultSwiftVM
             let machines = SwiftVMMachines.list(swiftvm: swiftvm)
             guard !machines.isEmpty else { exitForEnvironment("could not list machine types with \(swiftvm) machines") }
+            let waiverList: [ABIWaiver]
+            do { waiverList = try ABIWaiverFile.load(explicit: waivers, baselines: baselines) } catch { exitForEnvironment("\(error)") }
             var changed = 0
+            var stale = 0
+            var reports: [(name: String, result: ABIDiffResult)] = []
             for machine in machines {
                 let captured: ABICapture.Captured
                 do { captured = try options.capture(machine: machine) } catch { exitForEnvironment("\(machine): \(error)") }
@@ -143,14 +226,88 @@ extension ABICommand {
                 }
                 let baseline: Fingerprint
                 do { baseline = try FingerprintFile.read(path) } catch { exitForEnvironment("\(error)") }
-                let result = ABIDiff.compare(baseline, captured.fingerprint, oldName: "\(machine) baseline", newName: "\(machine) now")
-                print(result.isIdentical ? "\(machine): identical to its baseline (\(baseline.hash))" : result.text)
-                if !result.isIdentical { changed += 1 }
+                var result = ABIDiff.compare(baseline, captured.fingerprint, oldName: "\(machine) baseline", newName: "\(machine) now")
+                ABIWaivers.apply(waiverList, to: &result, machine: machine)
+                if result.isIdentical && result.unusedWaivers.isEmpty {
+                    print("\(machine): identical to its baseline (\(baseline.hash))")
+                } else if result.unwaived.isEmpty && result.unusedWaivers.isEmpty {
+                    print("\(machine): matches its baseline except for waived differences\n" + result.text)
+                } else {
+                    print(result.text)
+                }
+                if !result.unwaived.isEmpty { changed += 1 } else if !result.unusedWaivers.isEmpty { stale += 1 }
+                reports.append((machine, result))
             }
-            if !update { print("tck abi check: \(machines.count - changed) passed, \(changed) failed") }
-            throw ExitCode(changed == 0 ? 0 : TCKExit.regression)
+            if !update {
+                var files: [(data: Data, path: String)] = reports.flatMap { name, result in [
+                    (Data(ABIDiffHTML.render(result, title: "ABI check: \(name) baseline → now").utf8), "\(reportDir)/\(name).html"),
+                    (Data(ABIDiffJUnit.render(result, gate: .anyChange, name: name).utf8), "\(reportDir)/\(name).junit.xml"),
+                ] }
+                files.append((Data(ABIDiffJUnit.render(reports, gate: .anyChange).utf8), "\(reportDir)/junit.xml"))
+                do {
+                    try FileManager.default.createDirectory(atPath: reportDir, withIntermediateDirectories: true)
+                    try AtomicFile.write(files)
+                } catch {
+                    FileHandle.standardError.write(Data("tck: warning: could not write the ABI reports to \(reportDir): \(error)\n".utf8))
+                }
+                let failed = changed + stale
+                print("tck abi check: \(machines.count - failed) passed, \(failed) failed"
+                      + (stale == 0 ? "" : " (\(stale) only for unused waivers)") + "; reports in \(reportDir)")
+            }
+            throw ExitCode(changed + stale == 0 ? 0 : TCKExit.regression)
         }
     }
+}
+
+/// The waiver file: an explicit --waivers path must exist; otherwise <baselines>/waivers.cfg is used when present.
+enum ABIWaiverFile {
+    static func load(explicit: String?, baselines: String) throws -> [ABIWaiver] {
+        if let explicit { return try ABIWaivers.load(path: explicit) }
+        let path = "\(baselines)/waivers.cfg"
+        return FileManager.default.fileExists(atPath: path) ? try ABIWaivers.load(path: path) : []
+    }
+}
+
+/// The committed baselines, one <machine>.json each, in version order.
+enum ABIBaselines {
+    static func list(_ directory: String) throws -> [ABIReportPage.Machine] {
+        let names = try FileManager.default.contentsOfDirectory(atPath: directory).filter { $0.hasSuffix(".json") }
+        return try names.map { name in
+            let path = "\(directory)/\(name)"
+            return ABIReportPage.Machine(name: String(name.dropLast(5)), fingerprint: try FingerprintFile.read(path), path: path)
+        }.sorted { versionOrder($0.name, $1.name) }
+    }
+
+    /// "swiftvm-1.2" before "swiftvm-1.10": digit runs compare as numbers.
+    static func versionOrder(_ a: String, _ b: String) -> Bool {
+        func parts(_ text: String) -> [Either] {
+            var result: [Either] = []
+            var current = ""
+            var digits = false
+            for character in text {
+                if character.isASCII && character.isNumber != digits && !current.isEmpty {
+                    result.append(digits ? .number(Int(current) ?? 0) : .text(current))
+                    current = ""
+                }
+                digits = character.isASCII && character.isNumber
+                current.append(character)
+            }
+            if !current.isEmpty { result.append(digits ? .number(Int(current) ?? 0) : .text(current)) }
+            return result
+        }
+        let x = parts(a), y = parts(b)
+        for (p, q) in zip(x, y) where p != q {
+            switch (p, q) {
+            case let (.number(m), .number(n)): return m < n
+            case let (.text(s), .text(t)): return s < t
+            case (.number, .text): return true
+            case (.text, .number): return false
+            }
+        }
+        return x.count < y.count
+    }
+
+    enum Either: Equatable { case number(Int), text(String) }
 }
 
 /// swiftvm's machine types, from `swiftvm machines`.

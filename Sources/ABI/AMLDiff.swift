@@ -1,0 +1,225 @@
+import Foundation
+
+/// DSDT/SSDT differences in ASL terms: both versions are disassembled with ACPICA's `iasl -d` (when it is
+/// installed) and the change gets a bounded unified diff of the ASL as `detail`, plus object-level
+/// changes ("DSDT device \_SB.PCI0.S08 added (_HID PNP0A03)") found by scanning the ASL text.
+///
+/// `iasl` runs on table bytes captured from a guest: it runs in a private temporary directory, with a
+/// timeout, and whatever it prints or fails to print only ever becomes text in a report.
+public enum AMLDiff {
+    public static let maximumDiffLines = 200
+    static let timeoutSeconds = 20.0
+
+    /// The `iasl` used: `$TCK_IASL` when set (empty disables the ASL diff), else the first on `$PATH`.
+    public static var iaslPath: String? {
+        let environment = ProcessInfo.processInfo.environment
+        if let configured = environment["TCK_IASL"] {
+            return configured.isEmpty || !FileManager.default.isExecutableFile(atPath: configured) ? nil : configured
+        }
+        for directory in (environment["PATH"] ?? "/usr/bin:/bin").split(separator: ":") {
+            let candidate = "\(directory)/iasl"
+            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
+        }
+        return nil
+    }
+
+    /// The ASL text of a table, without iasl's leading comment block (file names, dates, header
+    /// fields that are diffed separately), or nil when iasl is missing or fails.
+    public static func disassemble(_ table: [UInt8], iasl: String) -> String? {
+        let directory = NSTemporaryDirectory() + "tck-aml-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        do {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: false,
+                                                    attributes: [.posixPermissions: 0o700])
+            try Data(table).write(to: URL(fileURLWithPath: directory + "/table.dat"))
+        } catch {
+            return nil
+        }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: iasl)
+        process.arguments = ["-d", "table.dat"]
+        process.currentDirectoryURL = URL(fileURLWithPath: directory)
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        process.standardInput = FileHandle.nullDevice
+        do { try process.run() } catch { return nil }
+        let deadline = Date().addingTimeInterval(timeoutSeconds)
+        while process.isRunning {
+            if Date() > deadline { process.terminate(); process.waitUntilExit(); return nil }
+            Thread.sleep(forTimeInterval: 0.01)
+        }
+        guard process.terminationStatus == 0,
+              let data = FileManager.default.contents(atPath: directory + "/table.dsl"), data.count <= 16 << 20 else { return nil }
+        return withoutLeadingComment(String(decoding: data, as: UTF8.self))
+    }
+
+    static func withoutLeadingComment(_ text: String) -> String {
+        let trimmed = text.drop { $0.isWhitespace }
+        guard trimmed.hasPrefix("/*"), let end = trimmed.range(of: "*/") else { return text }
+        return String(trimmed[end.upperBound...].drop { $0 == "\n" })
+    }
+
+    /// The changes for a DSDT/SSDT whose content differs: the byte note carrying the ASL diff as detail,
+    /// then one change per device added, removed or with a different _HID.
+    static func compare(key: String, _ a: [UInt8], _ b: [UInt8], note: String) -> [ABIChange] {
+        guard let iasl = iaslPath, let before = disassemble(a, iasl: iasl), let after = disassemble(b, iasl: iasl) else {
+            return [ABIChange(area: "acpi", item: "\(key) content", kind: .changed, old: nil, new: note, compatibility: .breaking)]
+        }
+        let diff = unifiedDiff(before, after, oldLabel: "old/\(key).dsl", newLabel: "new/\(key).dsl")
+        var changes = [ABIChange(area: "acpi", item: "\(key) content", kind: .changed, old: nil, new: note,
+                                 compatibility: .breaking, detail: diff)]
+        changes += ABIDiff.map(area: "acpi", label: "\(key) device", devices(in: before), devices(in: after))
+        return changes
+    }
+
+    /// Device path → "_HID X" (or "device"), found by following Scope/Device blocks through the braces.
+    static func devices(in asl: String) -> [String: String] {
+        var devices: [String: String] = [:]
+        var stack: [String?] = []
+        var pending: String?
+        var current: String? { stack.last(where: { $0 != nil }) ?? nil }
+        for rawLine in asl.split(separator: "\n", omittingEmptySubsequences: false) {
+            let line = code(rawLine)
+            let trimmed = line.trimmingCharacters(in: .whitespaces)
+            for opener in ["Scope (", "Device ("] where trimmed.hasPrefix(opener) {
+                let name = trimmed.dropFirst(opener.count).prefix { $0 != ")" && $0 != "," }
+                pending = path(String(name), in: current)
+                if opener == "Device (", let pending { devices[pending] = devices[pending] ?? "device" }
+            }
+            if trimmed.hasPrefix("Name (_HID"), let device = current, devices[device] != nil,
+               let id = quoted(String(rawLine)) ?? trimmed.split(separator: ",").dropFirst().first.map({
+                   $0.trimmingCharacters(in: CharacterSet(charactersIn: " )")) }) {
+                devices[device] = "_HID \(id)"
+            }
+            for character in line {
+                if character == "{" {
+                    stack.append(pending)
+                    pending = nil
+                } else if character == "}", !stack.isEmpty {
+                    stack.removeLast()
+                }
+            }
+        }
+        return devices
+    }
+
+    private static func path(_ name: String, in scope: String?) -> String {
+        if name.hasPrefix("\\") { return name }
+        var base = scope ?? "\\"
+        var rest = Substring(name)
+        while rest.hasPrefix("^") {
+            rest = rest.dropFirst()
+            if let dot = base.lastIndex(of: ".") { base = String(base[..<dot]) } else { base = "\\" }
+        }
+        return base == "\\" ? "\\" + rest : base + "." + rest
+    }
+
+    /// The line without `//` comments and quoted strings (their braces are not structure).
+    private static func code(_ line: Substring) -> String {
+        var out = ""
+        var inString = false
+        var previous: Character = " "
+        for character in line {
+            if inString { if character == "\"" { inString = false }; continue }
+            if character == "\"" { inString = true; continue }
+            if character == "/", previous == "/" { out.removeLast(); break }
+            out.append(character)
+            previous = character
+        }
+        return out
+    }
+
+    private static func quoted(_ line: String) -> String? {
+        guard let start = line.firstIndex(of: "\"") else { return nil }
+        let rest = line[line.index(after: start)...]
+        guard let end = rest.firstIndex(of: "\"") else { return nil }
+        return String(rest[..<end])
+    }
+
+    /// A unified diff (3 lines of context) of two texts, cut after `maximumDiffLines` lines.
+    public static func unifiedDiff(_ a: String, _ b: String, oldLabel: String, newLabel: String,
+                                   maximumLines: Int = maximumDiffLines) -> String {
+        let x = a.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        let y = b.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        // Common prefix and suffix first, so the quadratic part only sees the region that changed.
+        var prefix = 0
+        while prefix < x.count, prefix < y.count, x[prefix] == y[prefix] { prefix += 1 }
+        var suffix = 0
+        while suffix < x.count - prefix, suffix < y.count - prefix, x[x.count - 1 - suffix] == y[y.count - 1 - suffix] { suffix += 1 }
+        let xs = Array(x[prefix..<(x.count - suffix)]), ys = Array(y[prefix..<(y.count - suffix)])
+        typealias Op = DiffOp
+        var ops: [Op] = (0..<prefix).map { .same($0, $0) }
+        if xs.count * ys.count > 4_000_000 {
+            ops += (0..<xs.count).map { .delete(prefix + $0) } + (0..<ys.count).map { .insert(prefix + $0) }
+        } else {
+            // Longest common subsequence table, then walk it forwards.
+            let width = ys.count + 1
+            var lcs = [Int32](repeating: 0, count: (xs.count + 1) * width)
+            for i in stride(from: xs.count - 1, through: 0, by: -1) {
+                for j in stride(from: ys.count - 1, through: 0, by: -1) {
+                    lcs[i * width + j] = xs[i] == ys[j] ? lcs[(i + 1) * width + j + 1] + 1
+                        : max(lcs[(i + 1) * width + j], lcs[i * width + j + 1])
+                }
+            }
+            var i = 0, j = 0
+            while i < xs.count || j < ys.count {
+                if i < xs.count, j < ys.count, xs[i] == ys[j] { ops.append(.same(prefix + i, prefix + j)); i += 1; j += 1 }
+                else if i < xs.count, j == ys.count || lcs[(i + 1) * width + j] >= lcs[i * width + j + 1] { ops.append(.delete(prefix + i)); i += 1 }
+                else { ops.append(.insert(prefix + j)); j += 1 }
+            }
+        }
+        ops += (0..<suffix).map { .same(x.count - suffix + $0, y.count - suffix + $0) }
+
+        // Group into hunks with 3 lines of context.
+        let context = 3
+        let changed = ops.indices.filter { if case .same = ops[$0] { return false }; return true }
+        guard !changed.isEmpty else { return "" }
+        var lines = ["--- \(oldLabel)", "+++ \(newLabel)"]
+        var hunkStart = max(0, changed[0] - context), hunkEnd = min(ops.count, changed[0] + context + 1)
+        var hunks: [(Int, Int)] = []
+        for index in changed.dropFirst() {
+            if index - context <= hunkEnd { hunkEnd = min(ops.count, index + context + 1) }
+            else { hunks.append((hunkStart, hunkEnd)); hunkStart = index - context; hunkEnd = min(ops.count, index + context + 1) }
+        }
+        hunks.append((hunkStart, hunkEnd))
+        for (start, end) in hunks {
+            var oldStart = 0, newStart = 0, oldCount = 0, newCount = 0
+            var body: [String] = []
+            var first = true
+            for op in ops[start..<end] {
+                switch op {
+                case let .same(i, j):
+                    if first { oldStart = i; newStart = j }
+                    oldCount += 1; newCount += 1; body.append(" " + x[i])
+                case let .delete(i):
+                    if first { oldStart = i; newStart = positionInNew(ops, start) }
+                    oldCount += 1; body.append("-" + x[i])
+                case let .insert(j):
+                    if first { newStart = j; oldStart = positionInOld(ops, start) }
+                    newCount += 1; body.append("+" + y[j])
+                }
+                first = false
+            }
+            lines.append("@@ -\(oldStart + 1),\(oldCount) +\(newStart + 1),\(newCount) @@")
+            lines += body
+        }
+        if lines.count > maximumLines {
+            let cut = lines.count - maximumLines
+            lines = Array(lines.prefix(maximumLines)) + ["… \(cut) more diff line\(cut == 1 ? "" : "s") not shown"]
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    private static func positionInNew(_ ops: [DiffOp], _ at: Int) -> Int {
+        var count = 0
+        for op in ops[..<at] { switch op { case .same, .insert: count += 1; case .delete: break } }
+        return count
+    }
+    private static func positionInOld(_ ops: [DiffOp], _ at: Int) -> Int {
+        var count = 0
+        for op in ops[..<at] { switch op { case .same, .delete: count += 1; case .insert: break } }
+        return count
+    }
+
+    enum DiffOp { case same(Int, Int), delete(Int), insert(Int) }
+}
