@@ -3,7 +3,7 @@ import CPUFeatures
 /// CPUID differences: feature registers bit by bit with names, numeric fields by meaning.
 enum CPUIDDiff {
     static func compare(_ old: [String: CPUIDValue], _ new: [String: CPUIDValue]) -> [ABIChange] {
-        var changes: [ABIChange] = []
+        var changes = strings(old, new)
         for key in Set(old.keys).union(new.keys).sorted() {
             guard let (leaf, subleaf) = parse(key) else { continue }
             let name = "CPUID.\(String(leaf, radix: 16).uppercased()).\(subleaf)"
@@ -21,10 +21,42 @@ enum CPUIDDiff {
         return changes
     }
 
+    /// Registers that together hold text, compared as one string: vendor (leaf 0 EBX, EDX, ECX) and the
+    /// brand string (leaves 0x80000002–4); `registers` skips them.
+    private static var textRegisters: [(name: String, parts: [(key: String, register: KeyPath<CPUIDValue, String>)])] { [
+        ("CPUID vendor", [("00000000.0", \.ebx), ("00000000.0", \.edx), ("00000000.0", \.ecx)]),
+        ("CPUID hypervisor signature", [("40000000.0", \.ebx), ("40000000.0", \.ecx), ("40000000.0", \.edx)]),
+        ("CPUID brand string", (0x8000_0002...0x8000_0004).flatMap { leaf in
+            [\CPUIDValue.eax, \CPUIDValue.ebx, \CPUIDValue.ecx, \CPUIDValue.edx].map { (String(leaf, radix: 16) + ".0", $0) }
+        }),
+    ] }
+
+    private static func isText(_ leaf: UInt32, _ register: CPUFeature.Register) -> Bool {
+        switch (leaf, register) {
+        case (0, .ebx), (0, .ecx), (0, .edx), (0x4000_0000, .ebx), (0x4000_0000, .ecx), (0x4000_0000, .edx), (0x8000_0002...0x8000_0004, _): true
+        default: false
+        }
+    }
+
+    private static func strings(_ old: [String: CPUIDValue], _ new: [String: CPUIDValue]) -> [ABIChange] {
+        textRegisters.compactMap { text in
+            func decode(_ view: [String: CPUIDValue]) -> String? {
+                let words = text.parts.compactMap { part in view[part.key].flatMap { value($0[keyPath: part.register]) } }
+                guard words.count == text.parts.count else { return nil }
+                let bytes = words.flatMap { word in (0..<4).map { UInt8(truncatingIfNeeded: word >> ($0 * 8)) } }
+                return "'" + String(decoding: bytes.prefix { $0 != 0 }, as: UTF8.self) + "'"
+            }
+            let before = decode(old), after = decode(new)
+            guard before != after else { return nil }
+            return ABIChange(area: "cpuid", item: text.name, kind: before == nil ? .added : after == nil ? .removed : .changed,
+                             old: before, new: after, compatibility: before == nil ? .compatible : .breaking)
+        }
+    }
+
     private static func registers(leaf: UInt32, subleaf: UInt32, name: String, _ a: CPUIDValue, _ b: CPUIDValue) -> [ABIChange] {
         var changes: [ABIChange] = []
         let pairs: [(CPUFeature.Register, String, String)] = [(.eax, a.eax, b.eax), (.ebx, a.ebx, b.ebx), (.ecx, a.ecx, b.ecx), (.edx, a.edx, b.edx)]
-        for (register, before, after) in pairs where before != after {
+        for (register, before, after) in pairs where before != after && !isText(leaf, register) {
             guard let x = value(before), let y = value(after) else { continue }
             if CPUFeatureTable.featureRegisters.contains("\(leaf).\(subleaf).\(register.rawValue)") {
                 for bit in UInt32(0)..<32 where (x ^ y) & (1 << bit) != 0 {

@@ -122,3 +122,23 @@ import Testing
         #expect(SHA256.hex([UInt8](repeating: 0x61, count: 1_000)) == "41edece42d63e8d9bf515a9ba6932e1c20cbc9f5a5d134645adb5db1b9737ea3")
     }
 }
+
+@Suite struct CPUIDTextTests {
+    func words(_ text: String) -> [UInt32] {
+        let bytes = Array(text.utf8) + Array(repeating: 0, count: 48)
+        return (0..<12).map { word in (0..<4).reduce(UInt32(0)) { $0 | UInt32(bytes[word * 4 + $1]) << ($1 * 8) } }
+    }
+
+    @Test func brandAndVendorAreComparedAsText() throws {
+        func capture(_ brand: String, _ vendor: String) throws -> Fingerprint {
+            let b = words(brand), v = words(vendor)
+            return try fingerprint { $0.cpuid([(0, 0, 0xB, v[0], v[2], v[1]),
+                                               (0x8000_0002, 0, b[0], b[1], b[2], b[3]),
+                                               (0x8000_0003, 0, b[4], b[5], b[6], b[7]),
+                                               (0x8000_0004, 0, b[8], b[9], b[10], b[11])]) }
+        }
+        let diff = ABIDiff.compare(try capture("swiftvm virtual CPU", "AuthenticAMD"), try capture("QEMU Virtual CPU", "GenuineIntel"))
+        #expect(diff.changes.map(\.summary) == ["CPUID vendor 'AuthenticAMD'→'GenuineIntel'",
+                                                "CPUID brand string 'swiftvm virtual CPU'→'QEMU Virtual CPU'"])
+    }
+}
