@@ -8,7 +8,7 @@ RELEASE_BIN  := .build/release/swiftvm
 TCK          := .build/release/tck
 # Debian packages the build, the tests and the QEMU driver need (dpkg names).
 PACKAGES     := gcc make binutils pkg-config libelf-dev linux-libc-dev libcmocka-dev \
-                qemu-system-x86 acpica-tools hyperfine libxml2-utils chromium python3 python3-venv time
+                qemu-system-x86 acpica-tools libxml2-utils chromium python3 python3-venv time
 # A real JUnit consumer for the report checks (PyPI junitparser), in a venv of the project's own.
 VENV         := .build/venv
 PYTHON       := $(VENV)/bin/python

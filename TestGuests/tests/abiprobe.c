@@ -8,6 +8,7 @@
 #include "abirec.h"
 #include "idt.h"
 #include "libtck.h"
+#include "acpi.h"
 
 #define MAX_LEAVES_PER_RANGE    0x80
 #define MAX_SUBLEAVES           64
@@ -33,12 +34,6 @@ static void flush_scratch(uint16_t type)
 
 static uint32_t rd32(uint64_t pa) { return *(volatile uint32_t *)(uintptr_t)pa; }
 
-/* Low physical addresses look like null-pointer arithmetic to gcc: hide the constant. */
-static uint16_t rd16_low(uintptr_t pa)
-{
-	__asm__("" : "+r"(pa));
-	return *(volatile uint16_t *)pa;
-}
 
 /* ---- type 1: CPUID ---- */
 
@@ -157,57 +152,7 @@ static void probe_memmap(const struct boot_info *bi)
 
 /* ---- types 3 and 4: ACPI ---- */
 
-static const uint64_t RSDP_SIG = 0x2052545020445352ull;        /* "RSD PTR " */
-
-static uint8_t checksum(uint64_t pa, uint32_t len)
-{
-	const uint8_t *p = (const uint8_t *)(uintptr_t)pa;
-	uint8_t sum = 0;
-	while (len--)
-		sum += *p++;
-	return sum;
-}
-
-static uint32_t rsdp_length(uint64_t pa)
-{
-	const uint8_t *p = (const uint8_t *)(uintptr_t)pa;
-	if (p[15] < 2)
-		return 20;
-	uint32_t len = rd32(pa + 20);
-	return len < 36 ? 36 : len > 256 ? 256 : len;
-}
-
-static bool rsdp_valid(uint64_t pa)
-{
-	if (pa == 0 || pa >= FOUR_GIB - 256 || *(volatile uint64_t *)(uintptr_t)pa != RSDP_SIG)
-		return false;
-	if (checksum(pa, 20))
-		return false;
-	return ((const uint8_t *)(uintptr_t)pa)[15] < 2 || checksum(pa, rsdp_length(pa)) == 0;
-}
-
-/*
- * The signature on 16-byte boundaries; each candidate must also pass its checksum. One
- * `repne scasq` walks the range: KVM runs the repetitions inside one emulated instruction, about
- * 10 ms for 0xE0000-0xFFFFF here against 50 ms for a C loop. Hits off a 16-byte boundary are skipped.
- */
-static uint64_t rsdp_scan(uint64_t start, uint64_t end)
-{
-	uint64_t pa = start;
-	while (pa + 20 <= end) {
-		uint64_t n = (end - pa) / 8;
-		uintptr_t p = (uintptr_t)pa;
-		bool found;
-		__asm__ volatile("repne scasq" : "+D"(p), "+c"(n), "=@ccz"(found) : "a"(RSDP_SIG) : "memory");
-		if (!found)
-			return 0;
-		pa = p - 8;
-		if (pa % 16 == 0 && pa + 20 <= end && rsdp_valid(pa))
-			return pa;
-		pa += 8;
-	}
-	return 0;
-}
+/* RSDP checks and the legacy scan (repne scasq: one emulated instruction) live in lib/acpi.c. */
 
 struct acpi_state {
 	uint64_t boot_rsdp, scan_rsdp, rsdp;
@@ -281,13 +226,8 @@ static void send_listed(uint64_t sdt, uint32_t len, unsigned entry)
 static void probe_acpi(const struct boot_info *bi)
 {
 	acpi.boot_rsdp = bi->rsdp_pa;
-	acpi.ebda_segment = rd16_low(0x40E);     /* BIOS data area: EBDA segment */
-	uint64_t ebda = (uint64_t)acpi.ebda_segment << 4;
-	/* ACPI: the first KiB of the EBDA, then 0xE0000-0xFFFFF. */
-	if (ebda >= 0x80000 && ebda < 0xA0000)
-		acpi.scan_rsdp = rsdp_scan(ebda, ebda + 1024);
-	if (!acpi.scan_rsdp)
-		acpi.scan_rsdp = rsdp_scan(0xE0000, 0x100000);
+	acpi.ebda_segment = acpi_ebda_segment();     /* BIOS data area: EBDA segment */
+	acpi.scan_rsdp = acpi_rsdp_scan();           /* the first KiB of the EBDA, then 0xE0000-0xFFFFF */
 
 	struct {
 		uint64_t boot_info, legacy_scan;
@@ -296,7 +236,7 @@ static void probe_acpi(const struct boot_info *bi)
 	} __attribute__((packed)) loc = { acpi.boot_rsdp, acpi.scan_rsdp, acpi.ebda_segment, { 0, 0, 0 } };
 	abi_record(ABI_RSDP_LOCATION, &loc, sizeof loc);
 
-	acpi.rsdp = rsdp_valid(acpi.boot_rsdp) ? acpi.boot_rsdp : acpi.scan_rsdp;
+	acpi.rsdp = acpi_rsdp_valid(acpi.boot_rsdp) ? acpi.boot_rsdp : acpi.scan_rsdp;
 	if (!acpi.rsdp)
 		return;
 	uint64_t rsdps[2] = { acpi.rsdp, acpi.scan_rsdp };
@@ -304,7 +244,7 @@ static void probe_acpi(const struct boot_info *bi)
 		uint64_t pa = rsdps[i];
 		if (!pa || already_sent(pa))
 			continue;
-		send_in_place(pa, rsdp_length(pa));
+		send_in_place(pa, acpi_rsdp_length(pa));
 		uint32_t len;
 		if ((len = send_table(rd32(pa + 16), "RSDT")))
 			send_listed(rd32(pa + 16), len, 4);
@@ -565,7 +505,7 @@ int main(const struct boot_info *bi)
 	report(records > 0 && st->rejected == 0, "abiprobe.records_sent :: %u records, %lu bytes, %u rejected sends",
 	       records, (unsigned long)st->bytes, st->rejected);
 	if (acpi.boot_rsdp)
-		report(rsdp_valid(acpi.boot_rsdp), "abiprobe.rsdp_boot_info_valid :: %lx",
+		report(acpi_rsdp_valid(acpi.boot_rsdp), "abiprobe.rsdp_boot_info_valid :: %lx",
 		       (unsigned long)acpi.boot_rsdp);
 	if (acpi.rsdp) {
 		report(true, "abiprobe.rsdp_found :: %lx", (unsigned long)acpi.rsdp);

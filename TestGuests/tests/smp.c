@@ -5,21 +5,12 @@
  * Expected CPUs: CPUID.1:EBX[23:16] when CPUID.1:EDX.HTT, else 1; "cpus=N" overrides.
  * All waits are bounded iteration counts (each instruction is emulated, time is not).
  */
+#include "apstart.h"
 #include "libtck.h"
-
-#define ICR_INIT            0x00000500
-#define ICR_STARTUP         0x00000600
-#define ICR_LEVEL_ASSERT    0x00004000
-#define ICR_BUSY            0x00001000
-#define ICR_ALL_BUT_SELF    0x000C0000
-#define SVR_ENABLE          0x00000100
-
-#define SPIN_IPI_GAP        1000        /* between INIT and each SIPI */
-#define SPIN_CHECKIN        2000000     /* a few seconds of emulated pause loop at most */
 
 static struct spinlock lock;
 static volatile uint32_t apic_ids[MAX_CPUS];
-static volatile uint32_t checked_in;
+static volatile unsigned checked_in;
 
 static void check_in(unsigned index)
 {
@@ -38,20 +29,6 @@ void ap_main(unsigned index)
 {
 	check_in(index);
 	halt_forever();
-}
-
-static void spin(unsigned n)
-{
-	while (n--)
-		cpu_relax();
-}
-
-static void send_ipi(uint32_t icr_lo)
-{
-	lapic_write(LAPIC_ICR_HI, 0);
-	lapic_write(LAPIC_ICR_LO, icr_lo);
-	for (unsigned i = 0; i < 1000 && (lapic_read(LAPIC_ICR_LO) & ICR_BUSY); i++)
-		cpu_relax();
 }
 
 static unsigned expected_cpus(const struct boot_info *bi)
@@ -76,17 +53,7 @@ int main(const struct boot_info *bi)
 	check_in(0);
 
 	if (expected > 1) {
-		memcpy((void *)AP_TRAMPOLINE_PA, ap_trampoline_start, (size_t)(ap_trampoline_end - ap_trampoline_start));
-		lapic_write(LAPIC_SVR, SVR_ENABLE | 0xFF);
-		send_ipi(ICR_ALL_BUT_SELF | ICR_LEVEL_ASSERT | ICR_INIT);
-		spin(SPIN_IPI_GAP);
-		send_ipi(ICR_ALL_BUT_SELF | ICR_LEVEL_ASSERT | ICR_STARTUP | AP_SIPI_VECTOR);
-		spin(SPIN_IPI_GAP);
-		send_ipi(ICR_ALL_BUT_SELF | ICR_LEVEL_ASSERT | ICR_STARTUP | AP_SIPI_VECTOR);
-		while (__atomic_load_n(&checked_in, __ATOMIC_ACQUIRE) < expected && spins < SPIN_CHECKIN) {
-			cpu_relax();
-			spins++;
-		}
+		spins = ap_start_all(&checked_in, expected);
 		report_data("cpus.wait_spins", "%u", spins);
 	}
 
