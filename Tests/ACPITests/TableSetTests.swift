@@ -155,4 +155,18 @@ import Testing
             #expect(error.description.contains("WordIO"))
         }
     }
+
+    /// fuzz-acpi: a base or RSDP address near the top of the 64-bit space overflowed the layout
+    /// arithmetic (a trap) instead of being refused.
+    @Test func addressesNearTheTopOfTheAddressSpaceAreRefused() {
+        #expect(throws: ACPIError.tablesAbove4GiB(end: .max)) {
+            try ACPITableSet.build(Fixture.configuration(), placedAt: 0xFFFF_FFFF_FFFF_FFF0)
+        }
+        #expect(throws: ACPIError.self) {
+            try ACPITableSet.build(Fixture.configuration(), placedAt: 0x1_0000_0000)
+        }
+        var config = Fixture.configuration()
+        config.rsdpAddress = 0xFFFF_FFFF_FFFF_FFF0
+        #expect(throws: ACPIError.self) { try ACPITableSet.build(config, placedAt: Fixture.tablesBase) }
+    }
 }
