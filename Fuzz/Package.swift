@@ -40,6 +40,9 @@ let package = Package(
         .executableTarget(name: "fuzz-uart", dependencies: ["FuzzSupport", "Devices"]),
         .executableTarget(name: "fuzz-testdev", dependencies: ["FuzzSupport", "Devices", "GuestMemory"]),
         .executableTarget(name: "fuzz-bus", dependencies: ["FuzzSupport", "Devices", "GuestMemory"]),
+        .executableTarget(name: "fuzz-abi", dependencies: ["FuzzSupport", "ABI", "TCK"]),
+        .executableTarget(name: "fuzz-acpi", dependencies: ["FuzzSupport", "ACPI"]),
+        .executableTarget(name: "fuzz-pc-devices", dependencies: ["FuzzSupport", "Devices"]),
     ],
     swiftLanguageVersions: [.version("6")]
 )

@@ -20,7 +20,7 @@ seconds=${1:-${FUZZ_SECONDS:-60}}
 config=${FUZZ_CONFIG:-release}
 sanitize=${FUZZ_SANITIZE:-fuzzer,address}
 swift=${SWIFT:-swift}
-all_targets=(fuzz-elf fuzz-protocol fuzz-catalog fuzz-results-json fuzz-uart fuzz-testdev fuzz-bus)
+all_targets=(fuzz-elf fuzz-protocol fuzz-catalog fuzz-results-json fuzz-uart fuzz-testdev fuzz-bus fuzz-abi fuzz-acpi fuzz-pc-devices)
 if [[ $# -gt 0 ]]; then targets=("$@"); else targets=("${all_targets[@]}"); fi
 
 for target in "${targets[@]}"; do
@@ -48,6 +48,9 @@ if ! "${build[@]}" -Xswiftc -sanitize="$sanitize" -Xswiftc -parse-as-library \
 fi
 bin=$("${build[@]}" --show-bin-path)
 
+# Swift's own crash backtracer reads process memory in ways ASan reports as a second, unrelated crash
+# that hides the first; libFuzzer's symbolized stack names the Swift runtime failure instead.
+export SWIFT_BACKTRACE=enable=no
 artifacts=$here/artifacts
 mkdir -p "$artifacts"
 status=0
@@ -89,7 +92,8 @@ for target in "${targets[@]}"; do
     for file in "$work"/artifacts/*; do
         [[ -e $file ]] || continue
         echo "    reproduce: $bin/$target $artifacts/$target-$(basename "$file")"
-        grep -m1 -E 'invariant violated|Fatal error|ERROR: (AddressSanitizer|libFuzzer)' "$log" | sed 's/^/    /' || true
+        { grep -m1 -E 'invariant violated|Fatal error|Swift runtime failure|ERROR: AddressSanitizer' "$log" \
+            || grep -m1 'ERROR: libFuzzer' "$log"; } | sed 's/^/    /' || true
     done
 done
 exit $status

@@ -4,6 +4,7 @@
 Run from the repository root: python3 Fuzz/Corpus/make-seeds.py
 The captured seeds (console transcripts, results.json) are not made here; README.md says how they were.
 """
+import json
 import os
 import struct
 
@@ -142,3 +143,183 @@ put("fuzz-bus", "testdev-probe-and-strays.bin", struct.pack("<HH", 0xFFFF, 2)
     + access(0xEC0, 0, True, 1) + access(0xCF8, 2, False) + access(0x3F8, 3, True, 0x41)
     + access(0xFFFF, 2, False) + access(0xF7, 1, True, 0x1234))
 put("fuzz-bus", "extra-overlaps-uart.bin", struct.pack("<HH", 0x3F0, 0x10) + access(0x3F0, 0, False))
+
+# --- fuzz-abi -----------------------------------------------------------------------------------
+# Header (Sources/fuzz-abi/main.swift): mode, record index, mutation kind, u16 offset, xor value.
+# Records (docs/abi-records.md): u16 type, u16 flags (bit 0: continues), u32 length, payload. The
+# stream seed is Reports/abi/swiftvm-1.0.json turned back into the records the probe sent.
+
+CPUID, MEMMAP, ACPI, RSDP, PCIFN, PCIBAR, LAPIC, IOAPIC, MSR, PORT, CMOS = range(1, 12)
+
+
+def record(rtype, payload, flags=0):
+    return struct.pack("<HHI", rtype, flags, len(payload)) + payload
+
+
+def num(text):
+    try:
+        return int(text, 16)
+    except ValueError:  # a masked value ("host")
+        return 0
+
+
+def fingerprint_records(path, areas=None):
+    abi = json.load(open(path))["abi"]
+    want = lambda area: areas is None or area in areas
+    out = []
+    if want("cpuid"):
+        payload = b""
+        for key, v in sorted(abi["cpuid"].items()):
+            leaf, sub = key.split(".")
+            payload += struct.pack("<6I", int(leaf, 16), int(sub), num(v["eax"]), num(v["ebx"]), num(v["ecx"]), num(v["edx"]))
+        out.append(record(CPUID, payload))
+    if want("memoryMap"):
+        out.append(record(MEMMAP, b"".join(struct.pack("<QQII", num(r["address"]), num(r["size"]), r["type"], 0)
+                                          for r in abi["memoryMap"])))
+    if want("acpi"):
+        for key, t in sorted(abi["acpi"].items()):
+            out.append(record(ACPI, struct.pack("<Q", num(t["address"])) + bytes.fromhex(t["bytes"])))
+    if want("rsdp") and abi.get("rsdp"):
+        out.append(record(RSDP, struct.pack("<QQ", num(abi["rsdp"]["bootInfo"]), num(abi["rsdp"]["legacyScan"]))))
+    if want("pci"):
+        for key, f in sorted(abi["pci"].items()):
+            bus, rest = key.split(":")
+            dev, fn = rest.split(".")
+            out.append(record(PCIFN, bytes([int(bus, 16), int(dev, 16), int(fn), 0]) + bytes.fromhex(f["config"])))
+    for area, rtype in (("localAPIC", LAPIC), ("ioAPIC", IOAPIC)):
+        if want(area):
+            out.append(record(rtype, b"".join(struct.pack("<II", num(k), num(v)) for k, v in sorted(abi[area].items()))))
+    if want("msr"):
+        out.append(record(MSR, b"".join(struct.pack("<IIQ", num(k), 0 if v["readable"] else 13, num(v["value"]) if v["readable"] else 0)
+                                       for k, v in sorted(abi["msr"].items()))))
+    if want("ports"):
+        payload = b""
+        for key, v in sorted(abi["ports"].items()):
+            port, width = key.split("/")
+            payload += struct.pack("<HBBI", num(port), int(width), 0, num(v))
+        out.append(record(PORT, payload))
+    if want("cmos"):
+        out.append(record(CMOS, b"".join(struct.pack("<BB", num(k), num(v)) for k, v in sorted(abi["cmos"].items()))))
+    return out
+
+
+def abi_header(mode, index=0, kind=0, offset=0, value=1):
+    return struct.pack("<BBBHB", mode, index, kind, offset, value)
+
+
+FP = os.path.join(ROOT, "..", "..", "Reports", "abi", "swiftvm-1.0.json")
+stream = b"".join(fingerprint_records(FP))
+put("fuzz-abi", "stream-swiftvm-1.0.bin", abi_header(0, index=3, kind=0, offset=0x2C, value=0x80) + stream)
+# The DSDT sent in three continued pieces, then a PCI function whose vendor ID the mutation flips.
+acpi = fingerprint_records(FP, {"acpi", "pci", "rsdp"})
+dsdt = next(r for r in acpi if r[8 + 8:8 + 12] == b"DSDT")[8:]
+pieces = record(ACPI, dsdt[:40], 1) + record(ACPI, dsdt[40:200], 1) + record(ACPI, dsdt[200:])
+put("fuzz-abi", "continued-acpi-and-pci.bin",
+    abi_header(0, index=1, kind=0, offset=4, value=0xFF) + pieces + b"".join(r for r in acpi if r[8 + 8:8 + 12] != b"DSDT"))
+# UART fallback: `abi.record` hex values one per line (cpuid, FACP, cmos), mutation drops a record.
+hexed = fingerprint_records(FP, {"cpuid", "cmos"}) + [r for r in acpi if r[8 + 8:8 + 12] == b"FACP"]
+put("fuzz-abi", "hex-lines.txt", abi_header(1, index=1, kind=1) + b"\n".join(r.hex().encode() for r in hexed) + b"\n")
+# Malformed payloads, an unknown type, masked-bit candidates, a dangling continuation at the end.
+odd = (record(CPUID, struct.pack("<6I", 1, 0, 0x806F8, 0, 1 << 27, 0xFFFFFFFF) + b"\x01\x02")
+       + record(MEMMAP, struct.pack("<QQII", 0, 0x9FC00, 1, 0) + struct.pack("<QQII", 0x100000, 0xFFFFFFFFFFFFFFFF, 1, 0))
+       + record(ACPI, struct.pack("<Q", 0xE0000) + b"APIC" + bytes(40) + bytes([0, 8, 0, 0, 1, 0, 0, 0, 9, 16]) + bytes(14))
+       + record(ACPI, struct.pack("<Q", 0xE0100) + b"APIC" + bytes(20))
+       + record(PCIFN, bytes(100)) + record(CMOS, bytes([0x0A, 0xA6, 0x0C, 0x90]))
+       + record(PORT, struct.pack("<HBBI", 0x61, 1, 0, 0x30)) + record(IOAPIC, struct.pack("<II", 0x10, 0x15000))
+       + record(0x7777, b"future") + record(MSR, struct.pack("<IIQ", 0xC0000080, 0, 0x500)))
+put("fuzz-abi", "malformed-and-masked.bin", abi_header(0, index=7, kind=3, value=2) + odd)
+put("fuzz-abi", "dangling.bin", abi_header(0) + record(CMOS, b"\x0f\x00", 1))
+# A fingerprint file as tck abi diff reads it (trimmed to fit max_len).
+small = json.load(open(FP))
+for area in ("cmos", "ioAPIC", "msr", "localAPIC"):
+    small["abi"][area] = dict(list(small["abi"][area].items())[:3])
+small["abi"]["acpi"] = {k: v for k, v in small["abi"]["acpi"].items() if k in ("APIC", "RSD PTR", "FACP")}
+small["abi"]["cpuid"] = dict(list(small["abi"]["cpuid"].items())[:6])
+small["abi"]["pciBARs"] = {"00:01.0 BAR0": {"original": "0x00000000", "sizeMask": "0xfffff000"}}
+put("fuzz-abi", "fingerprint.json", abi_header(2) + json.dumps(small, sort_keys=True).encode())
+
+# --- fuzz-acpi ----------------------------------------------------------------------------------
+# Layout in Sources/fuzz-acpi/main.swift.
+
+
+def text(s, raw=False, names=False):
+    data = s.encode("latin-1")
+    if raw:
+        return bytes([0x80 | len(data)]) + data
+    if names:
+        alphabet = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ_0123456789"
+        return bytes([0x40 | len(data)]) + bytes(alphabet.index(c) for c in data)
+    return bytes([len(data)]) + bytes(c - 0x20 for c in data)
+
+
+IDENT = text("SWIFVM") + text("SVM-1.0 ") + struct.pack("<I", 1) + text("SWVM") + struct.pack("<I", 1) + text("SWIFTVM")
+put("fuzz-acpi", "swiftvm-1.0.bin", struct.pack("<I", 63) + bytes([1, 0x0A, 0x07]) + IDENT)
+put("fuzz-acpi", "four-cpus-no-bridge.bin", struct.pack("<I", 4095) + bytes([4, 0x08, 0x01]) + IDENT)
+
+
+def acpi_device(name, control, hid, extra=b"", resources=b""):
+    return text(name, names=True) + bytes([control]) + text(hid) + extra + resources
+
+
+custom = (acpi_device("HPET", 0x01 | 0x02 | 0x04 | 1 << 3, "PNP0103", struct.pack("<Q", 0) + b"\x0f",
+                      b"\x02" + struct.pack("<II", 0xFED00000, 0x400))
+          + acpi_device("VIO0", 0x02 | 2 << 3, "LNRO0005", struct.pack("<Q", 7),
+                        b"\x00" + struct.pack("<HBB", 0x1000, 0x20, 1) + b"\x01\x05"))
+bridge = (text("PCI0", names=True) + bytes([0, 0xFF]) + struct.pack("<HB", 0xCF8, 8) + bytes([2 | 1 << 2])
+          + struct.pack("<HH", 0, 0xCF7) + struct.pack("<HH", 0xD00, 0xFFFF)
+          + struct.pack("<QQ", 0x8000000000, 0xFFFFFFFFFF))
+addresses = struct.pack("<QQ", 0x000E0040, 0x000E0000)
+revisions = bytes([6, 3, 5, 2]) + struct.pack("<HIH", 9, 0x100435, 7) + bytes([1, 8, 0, 1]) + struct.pack("<Q", 0x64) + b"\xfe"
+madt = struct.pack("<I", 0xFEE00000) + bytes([0]) + struct.pack("<II", 0xFEC00000, 0) + bytes([0x12]) \
+    + bytes([0]) + struct.pack("<I", 2) + bytes([5]) + bytes([9]) + struct.pack("<I", 9) + bytes([0xD]) + bytes([0xFF, 5, 1])
+put("fuzz-acpi", "everything-from-input.bin",
+    struct.pack("<I", 1 << 20) + bytes([2, 0x7E, 0x07 | 2 << 3]) + IDENT + custom + bridge + addresses + revisions + madt)
+put("fuzz-acpi", "refused.bin", struct.pack("<I", 0x0FFFFFFF) + bytes([0, 0x91]) + struct.pack("<H", 300) + bytes([0x00])
+    + text("TOO-LONG-OEM", raw=True) + text("X") + struct.pack("<I", 0) + text("\xff\xfe", raw=True) + struct.pack("<I", 0) + text("")
+    + struct.pack("<QQ", 0x8000000000000008, 0xE0004))
+
+# --- fuzz-pc-devices ----------------------------------------------------------------------------
+# Op byte: bits 0-3 port index (0xCF8..0xCFF, 0x60, 0x64, 0x70, 0x71, 0x61, 0x6F), 14 select, 15 tick;
+# bits 4-5 size code (1, 2, 4); bit 6 write; bit 7 write all-ones.
+PORTS = [0xCF8, 0xCF9, 0xCFA, 0xCFB, 0xCFC, 0xCFD, 0xCFE, 0xCFF, 0x60, 0x64, 0x70, 0x71, 0x61, 0x6F]
+SIZE = {1: 0, 2: 1, 4: 2}
+
+
+def rd(port, size=1):
+    return bytes([PORTS.index(port) | SIZE[size] << 4])
+
+
+def wr(port, value, size=1):
+    return bytes([PORTS.index(port) | SIZE[size] << 4 | 0x40]) + value.to_bytes(size, "little")
+
+
+def ones(port, size=4):
+    return bytes([PORTS.index(port) | SIZE[size] << 4 | 0xC0])
+
+
+def select(device, register, function=0):
+    return bytes([14, device << 3 | function, register])
+
+
+def tick(seconds):
+    return bytes([15, seconds])
+
+
+enumerate_pci = b"".join(select(d, 0) + rd(0xCFC, 4) + select(d, 8) + rd(0xCFC, 4) + select(d, 0x0E) + rd(0xCFE, 1)
+                         for d in range(4)) + rd(0xCF8, 4)
+sizing = b"".join(select(1, r) + rd(0xCFC, 4) + ones(0xCFC) + rd(0xCFC, 4) + wr(0xCFC, 0, 4) + rd(0xCFC, 4)
+                  for r in range(0x10, 0x28, 4))
+command = select(1, 4) + wr(0xCFC, 0x0107, 2) + rd(0xCFC, 4) + wr(0xCFE, 0xFFFF, 2) + select(0, 0x3C) + wr(0xCFC, 0x0B, 1)
+put("fuzz-pc-devices", "pci-enumerate-and-size-bars.bin", enumerate_pci + sizing + command
+    + wr(0xCF8, 0x7FFFFFFF, 4) + rd(0xCFC, 4) + wr(0xCF8, 0x80FF0800, 4) + rd(0xCFC, 4) + wr(0xCF9, 0x06) + rd(0xCFA, 2))
+put("fuzz-pc-devices", "i8042-commands-and-reset.bin",
+    wr(0x64, 0x20) + rd(0x64) + rd(0x60) + wr(0x64, 0x60) + wr(0x60, 0x47) + wr(0x64, 0xAA) + rd(0x60, 2)
+    + wr(0x64, 0xD2) + wr(0x60, 0x1C) + rd(0x64) + rd(0x60) + wr(0x64, 0xD3) + wr(0x60, 0x99) + rd(0x64) + wr(0x64, 0xA8)
+    + wr(0x64, 0xD0) + rd(0x60) + wr(0x64, 0xD1) + wr(0x60, 0xCE) + wr(0x64, 0xFE) + wr(0x64, 0xF1) + wr(0x64, 0xF0, 4)
+    + rd(0x61) + rd(0x64, 4))
+put("fuzz-pc-devices", "rtc-time-flags-ram.bin",
+    wr(0x70, 0x0B) + wr(0x71, 0x12) + wr(0x70, 0x00) + rd(0x71) + tick(1) + wr(0x70, 0x0C) + rd(0x71) + rd(0x71)
+    + wr(0x70, 0x8D) + rd(0x71) + wr(0x70, 0x0A) + wr(0x71, 0xA6) + rd(0x71) + wr(0x70, 0x04) + rd(0x71)
+    + wr(0x70, 0x0B) + wr(0x71, 0x06) + wr(0x70, 0x09) + rd(0x71) + wr(0x70, 0x320F, 2) + rd(0x70, 2) + tick(59)
+    + wr(0x70, 0x3C, 1) + wr(0x71, 0x5A) + rd(0x71) + wr(0x70, 0x01) + wr(0x71, 0xC0) + tick(200) + wr(0x70, 0x0C)
+    + rd(0x71, 4) + rd(0x70) + wr(0x70, 0x0B) + wr(0x71, 0x80) + tick(3) + wr(0x70, 0x0C) + rd(0x71))

@@ -59,6 +59,9 @@ public struct ACPIConfiguration: Sendable, Equatable {
     func validate() throws(ACPIError) {
         guard (1...255).contains(cpuCount) else { throw .cpuCount(cpuCount) }
         guard rsdpAddress % 16 == 0 else { throw .misalignedRSDP(rsdpAddress) }
+        guard rsdpAddress <= UInt64.max - UInt64(RSDP.size) else {
+            throw .invalidRange("RSDP at 0x\(String(rsdpAddress, radix: 16, uppercase: true)) would run past the end of the address space")
+        }
         try identity.validate()
         guard fadt.hypervisorVendor.utf8.count <= 8, fadt.hypervisorVendor.utf8.allSatisfy({ (0x20...0x7E).contains($0) })
         else { throw .invalidIdentity(field: "hypervisor vendor", value: fadt.hypervisorVendor, width: 8) }

@@ -42,20 +42,23 @@ public struct ACPITableSet: Sendable, Equatable {
                         devices: config.devices, processorCount: config.processorDevices ? config.cpuCount : 0)
             .bytes(identity: identity)
 
-        // Addresses depend only on sizes, and the sizes of XSDT and FADT are fixed.
+        // Addresses depend only on sizes, and the sizes of XSDT and FADT are fixed. Laid out as offsets
+        // from the base first, so a base near the top of the address space is refused, not overflowed.
         let xsdtLength = XSDT.length(entryCount: 2)
-        var cursor = base
+        var cursor: UInt64 = 0
         func place(_ length: Int) -> UInt64 {
-            let address = cursor
+            let offset = cursor
             cursor = (cursor + UInt64(length) + alignment - 1) / alignment * alignment
-            return address
+            return offset
         }
-        let xsdtAddress = place(xsdtLength)
-        let fadtAddress = place(FADT.length)
-        let madtAddress = place(madt.count)
-        let dsdtAddress = place(dsdt.count)
-        let end = dsdtAddress + UInt64(dsdt.count)
-        guard end <= 1 << 32 else { throw .tablesAbove4GiB(end: end) }
+        let xsdtOffset = place(xsdtLength)
+        let fadtOffset = place(FADT.length)
+        let madtOffset = place(madt.count)
+        let dsdtOffset = place(dsdt.count)
+        let (end, overflow) = base.addingReportingOverflow(dsdtOffset + UInt64(dsdt.count))
+        guard !overflow, end <= 1 << 32 else { throw .tablesAbove4GiB(end: overflow ? .max : end) }
+        let xsdtAddress = base + xsdtOffset, fadtAddress = base + fadtOffset
+        let madtAddress = base + madtOffset, dsdtAddress = base + dsdtOffset
         let rsdpRange = config.rsdpAddress..<config.rsdpAddress + UInt64(RSDP.size)
         guard !rsdpRange.overlaps(base..<end) else {
             throw .rsdpOverlapsTables(rsdp: config.rsdpAddress, tables: base..<end)

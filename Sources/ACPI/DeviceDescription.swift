@@ -93,5 +93,15 @@ public struct PCIHostBridgeDescription: Sendable, Hashable {
 
     func validate() throws(ACPIError) {
         guard AML.isValidNameSegment(name) else { throw .invalidName(name, context: "PCI host bridge") }
+        // Each window becomes an address space descriptor whose length field must hold max - min + 1:
+        // WordIO for I/O (at most 0xFFFF ports), QWordMemory at the widest for memory.
+        for window in ioWindows where !AML.AddressSpace.fits(UInt64(window.lowerBound)...UInt64(window.upperBound), .word) {
+            throw .invalidRange("PCI host bridge \(name): I/O window \(window.lowerBound)...\(window.upperBound) is longer than a "
+                                + "WordIO descriptor can describe (at most 65535 ports); split it")
+        }
+        for window in memoryWindows where !AML.AddressSpace.fits(window, .qword) {
+            throw .invalidRange("PCI host bridge \(name): memory window \(window.lowerBound)...\(window.upperBound) is longer than a "
+                                + "QWordMemory descriptor can describe; split it")
+        }
     }
 }

@@ -137,4 +137,36 @@ import Testing
         #expect(error { $0.devices.append(ACPIDeviceDescription(name: "C001", hardwareID: .string("FOO0001"))) } != nil)
         #expect(ACPIError.misalignedRSDP(0xE_0008).description.contains("0xE0008"))
     }
+
+    /// fuzz-acpi found these trapping in the AML descriptor precondition instead of being refused: a
+    /// window whose length (max - min + 1) overflows its descriptor's length field.
+    @Test func hostBridgeWindowsTooLongForTheirDescriptorAreRefused() throws {
+        func build(io: [ClosedRange<UInt16>] = [0...0xCF7], memory: [ClosedRange<UInt64>] = []) throws(ACPIError) -> ACPITableSet {
+            var config = Fixture.configuration()
+            config.pciHostBridge = PCIHostBridgeDescription(ioWindows: io, memoryWindows: memory)
+            return try ACPITableSet.build(config, placedAt: Fixture.tablesBase)
+        }
+        #expect(throws: ACPIError.self) { try build(io: [0...0xFFFF]) }
+        #expect(throws: ACPIError.self) { try build(memory: [0...UInt64.max]) }
+        _ = try build(io: [0...0xFFFE, 1...0xFFFF], memory: [0...UInt64.max - 1, 1...UInt64.max])
+        do {
+            _ = try build(io: [0...0xFFFF])
+        } catch {
+            #expect(error.description.contains("WordIO"))
+        }
+    }
+
+    /// fuzz-acpi: a base or RSDP address near the top of the 64-bit space overflowed the layout
+    /// arithmetic (a trap) instead of being refused.
+    @Test func addressesNearTheTopOfTheAddressSpaceAreRefused() {
+        #expect(throws: ACPIError.tablesAbove4GiB(end: .max)) {
+            try ACPITableSet.build(Fixture.configuration(), placedAt: 0xFFFF_FFFF_FFFF_FFF0)
+        }
+        #expect(throws: ACPIError.self) {
+            try ACPITableSet.build(Fixture.configuration(), placedAt: 0x1_0000_0000)
+        }
+        var config = Fixture.configuration()
+        config.rsdpAddress = 0xFFFF_FFFF_FFFF_FFF0
+        #expect(throws: ACPIError.self) { try ACPITableSet.build(config, placedAt: Fixture.tablesBase) }
+    }
 }
