@@ -32,18 +32,33 @@ struct CaptureOptions: ParsableArguments {
     @Option(help: ArgumentHelp("The QEMU binary.", valueName: "path"))
     var qemu = "qemu-system-x86_64"
 
-    func capture(machine: String?) throws -> ABICapture.Captured {
+    /// Builds and probes the driver and hashes the host's KVM CPUID once, for any number of captures.
+    func capturer() throws -> Capturer {
         guard let bytes = Quantities.byteSize(memory) else { throw EnvironmentFailure("--memory '\(memory)' is not a size") }
         let paths = DriverFactory.Paths(swiftvm: swiftvm ?? DriverFactory.defaultSwiftVM, qemu: qemu, qemuMachine: .pc)
         let vmm = try DriverFactory.make(driver, paths: paths)
         let info: DriverInfo
         do { info = try vmm.probe() } catch { throw EnvironmentFailure("\(error)") }
-        let capture = ABICapture(machine: machine, cpus: cpus, memoryBytes: bytes)
-        do {
-            return try capture.capture(driver: vmm, info: info, kernelDirectory: kernels,
-                                       kvmSupportedCPUIDHash: driver == "swiftvm" ? KVMCPUIDHash.of(swiftvm: paths.swiftvm) : nil)
-        } catch {
-            throw EnvironmentFailure("\(error)")
+        return Capturer(driver: vmm, info: info, kernels: kernels, cpus: cpus, memoryBytes: bytes,
+                        kvmSupportedCPUIDHash: driver == "swiftvm" ? KVMCPUIDHash.of(swiftvm: paths.swiftvm) : nil)
+    }
+
+    /// A probed driver, ready to capture one fingerprint per machine type.
+    struct Capturer {
+        let driver: any Driver
+        let info: DriverInfo
+        let kernels: String
+        let cpus: Int
+        let memoryBytes: UInt64
+        let kvmSupportedCPUIDHash: String?
+
+        func capture(machine: String?) throws -> ABICapture.Captured {
+            do {
+                return try ABICapture(machine: machine, cpus: cpus, memoryBytes: memoryBytes)
+                    .capture(driver: driver, info: info, kernelDirectory: kernels, kvmSupportedCPUIDHash: kvmSupportedCPUIDHash)
+            } catch {
+                throw EnvironmentFailure("\(error)")
+            }
         }
     }
 }
@@ -66,7 +81,7 @@ extension ABICommand {
 
         func run() throws {
             let captured: ABICapture.Captured
-            do { captured = try options.capture(machine: machine) } catch { exitForEnvironment("\(error)") }
+            do { captured = try options.capturer().capture(machine: machine) } catch { exitForEnvironment("\(error)") }
             try AtomicFile.write(FingerprintFile.encode(captured.fingerprint), to: output)
             if let tablesDir { _ = try ABICapture.writeTables(of: captured.fingerprint, to: tablesDir) }
             let abi = captured.fingerprint.abi
@@ -205,6 +220,8 @@ extension ABICommand {
             let swiftvm = options.swiftvm ?? DriverFactory.defaultSwiftVM
             let machines = SwiftVMMachines.list(swiftvm: swiftvm)
             guard !machines.isEmpty else { exitForEnvironment("could not list machine types with \(swiftvm) machines") }
+            let capturer: CaptureOptions.Capturer
+            do { capturer = try options.capturer() } catch { exitForEnvironment("\(error)") }
             let waiverList: [ABIWaiver]
             do { waiverList = try ABIWaiverFile.load(explicit: waivers, baselines: baselines) } catch { exitForEnvironment("\(error)") }
             var changed = 0
@@ -212,7 +229,7 @@ extension ABICommand {
             var reports: [(name: String, result: ABIDiffResult)] = []
             for machine in machines {
                 let captured: ABICapture.Captured
-                do { captured = try options.capture(machine: machine) } catch { exitForEnvironment("\(machine): \(error)") }
+                do { captured = try capturer.capture(machine: machine) } catch { exitForEnvironment("\(machine): \(error)") }
                 let path = "\(baselines)/\(machine).json"
                 if update {
                     try AtomicFile.write(FingerprintFile.encode(captured.fingerprint), to: path)
