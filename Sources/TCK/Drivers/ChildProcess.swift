@@ -79,6 +79,7 @@ public struct ChildProcess: Sendable {
         var killedFor: Result.Ending?
         var deadline = start + timeoutSeconds
         var stopping = false
+        var stderrGrew = false
         var chunk = [UInt8](repeating: 0, count: 65536)
         while !open.isEmpty {
             if killedFor == nil {
@@ -93,17 +94,19 @@ public struct ChildProcess: Sendable {
                 guard polled.revents != 0 else { stillOpen.append(entry); continue }
                 let count = chunk.withUnsafeMutableBytes { read(entry.fd, $0.baseAddress, $0.count) }
                 if count > 0 {
-                    if entry.isOut { out.append(chunk[0..<count]) } else { err.append(chunk[0..<count]) }
+                    if entry.isOut { out.append(chunk[0..<count]) } else { err.append(chunk[0..<count]); stderrGrew = true }
                     stillOpen.append(entry)
                 } else if count < 0 && (errno == EINTR || errno == EAGAIN) {
                     stillOpen.append(entry)
                 }
             }
             open = stillOpen
-            if !stopping, let marker = stopWhenStderrContains, String(decoding: err.bytes, as: UTF8.self).contains(marker) {
+            // Only look again when stderr grew: the poll loop turns every 100 ms for the whole run.
+            if stderrGrew, !stopping, let marker = stopWhenStderrContains, String(decoding: err.bytes, as: UTF8.self).contains(marker) {
                 stopping = true
                 deadline = min(deadline, Self.now() + stopGraceSeconds)
             }
+            stderrGrew = false
         }
         var status: Int32 = 0
         while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
