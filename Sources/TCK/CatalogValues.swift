@@ -39,10 +39,6 @@ enum CatalogValues {
         }
     }
 
-    static func byteSize(_ text: String) -> UInt64? { Quantities.byteSize(text) }
-    static func seconds(_ text: String) -> Double? { Quantities.seconds(text) }
-    private static func decimal(_ text: Substring) -> UInt64? { Quantities.decimal(text) }
-
     /// A machine type name, interpreted by the driver (swiftvm: `swiftvm machines`; qemu: `-M`).
     static func machine(_ text: String) -> Result<String, Problem> {
         isSimpleName(Substring(text)) ? .success(text)
@@ -50,14 +46,14 @@ enum CatalogValues {
     }
 
     static func cpus(_ text: String) -> Result<Int, Problem> {
-        guard let value = decimal(Substring(text)), value >= 1, value <= UInt64(maximumCPUs) else {
+        guard let value = Quantities.decimal(Substring(text)), value >= 1, value <= UInt64(maximumCPUs) else {
             return .failure(Problem("'\(text)' is not a vCPU count from 1 to \(maximumCPUs)"))
         }
         return .success(Int(value))
     }
 
     static func memory(_ text: String) -> Result<UInt64, Problem> {
-        guard let bytes = byteSize(text) else {
+        guard let bytes = Quantities.byteSize(text) else {
             return .failure(Problem("'\(text)' is not a size (use e.g. 64M, 512MiB, 1G)"))
         }
         guard bytes >= minimumMemory, bytes <= maximumMemory else {
@@ -70,7 +66,7 @@ enum CatalogValues {
     }
 
     static func timeout(_ text: String) -> Result<Double, Problem> {
-        guard let value = seconds(text) else {
+        guard let value = Quantities.seconds(text) else {
             return .failure(Problem("'\(text)' is not a duration (use e.g. 10s, 500ms, 2m)"))
         }
         guard value <= maximumTimeout else {
