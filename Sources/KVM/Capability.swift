@@ -12,6 +12,8 @@ public enum Capability: Int32, CaseIterable, Sendable {
     case setIdentityMapAddress = 37 // KVM_CAP_SET_IDENTITY_MAP_ADDR
     case pit2 = 33              // KVM_CAP_PIT2
     case immediateExit = 136    // KVM_CAP_IMMEDIATE_EXIT
+    case userSpaceMSR = 188     // KVM_CAP_X86_USER_SPACE_MSR
+    case msrFilter = 189        // KVM_CAP_X86_MSR_FILTER
 
     public var name: String {
         switch self {
@@ -25,9 +27,13 @@ public enum Capability: Int32, CaseIterable, Sendable {
         case .setIdentityMapAddress: "KVM_CAP_SET_IDENTITY_MAP_ADDR"
         case .pit2: "KVM_CAP_PIT2"
         case .immediateExit: "KVM_CAP_IMMEDIATE_EXIT"
+        case .userSpaceMSR: "KVM_CAP_X86_USER_SPACE_MSR"
+        case .msrFilter: "KVM_CAP_X86_MSR_FILTER"
         }
     }
 
-    /// What swiftvm cannot run without.
-    public static let required: [Capability] = [.irqchip, .userMemory, .setTSSAddress, .extendedCPUID, .pit2, .immediateExit]
+    /// What swiftvm cannot run without. The MSR filter and user-space MSR exits are how a machine type,
+    /// not the host, decides every MSR a guest can reach.
+    public static let required: [Capability] = [.irqchip, .userMemory, .setTSSAddress, .extendedCPUID, .pit2, .immediateExit,
+                                                .userSpaceMSR, .msrFilter]
 }

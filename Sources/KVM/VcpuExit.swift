@@ -9,6 +9,10 @@ public enum VcpuExit: Equatable, Sendable {
     case mmioWrite(address: UInt64, data: [UInt8])
     /// Answer with `VirtualCPU.completeMMIORead`.
     case mmioRead(address: UInt64, length: Int)
+    /// `rdmsr` of an MSR the filter denies; answer with `VirtualCPU.completeMSRRead`.
+    case msrRead(index: UInt32)
+    /// `wrmsr` of an MSR the filter denies; answer with `VirtualCPU.completeMSRWrite`.
+    case msrWrite(index: UInt32, value: UInt64)
     /// `hlt` with no in-kernel irqchip to wait on it.
     case halt
     /// Triple fault (or INIT/shutdown the kernel could not handle).

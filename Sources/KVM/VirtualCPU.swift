@@ -95,6 +95,10 @@ public final class VirtualCPU: @unchecked Sendable {
                 return .mmioWrite(address: mmio.phys_addr, data: data)
             }
             return .mmioRead(address: mmio.phys_addr, length: length)
+        case KVM_EXIT_X86_RDMSR:
+            return .msrRead(index: state.msr.index)
+        case KVM_EXIT_X86_WRMSR:
+            return .msrWrite(index: state.msr.index, value: state.msr.data)
         case KVM_EXIT_HLT:
             return .halt
         case KVM_EXIT_SHUTDOWN:
@@ -132,6 +136,17 @@ public final class VirtualCPU: @unchecked Sendable {
             let count = min(target.count, data.count)
             target.copyBytes(from: data.prefix(count))
         }
+    }
+
+    /// Answers the `.msrRead` exit just returned: the value, or nil to raise #GP in the guest.
+    public func completeMSRRead(_ value: UInt64?) {
+        run.pointee.msr.data = value ?? 0
+        run.pointee.msr.error = value == nil ? 1 : 0
+    }
+
+    /// Answers the `.msrWrite` exit just returned: accepted, or #GP in the guest.
+    public func completeMSRWrite(accepted: Bool) {
+        run.pointee.msr.error = accepted ? 0 : 1
     }
 
     // MARK: - State

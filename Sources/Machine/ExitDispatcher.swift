@@ -10,6 +10,10 @@ enum ExitAction: Equatable, Sendable {
     case answerIO([UInt8])
     /// Hand `data` to the pending MMIO read, then resume.
     case answerMMIO([UInt8])
+    /// Answer the pending `rdmsr`: the value, or nil for #GP.
+    case answerMSRRead(UInt64?)
+    /// Answer the pending `wrmsr`: accepted, or #GP.
+    case answerMSRWrite(accepted: Bool)
     /// End the run (unless something ended it first).
     case stop(RunStatus)
     /// KVM_RUN was interrupted: stop if the run is over, else resume.
@@ -21,12 +25,18 @@ enum ExitAction: Equatable, Sendable {
 final class ExitDispatcher: Sendable {
     let bus: IOBus
     let strictIO: Bool
+    let msrs: MSRPolicy
     private let unassignedMMIO = Atomic<UInt64>(0)
+    private let refusedMSRs = Atomic<UInt64>(0)
 
-    init(bus: IOBus, strictIO: Bool) {
+    init(bus: IOBus, strictIO: Bool, msrs: MSRPolicy = .v1) {
         self.bus = bus
         self.strictIO = strictIO
+        self.msrs = msrs
     }
+
+    /// MSR accesses the machine type answered with #GP (MSRs it does not have, writes to constants).
+    var refusedMSRAccesses: UInt64 { refusedMSRs.load(ordering: .relaxed) }
 
     /// Port accesses no device claimed plus MMIO accesses (there are no MMIO devices yet).
     var unassignedAccesses: UInt64 { bus.unhandledAccesses + unassignedMMIO.load(ordering: .relaxed) }
@@ -65,6 +75,15 @@ final class ExitDispatcher: Sendable {
                 return .stop(.unassignedAccess(cpu: cpu, UnassignedAccess(space: .mmio, address: address, size: length, isWrite: false)))
             }
             return .answerMMIO([UInt8](repeating: 0xFF, count: length))
+        case let .msrRead(index):
+            // Only MSRs outside KVM's allow list come here: constants, or #GP.
+            let value = msrs.read(index)
+            if value == nil { refusedMSRs.add(1, ordering: .relaxed) }
+            return .answerMSRRead(value)
+        case let .msrWrite(index, value):
+            let accepted = msrs.acceptsWrite(index, value: value)
+            if !accepted { refusedMSRs.add(1, ordering: .relaxed) }
+            return .answerMSRWrite(accepted: accepted)
         case .halt:
             return .stop(.halted(cpu: cpu))
         case .shutdown:

@@ -19,6 +19,8 @@ public final class Machine {
     let memory: GuestMemory
     let vm: VirtualMachine
     let vcpus: [VirtualCPU]
+    /// What KVM_SET_CPUID2 was given for vCPU 0 (the others differ only in their APIC id fields).
+    public let programmedCPUID: [CPUIDEntry]
     let bus: IOBus
     let console: CaptureSink
     let latch: StopLatch
@@ -67,6 +69,10 @@ public final class Machine {
             try vm.createIRQChip()
             try vm.setGSIRouting(InterruptRouting.pcRoutes)
             try vm.createPIT2()
+            // The machine type, not the host, decides every MSR: KVM handles the listed state registers,
+            // every other access comes to `ExitDispatcher`, which answers constants or raises #GP.
+            try vm.setMSRFilter(MSRFilter(allowing: configuration.machineType.msrs.kvmHandled))
+            try vm.enableUserSpaceMSRExitsForFilteredMSRs()
         } catch { throw .kvm(error) }
 
         let rsdp = try ACPIPlacement.install(for: configuration.machineType, cpuCount: configuration.cpus, into: memory)
@@ -77,8 +83,9 @@ public final class Machine {
         self.console = console
         let consoleSink: ByteSink = consoleOutput.map { TeeSink([console, $0]) } ?? console
         bus = IOBus()
-        let vcpus = try Self.createVCPUs(vm: vm, system: system, count: configuration.cpus, entry: entry,
-                                         machineType: configuration.machineType)
+        let cpuid = try Self.cpuidTables(system: system, count: configuration.cpus, machineType: configuration.machineType)
+        programmedCPUID = cpuid[0]
+        let vcpus = try Self.createVCPUs(vm: vm, cpuid: cpuid, entry: entry)
         self.vcpus = vcpus
         latch = try StopLatch { for vcpu in vcpus { vcpu.kick() } }
         try Self.registerDevices(on: bus, configuration: configuration, vm: vm, memory: memory, latch: latch,
@@ -114,21 +121,21 @@ public final class Machine {
         return (kernel, BootConfigurator.entryState(for: kernel, bootInfoAddress: infoAddress))
     }
 
-    private static func createVCPUs(vm: VirtualMachine, system: KVMSystem, count: Int, entry: EntryState,
-                                    machineType: MachineType) throws(MachineError) -> [VirtualCPU] {
-        let cpuid: [[CPUIDEntry]]
+    /// Each vCPU's CPUID table, after checking that this host's KVM can provide the model's features.
+    private static func cpuidTables(system: KVMSystem, count: Int, machineType: MachineType) throws(MachineError) -> [[CPUIDEntry]] {
+        let supported: [CPUIDEntry]
+        do { supported = try system.supportedCPUID() } catch { throw MachineError.kvm(error) }
         do {
-            let supported: [CPUIDEntry]
-            do { supported = try system.supportedCPUID() } catch { throw MachineError.kvm(error) }
-            do {
-                try machineType.cpu.check(against: supported)
-                cpuid = try (0..<count).map { (index) throws(CPUModelError) in
-                    try machineType.cpu.entries(apicID: UInt32(index), cpuCount: count)
-                }
-            } catch { throw MachineError.unsupportedMachine(machine: machineType.name, error) }
-        }
+            try machineType.cpu.check(against: supported)
+            return try (0..<count).map { (index) throws(CPUModelError) in
+                try machineType.cpu.entries(apicID: UInt32(index), cpuCount: count)
+            }
+        } catch { throw MachineError.unsupportedMachine(machine: machineType.name, error) }
+    }
+
+    private static func createVCPUs(vm: VirtualMachine, cpuid: [[CPUIDEntry]], entry: EntryState) throws(MachineError) -> [VirtualCPU] {
         do {
-            return try (0..<count).map { (index) throws(KVMError) in
+            return try cpuid.indices.map { (index) throws(KVMError) in
                 let vcpu = try vm.createVCPU(id: UInt32(index))
                 try vcpu.setCPUID(cpuid[index])
                 try vcpu.resetFPU()

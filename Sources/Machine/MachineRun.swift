@@ -8,7 +8,7 @@ extension Machine {
     public func run(timeout: Double) -> RunResult {
         VirtualCPU.installKickHandler()
         let runStart = monotonicSeconds()
-        let dispatcher = ExitDispatcher(bus: bus, strictIO: configuration.strictIO)
+        let dispatcher = ExitDispatcher(bus: bus, strictIO: configuration.strictIO, msrs: configuration.machineType.msrs)
         let exits = ExitCounter()
         var threads: [VcpuThread] = []
         if latch.isStopped {
@@ -31,7 +31,7 @@ extension Machine {
         return RunResult(status: latch.status ?? .vmmFailure(cpu: 0, "run ended without a status"),
                          snapshot: latch.snapshot, console: console.bytes,
                          consoleBytesDropped: console.droppedByteCount, exitCount: exits.value,
-                         unassignedAccesses: dispatcher.unassignedAccesses,
+                         unassignedAccesses: dispatcher.unassignedAccesses, refusedMSRAccesses: dispatcher.refusedMSRAccesses,
                          setupSeconds: runStart - createdAt, runSeconds: runEnd - runStart)
     }
 }
@@ -62,6 +62,10 @@ struct VcpuLoop {
                     try vcpu.completeIOIn(data)
                 case let .answerMMIO(data):
                     vcpu.completeMMIORead(data)
+                case let .answerMSRRead(value):
+                    vcpu.completeMSRRead(value)
+                case let .answerMSRWrite(accepted):
+                    vcpu.completeMSRWrite(accepted: accepted)
                 case let .stop(status):
                     latch.stop(status, snapshot: snapshot(for: status))
                     return

@@ -85,6 +85,8 @@ public struct RunResult: Sendable {
     public let consoleBytesDropped: UInt64
     public let exitCount: UInt64
     public let unassignedAccesses: UInt64
+    /// rdmsr/wrmsr the machine type answered with #GP.
+    public let refusedMSRAccesses: UInt64
     /// Process-local time spent building the machine (KVM set-up, loading) and running it.
     public let setupSeconds: Double
     public let runSeconds: Double

@@ -16,8 +16,7 @@ struct Run: ParsableCommand {
     @Option(help: ArgumentHelp("The kernel: an ELF32/ELF64 file with a PVH note or a Multiboot v1 header.", valueName: "path"))
     var kernel: String
 
-    @Option(help: ArgumentHelp("The machine type: fixes everything the guest can see (see `swiftvm machines`).", valueName: "name"))
-    var machine: String = MachineTypes.latest.name
+    @OptionGroup var choice: MachineChoice
 
     @Option(help: ArgumentHelp("Guest RAM, e.g. 64M, 1G (at least 4M).", valueName: "size"))
     var memory: String = "64M"
@@ -52,6 +51,9 @@ struct Run: ParsableCommand {
     @Option(help: ArgumentHelp("Write at most this much to each output file (--serial file:PATH, --data); the rest is dropped and counted on stderr.", valueName: "size"))
     var fileLimit: String = "64M"
 
+    @Option(help: ArgumentHelp("Write the CPUID table (vCPU 0) and the MSR list programmed into KVM to this file.", valueName: "path"))
+    var tables: String?
+
     @Flag(help: "Exit with (value << 1) | 1 for a guest exit, as QEMU's isa-debug-exit does.")
     var qemuExitCodes = false
 
@@ -70,7 +72,6 @@ struct Run: ParsableCommand {
             throw ValidationError("--timeout '\(timeout)' is not a duration; use e.g. 10s, 500ms or 2m")
         }
         guard cpus >= 1 else { throw ValidationError("--cpus must be at least 1") }
-        do { _ = try MachineTypes.named(machine) } catch { throw ValidationError(error.description) }
         if data != nil && !testdev { throw ValidationError("--data needs --testdev") }
         guard Quantities.byteSize(fileLimit) != nil else {
             throw ValidationError("--file-limit '\(fileLimit)' is not a size; use e.g. 64M")
@@ -80,7 +81,7 @@ struct Run: ParsableCommand {
     func run() throws {
         signal(SIGPIPE, SIG_IGN)
         var config = MachineConfiguration(kernelPath: kernel)
-        config.machineType = try! MachineTypes.named(machine)   // checked in validate()
+        config.machineType = try choice.resolve()   // checked in validate()
         config.memorySize = Quantities.byteSize(memory)!
         config.cpus = cpus
         config.commandLine = cmdline
@@ -112,8 +113,13 @@ struct Run: ParsableCommand {
             let dataFile = try data.map { path throws(FileSinkError) in LimitedSink(try FileSink(path: path), limit: limit) }
             if let dataFile { files.append(("data file", dataFile)) }
             machine = try Machine(config, consoleOutput: console, dataOutput: dataFile)
+            if let tables {
+                let sink = try FileSink(path: tables)
+                sink.write(Array(ProgrammedTables.text(machineType: config.machineType, cpuid: machine.programmedCPUID,
+                                                       cpus: config.cpus).utf8))
+            }
         } catch let error as MachineError {
-            fail(error.description, status: error.isBadInput ? .badInput : .kvmUnavailable)
+            fail(error.description, status: error.exitStatus)
         } catch {
             fail("\(error)", status: .badInput)
         }
@@ -151,7 +157,8 @@ struct Run: ParsableCommand {
         if verbose {
             lines.append("swiftvm: \(machine.kernel.protocolUsed.rawValue) entry 0x\(String(machine.entry.eip, radix: 16)), "
                 + "set-up \(milliseconds(result.setupSeconds)), run \(milliseconds(result.runSeconds)), "
-                + "\(result.exitCount) exits, \(result.unassignedAccesses) unassigned accesses")
+                + "\(result.exitCount) exits, \(result.unassignedAccesses) unassigned accesses, "
+                + "\(result.refusedMSRAccesses) MSR accesses refused (#GP)")
         }
         guard !lines.isEmpty else { return }
         writeStandardError(lines.joined(separator: "\n") + "\n")

@@ -23,6 +23,20 @@ static const unsigned long CKVM_CREATE_IRQCHIP = KVM_CREATE_IRQCHIP;
 static const unsigned long CKVM_CREATE_PIT2 = KVM_CREATE_PIT2;
 static const unsigned long CKVM_IRQ_LINE = KVM_IRQ_LINE;
 static const unsigned long CKVM_SET_GSI_ROUTING = KVM_SET_GSI_ROUTING;
+static const unsigned long CKVM_ENABLE_CAP = KVM_ENABLE_CAP;
+static const unsigned long CKVM_X86_SET_MSR_FILTER = KVM_X86_SET_MSR_FILTER;
+
+// kvm_msr_filter holds its ranges in a fixed C array, which Swift sees as a 16-tuple; indexing it
+// here keeps the tuple out of Swift. `bitmap` must stay valid until the ioctl returns (KVM copies it).
+static inline int ckvm_msr_filter_set_range(struct kvm_msr_filter *filter, unsigned index, unsigned flags,
+                                            unsigned base, unsigned count, unsigned char *bitmap) {
+    if (index >= KVM_MSR_FILTER_MAX_RANGES) return -1;
+    filter->ranges[index].flags = flags;
+    filter->ranges[index].base = base;
+    filter->ranges[index].nmsrs = count;
+    filter->ranges[index].bitmap = bitmap;
+    return 0;
+}
 
 // kvm_irq_routing_entry keeps its target in an anonymous-member union; filling it here keeps the
 // union out of Swift.

@@ -2,8 +2,10 @@ import CPUFeatures
 import KVM
 
 /// The virtual CPU a machine type presents: every CPUID leaf the guest can read is built from this
-/// description, never passed through from the host, so it is the same on every host and release.
-/// The host is only asked whether it can provide it (`check`); if not, the machine is refused.
+/// description, never passed through from the host, so it is the same on every host and release,
+/// whatever the host CPU's vendor (an AMD model on an Intel host, as QEMU's qemu64 does; see
+/// docs/machine-types.md). The host is only asked whether its KVM can provide the features (`check`);
+/// if not, the machine is refused naming them.
 public struct CPUModel: Sendable, Equatable {
     public enum Vendor: String, Sendable { case amd = "AuthenticAMD", intel = "GenuineIntel" }
 
@@ -42,10 +44,9 @@ public struct CPUModel: Sendable, Equatable {
         }
     }
 
-    /// Refuses a host whose KVM cannot present this CPU: another vendor, or a feature it does not support.
+    /// Refuses a host whose KVM cannot provide a feature of this CPU. The host's vendor does not matter:
+    /// vendor, signature and brand are presented as the model says, on any host.
     public func check(against supported: [CPUIDEntry]) throws(CPUModelError) {
-        let hostVendor = supported.first { $0.function == 0 }.map(Self.vendorString) ?? "unknown"
-        guard hostVendor == vendor.rawValue else { throw .vendorMismatch(model: vendor.rawValue, host: hostVendor) }
         let missing = try features().filter { feature in
             let entry = supported.first { $0.function == feature.leaf && $0.index == feature.subleaf }
             return (entry?.value(of: feature.register) ?? 0) & feature.mask == 0
@@ -72,15 +73,12 @@ public struct CPUModel: Sendable, Equatable {
 /// Why a machine type's CPU cannot be presented on this host.
 public enum CPUModelError: Error, Equatable, Sendable, CustomStringConvertible {
     case unknownFeature(String)
-    case vendorMismatch(model: String, host: String)
     case missingFeatures([CPUFeature])
 
     public var description: String {
         switch self {
         case let .unknownFeature(name):
             return "the CPU model names an unknown feature '\(name)' (a bug in the machine type definition)"
-        case let .vendorMismatch(model, host):
-            return "the machine type models a \(model) CPU but this host is \(host); KVM cannot present it faithfully"
         case let .missingFeatures(features):
             return "this host's KVM cannot provide CPU features the machine type needs: "
                 + features.map(\.description).joined(separator: ", ")

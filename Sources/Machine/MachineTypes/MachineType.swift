@@ -16,9 +16,12 @@ public struct MachineType: Sendable, Equatable {
     public let acpiTableID: String
     /// Devices the DSDT describes under \_SB (besides the PCI root bridge and the processors).
     public let acpiDevices: [ACPIDeviceDescription]
+    /// Every MSR the guest can reach, and its behaviour; the rest raise #GP.
+    public let msrs: MSRPolicy
 
     public init(name: String, summary: String, changes: [String], cpu: CPUModel, pciFunctions: [PCISlot],
-                acpiTableID: String = "SWIFTVM", acpiDevices: [ACPIDeviceDescription] = [.com1, .rtc, .keyboardController]) {
+                acpiTableID: String = "SWIFTVM", acpiDevices: [ACPIDeviceDescription] = [.com1, .rtc, .keyboardController],
+                msrs: MSRPolicy = .v1) {
         self.name = name
         self.summary = summary
         self.changes = changes
@@ -26,6 +29,22 @@ public struct MachineType: Sendable, Equatable {
         self.pciFunctions = pciFunctions
         self.acpiTableID = acpiTableID
         self.acpiDevices = acpiDevices
+        self.msrs = msrs
+    }
+
+    /// This machine type with the CPU model's features changed (`swiftvm run --cpu-features`): for
+    /// experiments and for proving that the ABI gate notices. The name stays, so a fingerprint taken
+    /// with it fails `tck abi check` against the real machine type's baseline.
+    public func withCPUFeatures(adding added: [String], removing removed: [String]) throws(CPUModelError) -> MachineType {
+        var names = cpu.featureNames.filter { !removed.contains($0) }
+        names += added.filter { !names.contains($0) }
+        let model = CPUModel(vendor: cpu.vendor, family: cpu.family, model: cpu.model, stepping: cpu.stepping, brand: cpu.brand,
+                             maxBasicLeaf: cpu.maxBasicLeaf, maxExtendedLeaf: cpu.maxExtendedLeaf,
+                             physicalAddressBits: cpu.physicalAddressBits, virtualAddressBits: cpu.virtualAddressBits,
+                             featureNames: names)
+        _ = try model.features()   // an unknown name is refused here, not at boot
+        return MachineType(name: name, summary: summary, changes: changes, cpu: model, pciFunctions: pciFunctions,
+                           acpiTableID: acpiTableID, acpiDevices: acpiDevices, msrs: msrs)
     }
 }
 
@@ -60,7 +79,7 @@ public enum MachineTypes {
 
     static let v1_0 = MachineType(
         name: "swiftvm-1.0",
-        summary: "AMD family 17h vCPU, x86-64 baseline; i440FX host bridge, 16550A, i8042, CMOS RTC, debug-exit",
+        summary: "AMD family 17h vCPU (on Intel and AMD hosts alike), x86-64 baseline; i440FX host bridge, 16550A, i8042, CMOS RTC, debug-exit",
         changes: ["first release"],
         cpu: CPUModel(vendor: .amd, family: 0x17, model: 0x31, stepping: 0, brand: "swiftvm virtual CPU",
                       maxBasicLeaf: 0xB, maxExtendedLeaf: 0x8000_0008, physicalAddressBits: 40, virtualAddressBits: 48,
