@@ -80,13 +80,17 @@ public struct ABIDiffResult: Codable, Equatable, Sendable {
     public var contextChanges: [String]
     /// Waivers that applied to this comparison's machine type but matched no change (stale: remove them).
     public var unusedWaivers: [String]
+    /// What was not compared, and why (absent from older JSON).
+    public var masked: [MaskedItem]
 
-    public init(old: String, new: String, changes: [ABIChange], contextChanges: [String], unusedWaivers: [String] = []) {
+    public init(old: String, new: String, changes: [ABIChange], contextChanges: [String], unusedWaivers: [String] = [],
+                masked: [MaskedItem] = []) {
         self.old = old
         self.new = new
         self.changes = changes
         self.contextChanges = contextChanges
         self.unusedWaivers = unusedWaivers
+        self.masked = masked
     }
 
     public init(from decoder: any Decoder) throws {
@@ -96,10 +100,12 @@ public struct ABIDiffResult: Codable, Equatable, Sendable {
         changes = try container.decode([ABIChange].self, forKey: .changes)
         contextChanges = try container.decode([String].self, forKey: .contextChanges)
         unusedWaivers = try container.decodeIfPresent([String].self, forKey: .unusedWaivers) ?? []
+        masked = try container.decodeIfPresent([MaskedItem].self, forKey: .masked) ?? []
     }
 
     /// The areas in report order; every area is listed even when nothing in it changed.
-    public static let areas = ["cpuid", "memory-map", "acpi", "rsdp", "pci", "local-apic", "io-apic", "msr", "ports", "cmos", "unknown"]
+    public static let areas = ["cpuid", "programmed-cpuid", "memory-map", "acpi", "rsdp", "pci", "local-apic", "io-apic", "msr",
+                               "programmed-msr", "ports", "cmos", "unknown"]
 
     public var isIdentical: Bool { changes.isEmpty }
     public var breaking: [ABIChange] { changes.filter { $0.compatibility == .breaking } }
@@ -124,10 +130,35 @@ public struct ABIDiffResult: Codable, Equatable, Sendable {
             }
         }
         for name in unusedWaivers { lines.append("  warning: waiver [\(name)] matched no change (stale: remove it)") }
+        lines += maskedText
         if !contextChanges.isEmpty {
             lines.append("  capture context (not ABI):")
             lines += contextChanges.map { "    \($0)" }
         }
         return lines.joined(separator: "\n")
+    }
+
+    /// "masked, not compared: N items", then one line per rule and side naming the items.
+    public var maskedText: [String] {
+        guard !masked.isEmpty else { return [] }
+        var lines = ["  masked, not compared: \(masked.count) item\(masked.count == 1 ? "" : "s")"]
+        for group in maskedGroups {
+            let side = group.side == .both ? "" : " (\(group.side == .old ? old : new) only)"
+            lines.append("    \(group.rule)\(side): \(group.items.joined(separator: ", ")) — \(group.why)")
+        }
+        return lines
+    }
+
+    /// Masked items grouped by rule and side, in a stable order: what reports list.
+    public var maskedGroups: [(rule: String, side: MaskedItem.Side, why: String, items: [String])] {
+        var groups: [(rule: String, side: MaskedItem.Side, why: String, items: [String])] = []
+        for item in masked {
+            if let index = groups.firstIndex(where: { $0.rule == item.rule && $0.side == item.side }) {
+                groups[index].items.append(item.item)
+            } else {
+                groups.append((item.rule, item.side, item.why, [item.item]))
+            }
+        }
+        return groups
     }
 }

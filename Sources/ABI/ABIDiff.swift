@@ -4,7 +4,8 @@ import Foundation
 public enum ABIDiff {
     public static func compare(_ old: Fingerprint, _ new: Fingerprint, oldName: String = "old", newName: String = "new") -> ABIDiffResult {
         var changes: [ABIChange] = []
-        changes += CPUIDDiff.compare(old.abi.cpuid, new.abi.cpuid)
+        let cpuid = CPUIDDiff.compare(old.abi.cpuid, new.abi.cpuid)
+        changes += cpuid.changes
         changes += memoryMap(old.abi.memoryMap, new.abi.memoryMap)
         changes += ACPIDiff.compare(old.abi.acpi, new.abi.acpi)
         if old.abi.rsdp != new.abi.rsdp {
@@ -19,7 +20,34 @@ public enum ABIDiff {
         changes += map(area: "ports", label: "port", old.abi.ports, new.abi.ports)
         changes += map(area: "cmos", label: "CMOS byte", old.abi.cmos, new.abi.cmos)
         changes += map(area: "unknown", label: "record", old.abi.unknown, new.abi.unknown)
-        return ABIDiffResult(old: oldName, new: newName, changes: changes, contextChanges: context(old, new))
+        let (programmedChanges, notCaptured) = programmed(old, new)
+        changes += programmedChanges
+        // A difference in something either side masked is not a change: it is listed as masked.
+        var masked = MaskedItem.between(old, new)
+        for item in cpuid.masked + notCaptured where !masked.contains(where: { $0.item == item.item }) { masked.append(item) }
+        let hidden = changes.filter { change in change.area == "cpuid" && masked.contains { $0.covers(change) } }
+        for change in hidden where !masked.contains(where: { $0.item == change.item }) {
+            let rule = masked.first { $0.covers(change) }!
+            masked.append(MaskedItem(item: change.item, rule: rule.rule, why: rule.why, side: rule.side))
+        }
+        changes.removeAll { change in hidden.contains(change) }
+        return ABIDiffResult(old: oldName, new: newName, changes: changes, contextChanges: context(old, new), masked: masked)
+    }
+
+    /// The tables the VMM programmed into KVM, compared strictly; a side without them is a masked item.
+    static func programmed(_ old: Fingerprint, _ new: Fingerprint) -> (changes: [ABIChange], masked: [MaskedItem]) {
+        switch (old.programmed, new.programmed) {
+        case let (a?, b?):
+            return (CPUIDDiff.compare(a.cpuid, b.cpuid, area: "programmed-cpuid").changes
+                    + map(area: "programmed-msr", label: "MSR", a.msr, b.msr), [])
+        case (nil, nil):
+            return ([], [])
+        case let (a, _):
+            let missing = a == nil ? old : new
+            return ([], [MaskedItem(item: "programmed tables (KVM_SET_CPUID2, MSR filter)", rule: "not captured",
+                                    why: "the \(missing.context.driver) driver cannot tell what it programmed into KVM",
+                                    side: a == nil ? .old : .new)])
+        }
     }
 
     /// Key → value maps: added keys are compatible (nothing old could rely on them), removed or changed are not.

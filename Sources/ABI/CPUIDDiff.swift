@@ -2,23 +2,39 @@ import CPUFeatures
 
 /// CPUID differences: feature registers bit by bit with names, numeric fields by meaning.
 enum CPUIDDiff {
-    static func compare(_ old: [String: CPUIDValue], _ new: [String: CPUIDValue]) -> [ABIChange] {
-        var changes = strings(old, new)
+    /// `area` is "cpuid" for the in-guest view, "programmed-cpuid" for the table given to KVM.
+    /// Registers either side recorded as "host" are not compared: they become `masked` items.
+    static func compare(_ old: [String: CPUIDValue], _ new: [String: CPUIDValue], area: String = "cpuid")
+        -> (changes: [ABIChange], masked: [MaskedItem]) {
+        var changes = strings(old, new, area: area)
+        var masked: [MaskedItem] = []
         for key in Set(old.keys).union(new.keys).sorted() {
             guard let (leaf, subleaf) = parse(key) else { continue }
             let name = "CPUID.\(String(leaf, radix: 16).uppercased()).\(subleaf)"
             switch (old[key], new[key]) {
             case (nil, _?):
-                changes.append(ABIChange(area: "cpuid", item: "\(name) leaf", kind: .added, old: nil, new: nil, compatibility: .compatible))
+                changes.append(ABIChange(area: area, item: "\(name) leaf", kind: .added, old: nil, new: nil, compatibility: .compatible))
             case (_?, nil):
-                changes.append(ABIChange(area: "cpuid", item: "\(name) leaf", kind: .removed, old: nil, new: nil, compatibility: .breaking))
+                changes.append(ABIChange(area: area, item: "\(name) leaf", kind: .removed, old: nil, new: nil, compatibility: .breaking))
             case let (a?, b?) where a != b:
-                changes += registers(leaf: leaf, subleaf: subleaf, name: name, a, b)
+                changes += registers(leaf: leaf, subleaf: subleaf, name: name, area: area, a, b)
+                masked += hostSupplied(name: name, a, b)
             default:
                 break
             }
         }
-        return changes
+        return (changes, masked)
+    }
+
+    /// Registers that differ because one side holds "host" (a host-supplied value, masked at capture).
+    private static func hostSupplied(name: String, _ a: CPUIDValue, _ b: CPUIDValue) -> [MaskedItem] {
+        let pairs = [("EAX", a.eax, b.eax), ("EBX", a.ebx, b.ebx), ("ECX", a.ecx, b.ecx), ("EDX", a.edx, b.edx)]
+        return pairs.compactMap { register, before, after in
+            guard before != after, before == "host" || after == "host" else { return nil }
+            return MaskedItem(item: "\(name):\(register)", rule: "host-supplied",
+                              why: "one capture recorded this register as host-supplied (a kvm_pvm host), the other as a value",
+                              side: before == "host" ? .old : .new)
+        }
     }
 
     /// Registers that together hold text, compared as one string: vendor (leaf 0 EBX, EDX, ECX) and the
@@ -38,7 +54,7 @@ enum CPUIDDiff {
         }
     }
 
-    private static func strings(_ old: [String: CPUIDValue], _ new: [String: CPUIDValue]) -> [ABIChange] {
+    private static func strings(_ old: [String: CPUIDValue], _ new: [String: CPUIDValue], area: String) -> [ABIChange] {
         textRegisters.compactMap { text in
             func decode(_ view: [String: CPUIDValue]) -> String? {
                 let words = text.parts.compactMap { part in view[part.key].flatMap { value($0[keyPath: part.register]) } }
@@ -48,12 +64,12 @@ enum CPUIDDiff {
             }
             let before = decode(old), after = decode(new)
             guard before != after else { return nil }
-            return ABIChange(area: "cpuid", item: text.name, kind: before == nil ? .added : after == nil ? .removed : .changed,
+            return ABIChange(area: area, item: text.name, kind: before == nil ? .added : after == nil ? .removed : .changed,
                              old: before, new: after, compatibility: before == nil ? .compatible : .breaking)
         }
     }
 
-    private static func registers(leaf: UInt32, subleaf: UInt32, name: String, _ a: CPUIDValue, _ b: CPUIDValue) -> [ABIChange] {
+    private static func registers(leaf: UInt32, subleaf: UInt32, name: String, area: String, _ a: CPUIDValue, _ b: CPUIDValue) -> [ABIChange] {
         var changes: [ABIChange] = []
         let pairs: [(CPUFeature.Register, String, String)] = [(.eax, a.eax, b.eax), (.ebx, a.ebx, b.ebx), (.ecx, a.ecx, b.ecx), (.edx, a.edx, b.edx)]
         for (register, before, after) in pairs where before != after && !isText(leaf, register) {
@@ -63,12 +79,12 @@ enum CPUIDDiff {
                     let set = y & (1 << bit) != 0
                     let location = "\(name):\(register.rawValue.uppercased())[\(bit)]"
                     let label = CPUFeatureTable.feature(leaf: leaf, subleaf: subleaf, register: register, bit: bit).map { "\(location) \($0.name)" } ?? location
-                    changes.append(ABIChange(area: "cpuid", item: label, kind: .changed, old: set ? "0" : "1", new: set ? "1" : "0",
+                    changes.append(ABIChange(area: area, item: label, kind: .changed, old: set ? "0" : "1", new: set ? "1" : "0",
                                              compatibility: set ? .compatible : .breaking))
                 }
             } else {
                 let (field, compatible) = fieldName(leaf: leaf, register: register, old: x, new: y)
-                changes.append(ABIChange(area: "cpuid", item: "\(name):\(register.rawValue.uppercased())\(field.isEmpty ? "" : " \(field)")",
+                changes.append(ABIChange(area: area, item: "\(name):\(register.rawValue.uppercased())\(field.isEmpty ? "" : " \(field)")",
                                          kind: .changed, old: before, new: after, compatibility: compatible ? .compatible : .breaking))
             }
         }

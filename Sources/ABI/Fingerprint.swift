@@ -1,8 +1,9 @@
 import Foundation
 
 /// Everything the guest could see of one machine, captured from inside the guest, in a canonical
-/// form: sorted keys, numbers as fixed-width hex strings, masked fields removed. `hash` covers `abi`
-/// only; `context` says where and how it was captured and is never compared.
+/// form: sorted keys, numbers as fixed-width hex strings, masked fields removed; beside it, when the
+/// driver can tell, the tables the VMM programmed into KVM. `hash` covers `abi` and `programmed`;
+/// `context` says where and how it was captured and is never compared.
 /// Schema: docs/abi-fingerprint.md.
 public struct Fingerprint: Codable, Equatable, Sendable {
     public static let currentSchemaVersion = 1
@@ -13,21 +14,37 @@ public struct Fingerprint: Codable, Equatable, Sendable {
     public var cpus: Int
     public var memoryBytes: UInt64
     public var abi: ABIView
+    /// What the VMM programmed into KVM (swiftvm: `--tables`): independent of the host, so compared on
+    /// every host, also where KVM does not honour it. nil when the driver cannot tell (QEMU).
+    public var programmed: ProgrammedView?
     /// The mask rules that removed something from `abi` (rule names; docs/abi-fingerprint.md).
     public var masked: [String]
-    /// "sha256:<hex>" of the canonical JSON of `abi`.
+    /// What each of those rules masked, by rule name ("CPUID.1.0:ECX", "CPUID.7.1 leaf"). Absent from
+    /// fingerprints written before it existed.
+    public var maskedItems: [String: [String]]?
+    /// "sha256:<hex>" of the canonical JSON of `abi` (and of `programmed` beside it, when present).
     public var hash: String
     public var context: CaptureContext
 
-    public init(machine: String, cpus: Int, memoryBytes: UInt64, abi: ABIView, masked: [String], context: CaptureContext) {
+    public init(machine: String, cpus: Int, memoryBytes: UInt64, abi: ABIView, programmed: ProgrammedView? = nil,
+                masked: [String], maskedItems: [String: [String]]? = nil, context: CaptureContext) {
         self.schemaVersion = Self.currentSchemaVersion
         self.machine = machine
         self.cpus = cpus
         self.memoryBytes = memoryBytes
         self.abi = abi
+        self.programmed = programmed
         self.masked = masked
-        self.hash = "sha256:" + SHA256.hex(Self.canonicalJSON(abi))
+        self.maskedItems = maskedItems
+        self.hash = Self.hash(abi: abi, programmed: programmed)
         self.context = context
+    }
+
+    /// The ABI's identity: the in-guest view alone when nothing was programmed, else both together.
+    public static func hash(abi: ABIView, programmed: ProgrammedView?) -> String {
+        struct Both: Encodable { let abi: ABIView; let programmed: ProgrammedView }
+        let bytes = programmed.map { canonicalJSON(Both(abi: abi, programmed: $0)) } ?? canonicalJSON(abi)
+        return "sha256:" + SHA256.hex(bytes)
     }
 
     /// Sorted keys, no insignificant whitespace: the same ABI always gives the same bytes.

@@ -2,12 +2,17 @@
 /// fingerprint), never traps: the records come from a guest.
 public enum FingerprintBuilder {
     public static func fingerprint(records: [ABIRecord], machine: String, cpus: Int, memoryBytes: UInt64,
-                                   context: CaptureContext, masks: [MaskRule] = MaskRules.standard)
-        -> (fingerprint: Fingerprint, problems: [String]) {
+                                   context: CaptureContext, masks: [MaskRule] = MaskRules.standard,
+                                   programmed: ProgrammedView? = nil) -> (fingerprint: Fingerprint, problems: [String]) {
         var (view, problems) = self.view(from: records)
-        let applied = masks.filter { $0.apply(&view) }.map(\.name)
-        return (Fingerprint(machine: machine, cpus: cpus, memoryBytes: memoryBytes, abi: view, masked: applied,
-                            context: context), problems)
+        var maskedItems: [String: [String]] = [:]
+        for rule in masks {
+            let items = rule.apply(&view)
+            if !items.isEmpty { maskedItems[rule.name] = items }
+        }
+        let applied = masks.map(\.name).filter { maskedItems[$0] != nil }
+        return (Fingerprint(machine: machine, cpus: cpus, memoryBytes: memoryBytes, abi: view, programmed: programmed,
+                            masked: applied, maskedItems: maskedItems, context: context), problems)
     }
 
     public static func view(from records: [ABIRecord]) -> (ABIView, [String]) {

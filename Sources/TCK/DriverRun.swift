@@ -26,6 +26,9 @@ public struct DriverRun: Codable, Equatable, Sendable {
     public var commandLine: [String]
     /// The guest's data stream (testdev stream 1: ABI probe records), when the VMM has one.
     public var data: [UInt8]
+    /// What the VMM programmed into KVM (swiftvm `--tables`: CPUID and MSR list), when the driver was
+    /// asked to record it (ABI captures). Absent from older results.json.
+    public var programmedTables: String?
 
     public init(termination: Termination, console: [UInt8], consoleBytesDropped: UInt64 = 0, durationSeconds: Double,
                 diagnostics: String = "", commandLine: [String] = [], data: [UInt8] = []) {

@@ -50,13 +50,17 @@ public struct ABICapture: Sendable {
         if let announced = parsed.data.first(where: { $0.key == "abi.end" }).flatMap({ Int($0.value) }), announced != records.count {
             problems.append("the probe announced \(announced) records but \(records.count) arrived")
         }
+        let programmed: ProgrammedView?
+        do { programmed = try run.programmedTables.map(ProgrammedView.parse) } catch {
+            throw .badRecords("\(driver.name) --tables: \(error)")
+        }
         let host = HostProbe.current()
         let context = CaptureContext(driver: info.name, driverVersion: info.version, hostKernel: host.kernel, hostCPU: host.cpu,
                                      kvm: host.kvm, kvmSupportedCPUIDHash: kvmSupportedCPUIDHash,
                                      capturedAt: Date().ISO8601Format())
         let built = FingerprintBuilder.fingerprint(records: records, machine: machine ?? info.details["machine"] ?? "default",
                                                    cpus: cpus, memoryBytes: memoryBytes, context: context,
-                                                   masks: MaskRules.forHost(kvm: host.kvm))
+                                                   masks: MaskRules.forHost(kvm: host.kvm), programmed: programmed)
         return Captured(fingerprint: built.fingerprint, problems: problems + built.problems, run: run)
     }
 
