@@ -10,7 +10,9 @@ import ABI
 /// loading anything. Item names, values and ASL come from guests and files: they are only ever text.
 ///
 /// Sections: `id="summary"` (headline counts, counts by area and compatibility, capture-context
-/// differences, unused waivers), then `id="changes"`: one `<section class="area" id="area-<area>">` per
+/// differences, unused waivers), then `id="masked"`: what was not compared (never silently equal), one
+/// `<tr class="masked-group" data-rule data-side data-count>` per rule and side with its items and why,
+/// then `id="changes"`: one `<section class="area" id="area-<area>">` per
 /// area with changes, one `<details class="subject">` per leaf/table/device, one `<tr class="change"
 /// id="change-<n>" data-area data-kind data-compatibility data-waived>` per change (n is the change's index
 /// in the diff), its `detail` (e.g. the ASL diff) in a `<pre class="detail">` below it.
@@ -18,13 +20,15 @@ public enum ABIDiffHTML {
     public static func render(_ result: ABIDiffResult, title: String? = nil) -> String {
         let failing = result.breakingUnwaived.count
         let heading = title ?? "ABI diff: \(result.old) → \(result.new)"
-        let status = result.isIdentical ? "identical" : failing == 0 ? "no unwaived breaking change" : "\(failing) breaking"
+        var status = result.isIdentical ? "identical" : failing == 0 ? "no unwaived breaking change" : "\(failing) breaking"
+        if !result.masked.isEmpty { status += " · \(result.masked.count) masked" }
         let main = Markup.element("main", [:], [
             Markup.element("header", [:], [
                 Markup.element("h1", text: heading),
                 Markup.element("p", ["class": "subtitle"], text: "\(result.changes.count) change\(result.changes.count == 1 ? "" : "s") · \(status)"),
             ]),
             summary(result, prefix: ""),
+            masked(result, prefix: ""),
             changes(result, prefix: "", heading: "Changes"),
             footer(),
         ])
@@ -60,6 +64,31 @@ public enum ABIDiffHTML {
         })
     }
 
+    /// What each area holds, for readers who do not know the area names.
+    static let areaTitles: [String: String] = [
+        "cpuid": "CPUID seen by the guest",
+        "programmed-cpuid": "CPUID programmed into KVM",
+        "memory-map": "Memory map",
+        "acpi": "ACPI tables",
+        "rsdp": "RSDP location",
+        "pci": "PCI functions",
+        "local-apic": "Local APIC registers",
+        "io-apic": "I/O APIC registers",
+        "msr": "MSRs seen by the guest",
+        "programmed-msr": "MSRs programmed into KVM (filter)",
+        "ports": "I/O ports",
+        "cmos": "CMOS bytes",
+        "unknown": "Probe records this version cannot decode",
+    ]
+
+    /// The area's name (mono) followed by its title, when it has one.
+    static func areaLabel(_ area: String, href: String? = nil) -> [XMLNode] {
+        let name = href.map { Markup.element("a", ["class": "mono", "href": $0], text: area) }
+            ?? Markup.element("span", ["class": "mono"], text: area)
+        guard let title = areaTitles[area] else { return [name] }
+        return [name, Markup.element("span", ["class": "area-title"], text: title)]
+    }
+
     static func areasInOrder(_ result: ABIDiffResult) -> [String] {
         let present = Set(result.changes.map(\.area))
         return ABIDiffResult.areas + present.subtracting(ABIDiffResult.areas).sorted()
@@ -74,6 +103,8 @@ public enum ABIDiffHTML {
                 figure(String(result.changes.count), "changes", good: nil, id: "\(prefix)change-count"),
                 figure(String(result.changes.filter { $0.compatibility == .compatible }.count), "compatible", good: nil, id: "\(prefix)compatible-count"),
                 figure(String(result.waived.count), "waived", good: nil, id: "\(prefix)waived-count"),
+                figure(String(result.masked.count), "masked, not compared", good: nil, id: "\(prefix)masked-count",
+                       href: result.masked.isEmpty ? nil : "#\(prefix)masked"),
             ]),
         ]
         if !result.unusedWaivers.isEmpty {
@@ -89,9 +120,8 @@ public enum ABIDiffHTML {
             let counts = [changes.filter { $0.kind == .added }.count, changes.filter { $0.kind == .removed }.count,
                           changes.filter { $0.kind == .changed }.count, changes.filter { $0.compatibility == .compatible }.count,
                           changes.filter { $0.compatibility == .breaking && !$0.isWaived }.count, changes.filter(\.isWaived).count]
-            let name: XMLNode = changes.isEmpty ? Markup.element("span", ["class": "mono"], text: area)
-                : Markup.element("a", ["class": "mono", "href": "#" + areaID(prefix: prefix, area: area)], text: area)
-            var cells: [XMLNode] = [Markup.element("th", ["scope": "row"], [name])]
+            let name = areaLabel(area, href: changes.isEmpty ? nil : "#" + areaID(prefix: prefix, area: area))
+            var cells: [XMLNode] = [Markup.element("th", ["scope": "row"], name)]
             for (column, count) in zip(columns, counts) {
                 let tone = count == 0 ? "num zero" : column == "breaking" ? "num bad" : "num"
                 cells.append(Markup.element("td", ["class": tone, "data-column": column], text: String(count)))
@@ -110,10 +140,56 @@ public enum ABIDiffHTML {
         return Markup.element("section", ["id": "\(prefix)summary"], children)
     }
 
+    /// "Masked — not compared (N)": one row per rule and side (`ABIDiffResult.maskedGroups`) with the side,
+    /// the items and why. A difference in a masked item is not a change, so this is the only place it shows.
+    static func masked(_ result: ABIDiffResult, prefix: String) -> XMLElement {
+        let count = result.masked.count
+        var children: [XMLNode] = [Markup.element("h2", text: "Masked — not compared (\(count))")]
+        guard count > 0 else {
+            children.append(Markup.element("p", ["class": "muted"], text: "Nothing masked: every recorded item was compared."))
+            return Markup.element("section", ["id": "\(prefix)masked", "data-count": "0"], children)
+        }
+        children.append(Markup.element("p", ["class": "muted"],
+            text: "Items a mask rule covered, registers a capture recorded as host-supplied, or tables a driver could not capture. "
+                + "Their values were not compared: a difference in them is not listed under the changes."))
+        let rows: [XMLNode] = result.maskedGroups.map { group in
+            let side = switch group.side {
+            case .both: "both"
+            case .old: "\(result.old) only"
+            case .new: "\(result.new) only"
+            }
+            return Markup.element("tr", ["class": "masked-group", "data-rule": group.rule, "data-side": group.side.rawValue,
+                                         "data-count": String(group.items.count)], [
+                Markup.element("th", ["scope": "row", "class": "mono rule"], text: group.rule),
+                Markup.element("td", ["class": "side"], text: side),
+                Markup.element("td", ["class": "num"], text: String(group.items.count)),
+                Markup.element("td", ["class": "items"], [
+                    Markup.element("ul", ["class": "masked-items"], group.items.map { Markup.element("li", ["class": "mono"], text: $0) }),
+                ]),
+                Markup.element("td", ["class": "why"], text: group.why),
+            ])
+        }
+        children.append(Markup.element("table", ["class": "masked"], [
+            Markup.element("thead", [:], [Markup.element("tr", [:], [
+                Markup.element("th", text: "Rule"), Markup.element("th", text: "Masked in"), Markup.element("th", ["class": "num"], text: "Items"),
+                Markup.element("th", text: "Not compared"), Markup.element("th", text: "Why"),
+            ])]),
+            Markup.element("tbody", [:], rows),
+        ]))
+        return Markup.element("section", ["id": "\(prefix)masked", "data-count": String(count)], children)
+    }
+
     static func changes(_ result: ABIDiffResult, prefix: String, heading: String) -> XMLElement {
         var children: [XMLNode] = [Markup.element("h2", text: heading)]
-        if result.changes.isEmpty {
+        if result.changes.isEmpty && result.masked.isEmpty {
             children.append(Markup.element("p", ["class": "identical"], text: "The ABIs are identical: nothing a guest can see differs."))
+        } else if result.changes.isEmpty {
+            let count = result.masked.count
+            children.append(Markup.element("p", ["class": "identical"], [
+                Markup.text("Every compared item is identical; "),
+                Markup.element("a", ["href": "#\(prefix)masked"], text: "\(count) masked item\(count == 1 ? "" : "s")"),
+                Markup.text(" \(count == 1 ? "was" : "were") not compared."),
+            ]))
         }
         let indexed = Array(result.changes.enumerated())
         let openAll = result.changes.count <= 80
@@ -123,8 +199,7 @@ public enum ABIDiffHTML {
             var subjects: [String] = []
             for (_, change) in inArea where !subjects.contains(change.subject) { subjects.append(change.subject) }
             let failing = inArea.filter { $0.element.compatibility == .breaking && !$0.element.isWaived }.count
-            var areaChildren: [XMLNode] = [Markup.element("h3", [:], [
-                Markup.element("span", ["class": "mono"], text: area),
+            var areaChildren: [XMLNode] = [Markup.element("h3", [:], areaLabel(area) + [
                 Markup.element("span", ["class": "count"], text: "\(inArea.count) change\(inArea.count == 1 ? "" : "s")"),
                 failing == 0 ? Markup.element("span", ["class": "badge c-compatible"], text: "no breaking")
                     : Markup.element("span", ["class": "badge c-breaking"], text: "\(failing) breaking"),
@@ -201,10 +276,10 @@ public enum ABIDiffHTML {
         return Markup.element("pre", ["class": "detail"], children)
     }
 
-    static func figure(_ value: String, _ label: String, good: Bool?, id: String) -> XMLElement {
+    static func figure(_ value: String, _ label: String, good: Bool?, id: String, href: String? = nil) -> XMLElement {
         let tone = good.map { $0 ? " good" : " bad" } ?? ""
         return Markup.element("div", ["class": "figure" + tone, "id": id, "data-count": value], [
-            Markup.element("b", text: value), Markup.text(label),
+            Markup.element("b", text: value), href.map { Markup.element("a", ["href": $0], text: label) } ?? Markup.text(label),
         ])
     }
 }
@@ -257,5 +332,14 @@ enum ABIStyle {
     section.transition { margin-top: 36px; }
     table.abi-matrix .badge { min-width: 0; font-size: 11px; padding: 0 5px; margin-right: 4px; }
     table.abi-matrix th:nth-child(2) { width: 26%; }
+    .area-title { color: var(--muted); font-weight: 400; font-size: 12.5px; margin-left: 6px; }
+    section.area h3 .area-title { margin-left: 0; }
+    table.masked { font-size: 13px; }
+    table.masked th.rule { width: 190px; overflow-wrap: anywhere; font-weight: 600; }
+    table.masked td.side { width: 120px; overflow-wrap: anywhere; }
+    table.masked td.why { width: 30%; color: var(--muted); }
+    ul.masked-items { margin: 0; padding: 0; list-style: none; }
+    ul.masked-items li { display: inline-block; margin: 0 10px 1px 0; overflow-wrap: anywhere; }
+    .masked-note { display: block; font-size: 12px; margin-top: 4px; }
     """
 }

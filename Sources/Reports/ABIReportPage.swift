@@ -11,7 +11,9 @@ import ABI
 /// its row in the drill-down of that comparison further down the page.
 ///
 /// DOM contract: `<table class="abi-matrix" id="matrix">`, one `<tr data-machine>` per machine type; each
-/// comparison is a `<section class="transition" id="t<n>-…">` whose changes have ids `t<n>-change-<i>`.
+/// comparison is a `<section class="transition" id="t<n>-…">` whose changes have ids `t<n>-change-<i>` and
+/// whose masked items (not compared) are listed in `#t<n>-masked`; a matrix cell of a comparison with masked
+/// items says how many and links there (`a.masked-note`), so no comparison looks silently equal.
 public enum ABIReportPage {
     public struct Machine: Sendable {
         public var name: String
@@ -59,6 +61,7 @@ public enum ABIReportPage {
                     Markup.element("a", ["class": "back", "href": "#matrix"], text: "  ↑ matrix"),
                 ]),
                 ABIDiffHTML.summary(result, prefix: prefix),
+                ABIDiffHTML.masked(result, prefix: prefix),
                 ABIDiffHTML.changes(result, prefix: prefix, heading: "Changes \(comparison.from) → \(comparison.to)"),
             ]))
         }
@@ -108,7 +111,7 @@ public enum ABIReportPage {
     /// Every item, linked to its detail (after `limit` items, a link to the rest).
     private static func changeList(_ comparison: Comparison, prefix: String, limit: Int) -> XMLElement {
         let result = comparison.result
-        guard !result.changes.isEmpty else { return Markup.element("td", ["class": "none"], text: "identical ABI") }
+        guard !result.changes.isEmpty else { return identical(result, prefix: prefix) }
         let failing = result.breakingUnwaived.count
         var items: [XMLNode] = result.changes.enumerated().prefix(limit).map { index, change in
             Markup.element("li", ["class": change.compatibility == .breaking && !change.isWaived ? "breaking" : nil], [
@@ -120,16 +123,32 @@ public enum ABIReportPage {
         if result.changes.count > limit {
             items.append(Markup.element("li", [:], [Markup.element("a", ["href": "#\(prefix)changes"], text: "… \(result.changes.count - limit) more")]))
         }
-        return Markup.element("td", ["data-changes": String(result.changes.count), "data-breaking": String(failing)], [
+        return Markup.element("td", ["data-changes": String(result.changes.count), "data-breaking": String(failing),
+                                     "data-masked": String(result.masked.count)], [
             Markup.element("b", text: "\(result.changes.count) change\(result.changes.count == 1 ? "" : "s"), \(failing) breaking"),
             Markup.element("ul", [:], items),
-        ])
+        ] + maskedNote(result, prefix: prefix))
+    }
+
+    /// "identical ABI", or, when something was masked, "identical ABI (compared items)" and the masked count.
+    private static func identical(_ result: ABIDiffResult, prefix: String) -> XMLElement {
+        guard !result.masked.isEmpty else { return Markup.element("td", ["class": "none"], text: "identical ABI") }
+        return Markup.element("td", ["class": "none", "data-changes": "0", "data-masked": String(result.masked.count)],
+                              [Markup.text("identical ABI (compared items)")] + maskedNote(result, prefix: prefix))
+    }
+
+    /// A link to the comparison's masked items, when it has any.
+    private static func maskedNote(_ result: ABIDiffResult, prefix: String) -> [XMLNode] {
+        guard !result.masked.isEmpty else { return [] }
+        let count = result.masked.count
+        return [Markup.element("a", ["class": "masked-note", "href": "#\(prefix)masked"],
+                               text: "\(count) masked item\(count == 1 ? "" : "s"), not compared")]
     }
 
     /// For a large comparison (another VMM): counts per area, each linked to the area's drill-down.
     private static func areaCounts(_ comparison: Comparison, prefix: String) -> XMLElement {
         let result = comparison.result
-        guard !result.changes.isEmpty else { return Markup.element("td", ["class": "none"], text: "identical ABI") }
+        guard !result.changes.isEmpty else { return identical(result, prefix: prefix) }
         let items: [XMLNode] = ABIDiffHTML.areasInOrder(result).compactMap { area in
             let changes = result.changes.filter { $0.area == area }
             guard !changes.isEmpty else { return nil }
@@ -139,9 +158,10 @@ public enum ABIReportPage {
                                text: "\(area): \(changes.count) (\(bad) breaking)"),
             ])
         }
-        return Markup.element("td", ["data-changes": String(result.changes.count), "data-breaking": String(result.breakingUnwaived.count)], [
+        return Markup.element("td", ["data-changes": String(result.changes.count), "data-breaking": String(result.breakingUnwaived.count),
+                                     "data-masked": String(result.masked.count)], [
             Markup.element("b", text: "\(result.changes.count) changes, \(result.breakingUnwaived.count) breaking"),
             Markup.element("ul", [:], items),
-        ])
+        ] + maskedNote(result, prefix: prefix))
     }
 }
