@@ -25,9 +25,18 @@ public enum ABIDiff {
         // A difference in something either side masked is not a change: it is listed as masked.
         var masked = MaskedItem.between(old, new)
         for item in cpuid.masked + notCaptured where !masked.contains(where: { $0.item == item.item }) { masked.append(item) }
-        let hidden = changes.filter { change in change.area == "cpuid" && masked.contains { $0.covers(change) } }
+        let rules = MaskRules.all.filter { old.masked.contains($0.name) || new.masked.contains($0.name) }
+        func cover(_ change: ABIChange) -> MaskedItem? {
+            guard change.area == "cpuid" else { return nil }
+            if let item = masked.first(where: { $0.covers(change) }) { return item }
+            return rules.first { $0.covers(change.item) }.map { rule in
+                let side: MaskedItem.Side = old.masked.contains(rule.name) ? (new.masked.contains(rule.name) ? .both : .old) : .new
+                return MaskedItem(item: change.item, rule: rule.name, why: rule.why, side: side)
+            }
+        }
+        let hidden = changes.filter { cover($0) != nil }
         for change in hidden where !masked.contains(where: { $0.item == change.item }) {
-            let rule = masked.first { $0.covers(change) }!
+            let rule = cover(change)!
             masked.append(MaskedItem(item: change.item, rule: rule.rule, why: rule.why, side: rule.side))
         }
         changes.removeAll { change in hidden.contains(change) }

@@ -4,8 +4,19 @@
 public struct MaskRule: Sendable {
     public let name: String
     public let why: String
+    /// Diff items of a shape this rule removes wherever they occur ("CPUID.7.2 leaf"): when either
+    /// capture applied the rule, a change to such an item is listed as masked, not as a change.
+    public let covers: @Sendable (String) -> Bool
     /// Masks what the rule covers; returns the items it masked ("CPUID.1.0:ECX"), empty when none.
     public let apply: @Sendable (inout ABIView) -> [String]
+
+    public init(name: String, why: String, covers: @escaping @Sendable (String) -> Bool = { _ in false },
+                apply: @escaping @Sendable (inout ABIView) -> [String]) {
+        self.name = name
+        self.why = why
+        self.covers = covers
+        self.apply = apply
+    }
 }
 
 public enum MaskRules {
@@ -50,7 +61,8 @@ public enum MaskRules {
     public static let hostSuppliedCPUID: [MaskRule] = [
         MaskRule(name: "host.kvm_pvm-cpuid-1-7",
                  why: "kvm_pvm returns the host CPU's CPUID.1:ECX/EDX and leaf 7 (EAX, so the sub-leaf count, included); "
-                    + "the programmed tables hold the machine type's values (docs/host-quirks.md)") { view in
+                    + "the programmed tables hold the machine type's values (docs/host-quirks.md)",
+                 covers: { item in item.hasPrefix("CPUID.7.") && item.hasSuffix(" leaf") && !item.hasPrefix("CPUID.7.0 ") }) { view in
             var items: [String] = []
             let hostRegisters: [(String, [(String, WritableKeyPath<CPUIDValue, String>)])] = [
                 ("00000001.0", [("ECX", \.ecx), ("EDX", \.edx)]),

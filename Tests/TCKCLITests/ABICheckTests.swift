@@ -36,6 +36,27 @@ struct ABICheckTests {
         #expect(output.stdout.contains("tck abi check: 1 passed, 1 failed"))
     }
 
+    /// A machine type whose leaf-1 feature bits change fails the gate by name, on this kvm_pvm host
+    /// too, where the guest sees the host's leaf 1: the programmed table is what gets compared.
+    @Test func aPlantedLeafOneFeatureChangeFailsTheGateByName() throws {
+        let scratch = try Scratch(catalog: "")
+        let wrapper = scratch.reports("swiftvm-planted")
+        let swiftvm = TCKProcess.buildDirectory + "/swiftvm"
+        try """
+            #!/bin/sh
+            # swiftvm with CPUID.1:EDX[17] pse36 taken out of every machine type it runs
+            if [ "$1" = run ]; then shift; exec "\(swiftvm)" run --cpu-features=-pse36 "$@"; fi
+            exec "\(swiftvm)" "$@"
+            """.write(toFile: wrapper, atomically: true, encoding: .utf8)
+        chmod(wrapper, 0o755)
+        let output = try TCKProcess.run(["abi", "check", "--swiftvm", wrapper, "--report-dir", scratch.reports("abi")])
+        #expect(output.status == 1, "\(output.stdout)\(output.stderr)")
+        #expect(output.stdout.contains("programmed-cpuid:\n    [breaking  ] CPUID.1.0:EDX[17] pse36 1→0"), "\(output.stdout)")
+        #expect(output.stdout.contains("tck abi check: 0 passed, 2 failed"))
+        let junit = try String(contentsOfFile: scratch.reports("abi/junit.xml"), encoding: .utf8)
+        #expect(junit.contains("CPUID.1.0:EDX[17] pse36 1→0"))
+    }
+
     @Test func machineTypesDifferExactlyAsDocumented() throws {
         let scratch = try Scratch(catalog: "")
         for machine in ["swiftvm-1.0", "swiftvm-1.1"] {

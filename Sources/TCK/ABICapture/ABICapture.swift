@@ -29,7 +29,13 @@ public struct ABICapture: Sendable {
                         kvmSupportedCPUIDHash: String? = nil) throws(ABICaptureError) -> Captured {
         let entry = CatalogEntry(name: "abi-dump", kernel: Self.probeKernel, cpus: cpus, memoryBytes: memoryBytes,
                                  timeoutSeconds: timeoutSeconds, defaultMachine: machine)
-        let run = driver.run(entry, kernelDirectory: kernelDirectory, cancelled: { false })
+        // swiftvm can say what it programmed into KVM; a fingerprint records it beside the in-guest view.
+        var vmm = driver
+        if var swiftvm = driver as? SwiftVMDriver {
+            swiftvm.recordsProgrammedTables = true
+            vmm = swiftvm
+        }
+        let run = vmm.run(entry, kernelDirectory: kernelDirectory, cancelled: { false })
         // A probe that reports failing cases still delivered its records: those failures become problems.
         guard case .guestExit = run.termination else {
             throw .probeFailed("the ABI probe did not finish cleanly on \(driver.name): \(Judge.exitDescription(run.termination))"
