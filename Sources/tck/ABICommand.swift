@@ -53,6 +53,9 @@ struct CaptureOptions: ParsableArguments {
         let kvmSupportedCPUIDHash: String?
 
         func capture(machine: String?) throws -> ABICapture.Captured {
+            if let failure = DriverPreflight.check(driver, machine: machine, defaultName: info.details["machine"]) {
+                exitForEnvironment("\(failure)")
+            }
             do {
                 return try ABICapture(machine: machine, cpus: cpus, memoryBytes: memoryBytes)
                     .capture(driver: driver, info: info, kernelDirectory: kernels, kvmSupportedCPUIDHash: kvmSupportedCPUIDHash)

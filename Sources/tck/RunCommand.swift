@@ -67,6 +67,8 @@ struct RunCommand: ParsableCommand {
             exitForEnvironment("\(error)")
         }
         guard !entries.isEmpty else { exitForEnvironment("no test matches the selection (see `tck list`)") }
+        let preflight = DriverPreflight.check(Array(zip(selectedDrivers, driverInfos)), entries: entries)
+        guard preflight.isEmpty else { exitForEnvironment(preflight.map(\.description).joined(separator: "\ntck: ")) }
 
         let runner = SuiteRunner(entries: entries, drivers: selectedDrivers, parallelism: jobs, kernelDirectory: suite.kernels)
         let interrupts = InterruptHandler { runner.cancel() }

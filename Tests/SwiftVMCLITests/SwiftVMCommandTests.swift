@@ -62,8 +62,36 @@ struct SwiftVMRunTests {
     }
 }
 
+/// `swiftvm check`: can this host run a machine type, without booting anything.
+@Suite(.enabled(if: SwiftVMProcess.kvmUsable, SwiftVMProcess.kvmReason))
+struct SwiftVMCheckTests {
+    @Test func theMachineTypesRunHere() throws {
+        for arguments in [["check"], ["check", "--machine", "swiftvm-1.0"]] {
+            let check = try SwiftVMProcess.run(arguments)
+            #expect(check.status == 0, "\(check.stderr)")
+            #expect(check.stdout.contains("this host can run it"))
+        }
+    }
+
+    /// pni (SSE3) is missing from this nested AMD host's KVM-supported CPUID but present on Intel hosts.
+    @Test func aFeatureTheHostLacksIsStatus78AndNamed() throws {
+        let check = try SwiftVMProcess.run(["check", "--cpu-features", "+pni"])
+        #expect([0, 78].contains(check.status), "\(check.stderr)")
+        if check.status == 78 {
+            #expect(check.stderr.hasPrefix("swiftvm: machine type swiftvm-1.1: this host's KVM cannot provide"))
+            #expect(check.stderr.contains("pni"))
+        }
+    }
+}
+
 /// Usage and input errors need no KVM.
 @Suite struct SwiftVMUsageTests {
+    @Test func checkRefusesAnUnknownFeatureName() throws {
+        let check = try SwiftVMProcess.run(["check", "--cpu-features", "+nosuch"])
+        #expect(check.status == 64)
+        #expect(check.stderr.contains("'nosuch'"))
+    }
+
     @Test func badInputIsStatus65WithTheReason() throws {
         let missing = try SwiftVMProcess.run(["run", "--kernel", "/nonexistent.elf"])
         #expect(missing.status == 65)

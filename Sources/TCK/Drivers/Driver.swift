@@ -6,9 +6,17 @@ public protocol Driver: Sendable {
     /// Checks that the driver can run on this host and says what it is. Throws a one-line reason
     /// (binary missing, no /dev/kvm, …) that the CLI reports as an infrastructure error.
     func probe() throws(DriverUnavailable) -> DriverInfo
+    /// Checks, without booting anything, that this host can run `machine` (nil: the driver's default
+    /// machine type) on this driver. Throws a one-line reason; the CLI stops before any test runs.
+    func check(machine: String?) throws(DriverUnavailable)
     /// Boots one kernel and reports what happened. Never throws: a VMM that cannot start is a
     /// `DriverRun` with `.vmmFailure`, judged as an `error` outcome for that test only.
     func run(_ entry: CatalogEntry, kernelDirectory: String, cancelled: @escaping @Sendable () -> Bool) -> DriverRun
+}
+
+extension Driver {
+    /// Drivers without a per-machine-type check rely on `probe()` alone.
+    public func check(machine: String?) throws(DriverUnavailable) {}
 }
 
 public struct DriverUnavailable: Error, Equatable, Sendable, CustomStringConvertible {

@@ -19,6 +19,21 @@ public struct SwiftVMDriver: Driver {
         return DriverInfo(name: name, version: swiftvmVersion, executable: executable, details: details)
     }
 
+    /// `swiftvm check [--machine M]`: 0 this host can run it; otherwise its stderr line says why
+    /// (69 KVM or a capability missing, 78 CPU features the machine type needs that this host's KVM lacks).
+    public func check(machine: String?) throws(DriverUnavailable) {
+        let result = ChildProcess(executable: executable, arguments: ["check"] + (machine.map { ["--machine", $0] } ?? []),
+                                  timeoutSeconds: 10).run()
+        guard case let .exited(status) = result.ending else {
+            throw DriverUnavailable(driver: name, reason: "swiftvm check did not finish (\(result.ending))")
+        }
+        guard status != 0 else { return }
+        let first = result.stderrText.split(separator: "\n").first ?? ""
+        let line = first.hasPrefix("swiftvm: ") ? String(first.dropFirst("swiftvm: ".count)) : String(first)
+        throw DriverUnavailable(driver: name, reason: line.isEmpty ? "swiftvm check exited with status \(status)"
+                                                                   : "\(line) (swiftvm check status \(status))")
+    }
+
     public func arguments(for entry: CatalogEntry, kernelDirectory: String) -> [String] {
         (entry.machine(for: name).map { ["--machine", $0] } ?? []).reduce(into: ["run"]) { $0.append($1) } + [
          "--kernel", "\(kernelDirectory)/\(entry.kernel).elf",
