@@ -249,7 +249,8 @@ extension ABICommand {
                 var result = ABIDiff.compare(baseline, captured.fingerprint, oldName: "\(machine) baseline", newName: "\(machine) now")
                 ABIWaivers.apply(waiverList, to: &result, machine: machine)
                 if result.isIdentical && result.unusedWaivers.isEmpty {
-                    print("\(machine): identical to its baseline (\(baseline.hash))")
+                    // Identical is said with what was not compared: masked items are counted and named, never silent.
+                    print("\(machine): identical to its baseline (\(baseline.hash))" + (result.masked.isEmpty ? "" : "\n" + result.maskedText.joined(separator: "\n")))
                 } else if result.unwaived.isEmpty && result.unusedWaivers.isEmpty {
                     print("\(machine): matches its baseline except for waived differences\n" + result.text)
                 } else {
@@ -271,8 +272,10 @@ extension ABICommand {
                     FileHandle.standardError.write(Data("tck: warning: could not write the ABI reports to \(reportDir): \(error)\n".utf8))
                 }
                 let failed = changed + stale
+                let maskedCount = reports.reduce(0) { $0 + $1.result.masked.count }
                 print("tck abi check: \(machines.count - failed) passed, \(failed) failed"
-                      + (stale == 0 ? "" : " (\(stale) only for unused waivers)") + "; reports in \(reportDir)")
+                      + (stale == 0 ? "" : " (\(stale) only for unused waivers)")
+                      + "; \(maskedCount) item\(maskedCount == 1 ? "" : "s") masked, not compared; reports in \(reportDir)")
             }
             throw ExitCode(changed + stale == 0 ? 0 : TCKExit.regression)
         }

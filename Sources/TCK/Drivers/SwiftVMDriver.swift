@@ -4,6 +4,8 @@ import Foundation
 public struct SwiftVMDriver: Driver {
     public let name = "swiftvm"
     public let executable: String
+    /// Also record what swiftvm programmed into KVM (`--tables`) in `DriverRun.programmedTables`: ABI captures.
+    public var recordsProgrammedTables = false
 
     public init(executable: String) { self.executable = executable }
 
@@ -44,12 +46,17 @@ public struct SwiftVMDriver: Driver {
     public func run(_ entry: CatalogEntry, kernelDirectory: String, cancelled: @escaping @Sendable () -> Bool) -> DriverRun {
         // The data stream (ABI probe records) goes to a private file, read back after the run.
         let dataPath = NSTemporaryDirectory() + "tck-data-\(getpid())-\(UUID().uuidString).bin"
-        defer { unlink(dataPath) }
+        let tablesPath = dataPath.replacingOccurrences(of: "tck-data-", with: "tck-tables-")
+        defer { unlink(dataPath); unlink(tablesPath) }
         let process = ChildProcess(executable: executable,
-                                   arguments: arguments(for: entry, kernelDirectory: kernelDirectory) + ["--data", dataPath],
+                                   arguments: arguments(for: entry, kernelDirectory: kernelDirectory) + ["--data", dataPath]
+                                       + (recordsProgrammedTables ? ["--tables", tablesPath] : []),
                                    timeoutSeconds: entry.timeoutSeconds + watchdogGraceSeconds)
         var run = process.driverRun(cancelled: cancelled, decode: Self.termination)
         if let data = FileManager.default.contents(atPath: dataPath), data.count <= Self.dataLimit { run.data = [UInt8](data) }
+        if recordsProgrammedTables, let tables = FileManager.default.contents(atPath: tablesPath), tables.count <= Self.dataLimit {
+            run.programmedTables = String(decoding: tables, as: UTF8.self)
+        }
         return run
     }
 
