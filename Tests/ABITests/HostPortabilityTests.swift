@@ -80,3 +80,18 @@ import Testing
         #expect(result.masked.first { $0.item == "CPUID.1.0:ECX" }?.side == .old)
     }
 }
+
+@Suite struct ProgrammedConsistencyTests {
+    @Test func theGuestsViewMustMatchTheProgrammedTableWhereNotMasked() throws {
+        let programmed = try ProgrammedView.parse(HostPortabilityTests.tables)
+        var view = ABIView()
+        view.cpuid["00000000.0"] = programmed.cpuid["00000000.0"]
+        view.cpuid["00000001.0"] = CPUIDValue(eax: "0x00830f10", ebx: "0x00020800", ecx: "host", edx: "host")
+        view.cpuid["00000007.0"] = CPUIDValue(eax: "host", ebx: "host", ecx: "host", edx: "host")
+        #expect(ProgrammedConsistency.problems(view: view, programmed: programmed).isEmpty)
+        view.cpuid["00000001.0"]?.eax = "0x00a10f11"   // the host's signature leaking through
+        let problems = ProgrammedConsistency.problems(view: view, programmed: programmed)
+        #expect(problems == ["the guest read CPUID.1.0:EAX = 0x00a10f11 but the VMM programmed 0x00830f10: "
+                             + "this host's KVM does not honour KVM_SET_CPUID2 there (docs/host-quirks.md)"])
+    }
+}

@@ -67,7 +67,8 @@ public struct ABICapture: Sendable {
         let built = FingerprintBuilder.fingerprint(records: records, machine: machine ?? info.details["machine"] ?? "default",
                                                    cpus: cpus, memoryBytes: memoryBytes, context: context,
                                                    masks: MaskRules.forHost(kvm: host.kvm), programmed: programmed)
-        return Captured(fingerprint: built.fingerprint, problems: problems + built.problems, run: run)
+        let inconsistent = programmed.map { ProgrammedConsistency.problems(view: built.fingerprint.abi, programmed: $0) } ?? []
+        return Captured(fingerprint: built.fingerprint, problems: problems + built.problems + inconsistent, run: run)
     }
 
     /// Writes each captured ACPI table (and the RSDP) as `<SIG>.dat`, as `acpidump -b` does, for `iasl -d`.
