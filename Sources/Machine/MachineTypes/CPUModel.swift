@@ -3,7 +3,7 @@ import KVM
 
 /// The virtual CPU a machine type presents: every CPUID leaf the guest can read is built from this
 /// description, never passed through from the host, so it is the same on every host and release,
-/// whatever the host CPU's vendor (an AMD model on an Intel host, as QEMU's qemu64 does; see
+/// whatever the host CPU's vendor (an AMD model on an Intel host, as QEMU does with an explicit `vendor=`; see
 /// docs/machine-types.md). The host is only asked whether its KVM can provide the features (`check`);
 /// if not, the machine is refused naming them.
 public struct CPUModel: Sendable, Equatable {
