@@ -1,32 +1,45 @@
 # swiftvm-tck — the two commands a fresh Debian 12 machine needs:
-#   make run    install what is missing, build, boot every TestGuests kernel on swiftvm
-#   make test   Swift tests, cmocka tests of the guest library, end-to-end boots, QEMU smoke boots
+#   make run    install what building and running need, build, boot every TestGuests kernel on swiftvm
+#   make test   also install the test tools, then Swift tests, cmocka tests of the guest library,
+#               end-to-end boots, QEMU smoke boots, report checks
 export PATH := /opt/swift/usr/bin:$(PATH)
 
 SWIFT        ?= swift
 RELEASE_BIN  := .build/release/swiftvm
 TCK          := .build/release/tck
-# Debian packages the build, the tests and the QEMU driver need (dpkg names).
-PACKAGES     := gcc make binutils pkg-config libelf-dev linux-libc-dev libcmocka-dev \
-                qemu-system-x86 acpica-tools libxml2-utils chromium python3 python3-venv time
+# Debian packages (dpkg names). `make run` needs only the first list: it builds swiftvm, tck and the
+# kernels and runs the suite on swiftvm. The second is for `make test` (and bench, test-hostile): the
+# cmocka unit tests, the QEMU driver, iasl, the report consumers (xmllint, junitparser, Chromium), time.
+RUN_PACKAGES  := gcc make binutils pkg-config libelf-dev linux-libc-dev
+TEST_PACKAGES := libcmocka-dev qemu-system-x86 acpica-tools libxml2-utils chromium python3 python3-venv time
 # A real JUnit consumer for the report checks (PyPI junitparser), in a venv of the project's own.
 VENV         := .build/venv
 PYTHON       := $(VENV)/bin/python
 
 FUZZ_SECONDS ?= 60
-.PHONY: all setup build guests run test fuzz test-swift test-guests test-qemu test-tck test-unprivileged test-hostile bench clean
+.PHONY: all setup setup-test build guests run test fuzz test-swift test-guests test-qemu test-tck test-unprivileged test-hostile bench clean
 
 all: build guests
 
-## setup: install the Debian packages that are missing (idempotent; apt runs only when needed)
-setup:
-	@missing=$$(for p in $(PACKAGES); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' || echo $$p; done); \
+# $(call install-missing,TARGET,PACKAGES): apt-get install the PACKAGES that are not installed yet
+# (idempotent; apt runs only when one is missing).
+define install-missing
+	@missing=$$(for p in $(2); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' || echo $$p; done); \
 	if [ -n "$$missing" ]; then \
-		echo "setup: installing$$(echo $$missing | sed 's/^/ /')"; \
-		if [ "$$(id -u)" != 0 ]; then echo "setup: need root to install: $$missing" >&2; exit 1; fi; \
+		echo "$(1): installing$$(echo $$missing | sed 's/^/ /')"; \
+		if [ "$$(id -u)" != 0 ]; then echo "$(1): need root to install: $$missing" >&2; exit 1; fi; \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
-	else echo "setup: all packages present"; fi
+	else echo "$(1): all packages present"; fi
+endef
+
+## setup: what building and `make run` need (compiler, libelf, kernel headers); apt runs only when needed
+setup:
+	$(call install-missing,setup,$(RUN_PACKAGES))
 	@command -v $(SWIFT) >/dev/null || { echo "setup: swift not found (expected under /opt/swift)" >&2; exit 1; }
+
+## setup-test: setup, plus what only the tests use (cmocka, QEMU, iasl, xmllint, Chromium, time, junitparser venv)
+setup-test: setup
+	$(call install-missing,setup-test,$(TEST_PACKAGES))
 	@$(MAKE) -s $(PYTHON)
 
 $(PYTHON):
@@ -46,7 +59,7 @@ run: setup build guests
 	$(TCK) run --driver swiftvm --jobs 2 --report-dir Reports/latest
 
 ## test: everything CI gates on (Swift last: its closing line is the summary CI reads)
-test: setup guests test-guests test-qemu test-tck test-unprivileged test-swift
+test: setup-test guests test-guests test-qemu test-tck test-unprivileged test-swift
 
 test-guests:
 	$(MAKE) -s -C TestGuests unit
@@ -57,7 +70,7 @@ test-unprivileged: guests
 	scripts/unprivileged-check.sh .build/debug/tck
 
 ## test-hostile: the attack kernels on both drivers, then each VMM's exit status, wall time and peak RSS
-test-hostile: guests
+test-hostile: setup-test guests
 	$(SWIFT) build
 	.build/debug/tck run --group hostile --driver swiftvm --driver qemu --jobs 2 --report-dir .build/tck-hostile
 	scripts/measure-hostile.sh .build/tck-hostile/results.json
@@ -80,7 +93,7 @@ test-tck: guests
 
 ## bench: boot-to-exit, exit round trip, throughput, suite wall time, scaling (swiftvm vs QEMU vs the C floor),
 ## in one sitting; writes Reports/bench/bench.json and index.html (benchmarks/README.md)
-bench: setup build guests
+bench: setup-test build guests
 	scripts/bench.sh $(RELEASE_BIN) $(TCK)
 
 ## fuzz: every libFuzzer target for FUZZ_SECONDS each (default 60); crash inputs land in Fuzz/artifacts/
