@@ -1,3 +1,7 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// Which catalog entries a run takes: name globs (`--filter`, OR-ed), groups (`--group`, OR-ed) and a
 /// shard (`--shard I/N`). An entry is selected when it matches any filter (or there are none), is in
 /// any of the groups (or there are none), and falls in the shard (or there is none).
@@ -23,31 +27,28 @@ public struct Selection: Equatable, Sendable {
         entries.filter(includes)
     }
 
-    /// Shell-style match of the whole name: `*` any run of characters (also none), `?` exactly one;
-    /// every other character matches itself. Linear backtracking: no exponential blow-up on many stars.
+    /// Shell-style match of the whole name, by fnmatch(3) as the shell does it: `*` any run of
+    /// characters (also none), `?` exactly one, `[…]` one of a class (`[mp]`, `[a-z]`, `[!0-9]`,
+    /// `[[:digit:]]`), and `\` makes the next character literal. No flags: test names hold no `/`, and a
+    /// leading dot needs no special case.
     public static func glob(_ pattern: String, matches name: String) -> Bool {
-        let p = Array(pattern.unicodeScalars)
-        let s = Array(name.unicodeScalars)
-        var pi = 0, si = 0
-        var starPattern = -1, starName = 0
-        while si < s.count {
-            if pi < p.count, p[pi] == "?" || (p[pi] != "*" && p[pi] == s[si]) {
-                pi += 1
-                si += 1
-            } else if pi < p.count, p[pi] == "*" {
-                starPattern = pi
-                starName = si
-                pi += 1
-            } else if starPattern >= 0 {
-                pi = starPattern + 1
-                starName += 1
-                si = starName
-            } else {
-                return false
-            }
+        fnmatch(pattern, name, 0) == 0
+    }
+
+    /// Why `apply` selected nothing, in one line that names what was asked for: the same for `tck run`
+    /// and `tck list`. Groups that no test of the catalog has are named as such.
+    public func emptyReason(catalog: String, entries: [CatalogEntry]) -> String {
+        guard !entries.isEmpty else { return "no test in \(catalog): the catalog is empty" }
+        var asked: [String] = filters.map { "--filter '\($0)'" } + groups.map { "--group '\($0)'" }
+        if let shard { asked.append("--shard \(shard)") }
+        var reason = "no test in \(catalog) matches " + asked.joined(separator: " ")
+        let known = Set(entries.flatMap(\.groups))
+        let unknown = groups.filter { !known.contains($0) }
+        if !unknown.isEmpty {
+            reason += "; no test is in group\(unknown.count == 1 ? "" : "s") " + unknown.map { "'\($0)'" }.joined(separator: ", ")
+                + " (groups: " + known.sorted().joined(separator: ", ") + ")"
         }
-        while pi < p.count, p[pi] == "*" { pi += 1 }
-        return pi == p.count
+        return reason + "; `tck list` shows every test"
     }
 }
 

@@ -14,8 +14,8 @@ struct ABICommand: ParsableCommand {
 
 /// Which VMM to capture on, and how to reach it.
 struct CaptureOptions: ParsableArguments {
-    @Option(help: ArgumentHelp("The VMM: swiftvm or qemu.", valueName: "name"))
-    var driver = "swiftvm"
+    @Option(help: ArgumentHelp("The VMM.", valueName: "name"))
+    var driver: DriverKind = .swiftvm
 
     @Option(help: ArgumentHelp("vCPUs of the captured machine.", valueName: "n"))
     var cpus = 2
@@ -36,11 +36,11 @@ struct CaptureOptions: ParsableArguments {
     func capturer() throws -> Capturer {
         guard let bytes = Quantities.byteSize(memory) else { throw EnvironmentFailure("--memory '\(memory)' is not a size") }
         let paths = DriverFactory.Paths(swiftvm: swiftvm ?? DriverFactory.defaultSwiftVM, qemu: qemu, qemuMachine: .pc)
-        let vmm = try DriverFactory.make(driver, paths: paths)
+        let vmm = DriverFactory.make(driver, paths: paths)
         let info: DriverInfo
         do { info = try vmm.probe() } catch { throw EnvironmentFailure("\(error)") }
         return Capturer(driver: vmm, info: info, kernels: kernels, cpus: cpus, memoryBytes: bytes,
-                        kvmSupportedCPUIDHash: driver == "swiftvm" ? KVMCPUIDHash.of(swiftvm: paths.swiftvm) : nil)
+                        kvmSupportedCPUIDHash: driver == .swiftvm ? KVMCPUIDHash.of(swiftvm: paths.swiftvm) : nil)
     }
 
     /// A probed driver, ready to capture one fingerprint per machine type.
@@ -88,8 +88,9 @@ extension ABICommand {
             try AtomicFile.write(FingerprintFile.encode(captured.fingerprint), to: output)
             if let tablesDir { _ = try ABICapture.writeTables(of: captured.fingerprint, to: tablesDir) }
             let abi = captured.fingerprint.abi
-            let summary = "tck: \(output): \(captured.fingerprint.hash); cpuid \(abi.cpuid.count) leaves, acpi \(abi.acpi.count) tables, "
-                + "pci \(abi.pci.count) functions, memory map \(abi.memoryMap.count) ranges, msr \(abi.msr.count), masked: "
+            let summary = "tck: \(output): \(captured.fingerprint.hash); cpuid \(counted(abi.cpuid.count, "leaf", "leaves")), "
+                + "acpi \(counted(abi.acpi.count, "table")), pci \(counted(abi.pci.count, "function")), "
+                + "memory map \(counted(abi.memoryMap.count, "range")), msr \(abi.msr.count), masked: "
                 + (captured.fingerprint.masked.isEmpty ? "none" : captured.fingerprint.masked.joined(separator: ", "))
             FileHandle.standardError.write(Data((summary + "\n").utf8))
             for problem in captured.problems { FileHandle.standardError.write(Data("tck: warning: \(problem)\n".utf8)) }
@@ -191,10 +192,10 @@ extension ABICommand {
             }
             try AtomicFile.write(ABIReportPage.render(machines: machines, transitions: transitions, against: against, release: release), to: output)
             for transition in transitions {
-                print("\(transition.from) → \(transition.to): \(transition.result.changes.count) changes, \(transition.result.breaking.count) breaking")
+                print("\(transition.from) → \(transition.to): \(counted(transition.result.changes.count, "change")), \(transition.result.breaking.count) breaking")
             }
             if let against {
-                print("\(against.from) → \(against.to): \(against.result.changes.count) changes, \(against.result.breaking.count) breaking")
+                print("\(against.from) → \(against.to): \(counted(against.result.changes.count, "change")), \(against.result.breaking.count) breaking")
             }
             print("tck abi report: \(output)")
         }
@@ -283,7 +284,7 @@ extension ABICommand {
                 let maskedCount = reports.reduce(0) { $0 + $1.result.masked.count }
                 print("tck abi check: \(machines.count - failed) passed, \(failed) failed"
                       + (stale == 0 ? "" : " (\(stale) only for unused waivers)")
-                      + "; \(maskedCount) item\(maskedCount == 1 ? "" : "s") masked, not compared; reports in \(reportDir)")
+                      + "; \(counted(maskedCount, "item")) masked, not compared; reports in \(reportDir)")
             }
             throw ExitCode(changed + stale == 0 ? 0 : TCKExit.regression)
         }

@@ -1,9 +1,23 @@
+import ArgumentParser
 import Foundation
 import TCK
 
-/// Builds drivers by name. A new VMM is a new `Driver` type plus one line here.
+/// The VMMs tck can drive, as `--driver` values: help and shell completion list them, and the catalog's
+/// per-driver keys (`xfail.qemu = …`) are checked against the same list. A new VMM is a new `Driver`
+/// type plus one case here.
+enum DriverKind: String, CaseIterable, ExpressibleByArgument, Sendable {
+    case swiftvm
+    case qemu
+
+    static var allNames: String { allCases.map(\.rawValue).joined(separator: ", ") }
+}
+
+/// `--qemu-machine microvm|pc`: the kinds come from QEMUDriver itself.
+extension QEMUDriver.MachineKind: ExpressibleByArgument {}
+
+/// Builds drivers by name.
 enum DriverFactory {
-    static let knownDrivers: Set<String> = ["swiftvm", "qemu"]
+    static let knownDrivers = Set(DriverKind.allCases.map(\.rawValue))
 
     struct Paths {
         var swiftvm: String
@@ -11,11 +25,10 @@ enum DriverFactory {
         var qemuMachine: QEMUDriver.MachineKind
     }
 
-    static func make(_ name: String, paths: Paths) throws -> any Driver {
-        switch name {
-        case "swiftvm": return SwiftVMDriver(executable: paths.swiftvm)
-        case "qemu": return QEMUDriver(executable: paths.qemu, machine: paths.qemuMachine)
-        default: throw EnvironmentFailure("unknown driver '\(name)'; known: \(knownDrivers.sorted().joined(separator: ", "))")
+    static func make(_ kind: DriverKind, paths: Paths) -> any Driver {
+        switch kind {
+        case .swiftvm: return SwiftVMDriver(executable: paths.swiftvm)
+        case .qemu: return QEMUDriver(executable: paths.qemu, machine: paths.qemuMachine)
         }
     }
 

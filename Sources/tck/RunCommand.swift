@@ -11,10 +11,10 @@ struct RunCommand: ParsableCommand {
 
     @OptionGroup var suite: SuiteOptions
 
-    @Option(name: .customLong("driver"), help: ArgumentHelp("A VMM to run on: swiftvm, qemu (repeatable; default swiftvm).", valueName: "name"))
-    var drivers: [String] = []
+    @Option(name: .customLong("driver"), help: ArgumentHelp("A VMM to run on (repeatable; default swiftvm).", valueName: "name"))
+    var drivers: [DriverKind] = []
 
-    @Option(help: ArgumentHelp("Where junit.xml, report.html and results.json go.", valueName: "dir"))
+    @Option(help: ArgumentHelp("Where junit.xml, report.html and results.json go (checked for writing before the first test).", valueName: "dir"))
     var reportDir = "Reports/latest"
 
     @Option(help: "How many kernels to run at once.")
@@ -26,7 +26,7 @@ struct RunCommand: ParsableCommand {
     @Option(help: ArgumentHelp("An earlier results.json: report new failures, fixes, new and removed tests.", valueName: "path"))
     var baseline: String?
 
-    @Flag(help: "Also print the results as TAP version 13 on stdout.")
+    @Flag(help: "Also stream the results as TAP version 13 on stdout as they finish (progress stays on stderr).")
     var tap = false
 
     @Option(help: ArgumentHelp("The swiftvm binary (default: the one built beside tck).", valueName: "path"))
@@ -36,45 +36,50 @@ struct RunCommand: ParsableCommand {
     var qemu = "qemu-system-x86_64"
 
     @Option(help: ArgumentHelp("QEMU machine: microvm (PVH) or pc (Multiboot, qboot).", valueName: "kind"))
-    var qemuMachine = "microvm"
+    var qemuMachine: QEMUDriver.MachineKind = .microvm
 
     func validate() throws {
         guard jobs >= 1 else { throw ValidationError("--jobs must be at least 1") }
         if let shard {
             do { _ = try Shard.parse(shard) } catch { throw ValidationError("--shard: \(error)") }
         }
-        guard QEMUDriver.MachineKind(rawValue: qemuMachine) != nil else { throw ValidationError("--qemu-machine must be microvm or pc") }
     }
 
     func run() throws {
         let startedAt = Date()
         let paths = DriverFactory.Paths(swiftvm: swiftvm ?? DriverFactory.defaultSwiftVM, qemu: qemu,
-                                        qemuMachine: QEMUDriver.MachineKind(rawValue: qemuMachine)!)
+                                        qemuMachine: qemuMachine)
         let selectedDrivers: [any Driver]
         let driverInfos: [DriverInfo]
         let entries: [CatalogEntry]
         let previous: RunReport?
         do {
-            selectedDrivers = try (drivers.isEmpty ? ["swiftvm"] : drivers).map { try DriverFactory.make($0, paths: paths) }
-            driverInfos = try selectedDrivers.map { (driver) throws(EnvironmentFailure) in
-                do { return try driver.probe() } catch { throw EnvironmentFailure("\(error)") }
-            }
+            // The cheap checks of the inputs first, then the drivers; all before the first test runs.
             entries = try suite.selectedEntries(knownDrivers: DriverFactory.knownDrivers, shard: shard.map { try Shard.parse($0) })
             previous = try baseline.map { path in
                 do { return try ReportCoding.read(path: path) } catch { throw EnvironmentFailure("--baseline \(path): \(error)") }
             }
+            try WritableDirectory.check(reportDir)
+            selectedDrivers = (drivers.isEmpty ? [.swiftvm] : drivers).map { DriverFactory.make($0, paths: paths) }
+            driverInfos = try selectedDrivers.map { (driver) throws(EnvironmentFailure) in
+                do { return try driver.probe() } catch { throw EnvironmentFailure("\(error)") }
+            }
         } catch {
             exitForEnvironment("\(error)")
         }
-        guard !entries.isEmpty else { exitForEnvironment("no test matches the selection (see `tck list`)") }
         let preflight = DriverPreflight.check(Array(zip(selectedDrivers, driverInfos)), entries: entries)
         guard preflight.isEmpty else { exitForEnvironment(preflight.map(\.description).joined(separator: "\ntck: ")) }
 
         let runner = SuiteRunner(entries: entries, drivers: selectedDrivers, parallelism: jobs, kernelDirectory: suite.kernels)
         let interrupts = InterruptHandler { runner.cancel() }
-        let display = ProgressDisplay(total: runner.jobCount)
+        if tap { FileHandle.standardOutput.write(Data(TAPStream.header(planned: runner.jobCount).utf8)) }
+        let tapLine: (@Sendable (TestResult, Int) -> String)? = tap ? { @Sendable result, number in TAPStream.entry(result, number: number) } : nil
+        let display = ProgressDisplay(total: runner.jobCount, resultLine: tapLine)
         let results = runner.run { display.handle($0) }
         display.finish()
+        if tap && runner.isCancelled {
+            FileHandle.standardOutput.write(Data(TAPStream.bailOut(finished: results.count, planned: runner.jobCount).utf8))
+        }
         interrupts.restore()
 
         let report = RunReport(tool: "tck (swiftvm-tck)", startedAt: startedAt.ISO8601Format(), finishedAt: Date().ISO8601Format(),
@@ -88,14 +93,13 @@ struct RunCommand: ParsableCommand {
             writeFailed = true
             FileHandle.standardError.write(Data("tck: could not write reports to \(reportDir): \(error)\n".utf8))
         }
-        if tap { print(TAPWriter.render(report), terminator: "") }
         if let previous {
             let comparison = Baseline.compare(previous: previous, current: report)
             FileHandle.standardError.write(Data((comparison.text + "\n").utf8))
             try? AtomicFile.write(comparison.text + "\n", to: reportDir + "/baseline.txt")
         }
         FileHandle.standardError.write(Data((RunSummary(results: results, partial: report.partial).text + "\n").utf8))
-        if report.partial { throw ExitCode(130) }
+        if report.partial { throw ExitCode(TCKExit.interrupted) }
         if writeFailed { throw ExitCode(TCKExit.environment) }
         throw ExitCode(ExitCodePolicy.exitCode(for: report))
     }
@@ -112,7 +116,7 @@ struct RunSummary {
             counts[outcome].map { "\($0) \(outcome.rawValue)" }
         }.joined(separator: ", ")
         let unexpected = results.filter { !$0.expected }
-        var lines = ["tck: \(results.count) results\(partial ? " (partial: interrupted)" : ""): \(breakdown)"]
+        var lines = ["tck: \(counted(results.count, "result"))\(partial ? " (partial: interrupted)" : ""): \(breakdown)"]
         for result in unexpected { lines.append("tck: UNEXPECTED \(result.outcome.rawValue) \(result.key): \(result.reason)") }
         lines.append("tck: \(results.count - unexpected.count) passed, \(unexpected.count) failed")
         return lines.joined(separator: "\n")

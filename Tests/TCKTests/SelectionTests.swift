@@ -14,6 +14,10 @@ import TCK
         ("*-4", "smp-4", true), ("*-4", "smp-42", false), ("h?llo", "hello", true), ("h?llo", "hllo", false),
         ("*", "", true), ("", "", true), ("", "a", false), ("a*b*c", "axxbyyc", true), ("a*b*c", "axxbyy", false),
         ("**x", "x", true), ("hello", "hello", true), ("hello", "Hello", false),
+        // fnmatch(3) classes: sets, ranges, negation, POSIX classes, quoting.
+        ("conf-[mp]*", "conf-msr", true), ("conf-[mp]*", "conf-pci-1.0", true), ("conf-[mp]*", "conf-io", false),
+        ("smp-[0-9]", "smp-4", true), ("smp-[!0-9]", "smp-4", false), ("smp-[[:digit:]]", "smp-8", true),
+        ("cpuid\\*", "cpuid*", true), ("cpuid\\*", "cpuid-4", false), ("[", "[", true),
     ])
     func globMatchesWholeNames(pattern: String, name: String, matches: Bool) {
         #expect(Selection.glob(pattern, matches: name) == matches)
@@ -32,6 +36,16 @@ import TCK
         #expect(Selection(groups: ["boot", "abi"]).apply(to: entries).map(\.name) == ["hello", "cpuid", "cpuid-4"])
         #expect(Selection(filters: ["cpuid*"], groups: ["smp"]).apply(to: entries).map(\.name) == ["cpuid-4"])
         #expect(Selection(filters: ["nothing"]).apply(to: entries).isEmpty)
+    }
+
+    @Test func anEmptySelectionSaysWhatWasAskedFor() throws {
+        let reason = Selection(filters: ["conf-*"], groups: ["nosuch"]).emptyReason(catalog: "suite.cfg", entries: entries)
+        #expect(reason == "no test in suite.cfg matches --filter 'conf-*' --group 'nosuch'; no test is in group 'nosuch' "
+                + "(groups: abi, boot, smoke, smp); `tck list` shows every test")
+        #expect(Selection().emptyReason(catalog: "suite.cfg", entries: []) == "no test in suite.cfg: the catalog is empty")
+        let shard = try Shard.parse("2/3")
+        #expect(Selection(filters: ["x"], shard: shard).emptyReason(catalog: "c", entries: entries)
+                == "no test in c matches --filter 'x' --shard 2/3; `tck list` shows every test")
     }
 
     @Test func shardsParseFromIOverN() throws {

@@ -1,0 +1,4 @@
+/// "1 test", "2 tests", "1 leaf", "3 leaves": a count with its noun in the right number.
+func counted(_ count: Int, _ singular: String, _ plural: String? = nil) -> String {
+    "\(count) \(count == 1 ? singular : plural ?? singular + "s")"
+}
