@@ -32,6 +32,10 @@ public enum PCICommand {
 /// Status register bits (§6.2.3). The error bits are "write 1 to clear": a device sets them, software
 /// clears each by writing 1 to it, and writing 0 leaves it alone.
 public enum PCIStatus {
+    /// Bit 3, read-only: the function is requesting an INTx# interrupt.
+    public static let interruptStatus: UInt16 = 1 << 3
+    /// Bit 4, read-only: the capabilities pointer at 0x34 is valid.
+    public static let capabilitiesList: UInt16 = 1 << 4
     public static let masterDataParityError: UInt16 = 1 << 8
     public static let signaledTargetAbort: UInt16 = 1 << 11
     public static let receivedTargetAbort: UInt16 = 1 << 12

@@ -12,9 +12,13 @@
 /// - Cache Line Size and Interrupt Line: all 8 bits (scratch registers for software, §6.2.4).
 /// - BARs: the address bits above each BAR's size (`PCIBAR`); unimplemented BARs are hardwired to 0.
 /// Everything else reads as declared and ignores writes: IDs, class code, revision, header type, subsystem
-/// IDs, Interrupt Pin, Latency Timer and BIST (0), the capabilities pointer (0: no capabilities, so Status
-/// bit 4 is clear too), the expansion ROM BAR (0: none) and the device-specific area 0x40–0xFF (0).
-/// QEMU makes 0x40–0xFF writable scratch space; here nothing is implemented there, so nothing changes.
+/// IDs, Interrupt Pin, Latency Timer and BIST (0), the expansion ROM BAR (0: none) and the device-specific
+/// area 0x40–0xFF (0) outside any capability. QEMU makes 0x40–0xFF writable scratch space; here nothing is
+/// implemented there, so nothing changes.
+/// - Capabilities (§6.7): a function declared without any has capabilities pointer 0 and Status bit 4
+///   clear, byte for byte as before lists existed. One declared with some gets them laid out from 0x40
+///   (`PCICapability.layout`), 0x34 pointing at the first and Status bit 4 set; each capability's own
+///   writable bits join the masks.
 public struct PCIFunction: Equatable, Sendable {
     public static let configSpaceSize = 256
     public static let barCount = 6
@@ -22,6 +26,9 @@ public struct PCIFunction: Equatable, Sendable {
     public let identity: PCIIdentity
     /// The BARs by register index (0–5); a 64-bit BAR also occupies index + 1.
     public let bars: [Int: PCIBAR]
+    /// The capabilities in list order, and where each one starts in configuration space.
+    public let capabilities: [PCICapability]
+    public let capabilityOffsets: [Int]
     /// The current contents, as the guest would read them.
     public private(set) var configSpace: [UInt8]
     private let writable: [UInt8]
@@ -29,7 +36,8 @@ public struct PCIFunction: Equatable, Sendable {
 
     /// A function with the given identity and BARs. A BAR that cannot exist (bad size, index out of
     /// range, overlapping a 64-bit BAR's upper half) is a wiring mistake and stops the program.
-    public init(identity: PCIIdentity, bars: [Int: PCIBAR] = [:], interruptPin: PCIInterruptPin = .none) {
+    public init(identity: PCIIdentity, bars: [Int: PCIBAR] = [:], interruptPin: PCIInterruptPin = .none,
+                capabilities: [PCICapability] = []) {
         var space = [UInt8](repeating: 0, count: Self.configSpaceSize)
         var writable = [UInt8](repeating: 0, count: Self.configSpaceSize)
         var writeOneToClear = [UInt8](repeating: 0, count: Self.configSpaceSize)
@@ -65,8 +73,24 @@ public struct PCIFunction: Equatable, Sendable {
             }
         }
 
+        let offsets = PCICapability.layout(capabilities)
+        for (index, (offset, capability)) in zip(offsets, capabilities).enumerated() {
+            space[offset] = capability.id
+            space[offset + 1] = index + 1 < offsets.count ? UInt8(offsets[index + 1]) : 0
+            for (position, byte) in capability.body.enumerated() {
+                space[offset + 2 + position] = byte
+                writable[offset + 2 + position] = capability.writableBody[position]
+            }
+        }
+        if let first = offsets.first {
+            space[PCIConfigOffset.capabilitiesPointer] = UInt8(first)
+            space[PCIConfigOffset.status] |= UInt8(PCIStatus.capabilitiesList)
+        }
+
         self.identity = identity
         self.bars = bars
+        self.capabilities = capabilities
+        self.capabilityOffsets = offsets
         self.configSpace = space
         self.writable = writable
         self.writeOneToClear = writeOneToClear
@@ -102,6 +126,19 @@ public struct PCIFunction: Equatable, Sendable {
     public mutating func raiseStatus(_ bits: UInt16) {
         let status = UInt16(read(offset: PCIConfigOffset.status, size: 2)) | bits
         Self.store(UInt32(status), at: PCIConfigOffset.status, size: 2, in: &configSpace)
+    }
+
+    /// Sets or clears Status bit 3 (Interrupt Status), which mirrors the function's INTx# request whether
+    /// or not Command bit 10 lets it reach the pin (§6.2.3).
+    public mutating func setInterruptStatus(_ pending: Bool) {
+        var status = UInt16(read(offset: PCIConfigOffset.status, size: 2))
+        status = pending ? status | PCIStatus.interruptStatus : status & ~PCIStatus.interruptStatus
+        Self.store(UInt32(status), at: PCIConfigOffset.status, size: 2, in: &configSpace)
+    }
+
+    /// The offset of the first capability with `id`, or nil when the function has none.
+    public func capabilityOffset(id: UInt8) -> Int? {
+        zip(capabilityOffsets, capabilities).first { $0.1.id == id }?.0
     }
 
     /// Sets or clears the multi-function bit (bit 7 of Header Type); the bus keeps it true on function 0
