@@ -15,6 +15,8 @@ let package = Package(
         .target(name: "GuestMemory"),
         .target(name: "Boot", dependencies: ["GuestMemory", "CLibELF"]),
         .target(name: "Devices", dependencies: ["GuestMemory"]),
+        // Disk contents at byte offsets (raw images; qcow2 later), for virtual disks to read and write.
+        .target(name: "BlockBackends"),
         .target(name: "Quantities"),
         // Names of CPUID feature bits: machine types build CPUs from them, ABI diffs speak in them.
         .target(name: "CPUFeatures"),
@@ -42,6 +44,7 @@ let package = Package(
         .testTarget(name: "ACPITests", dependencies: ["ACPI"]),
         .testTarget(name: "BootTests", dependencies: ["Boot"], resources: [.copy("Fixtures")]),
         .testTarget(name: "DevicesTests", dependencies: ["Devices"]),
+        .testTarget(name: "BlockBackendsTests", dependencies: ["BlockBackends"]),
         .testTarget(name: "ReportsTests", dependencies: ["Reports", "TCK"]),
         .testTarget(name: "TCKTests", dependencies: ["TCK"]),
         .testTarget(name: "MachineTests", dependencies: ["Machine", "KVM", "Devices", "Boot", "GuestMemory", "CPUFeatures"],
