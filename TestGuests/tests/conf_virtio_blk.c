@@ -12,9 +12,10 @@
  * seg_max); queue set-up at the device maximum (at most 256); single-sector and 64 KiB reads; a
  * single-sector and a 64 KiB write with read-back; FLUSH; GET_ID; reads and writes beyond capacity
  * -> IOERR; an unknown request type -> UNSUPP; reset and re-initialise; a queue smaller than the
- * maximum, wrapped several times; completion by MSI-X; completion by INTx (MSI-X off, the
- * interrupt line register through the IOAPIC as the MADT overrides say). Offered features, config
- * and routing are DATA lines for the host to judge against the machine type.
+ * maximum, wrapped several times; completion by MSI-X; completion by INTx (MSI-X off; the IRQ
+ * from the PIIX3 PIRQ route on QEMU's pc, else the interrupt line register, or virtio_gsi=; through
+ * the IOAPIC as the MADT overrides say). Offered features, config and routing are DATA lines for
+ * the host to judge against the machine type.
  *
  * Command line: virtio_window=ADDR where BARs without an address go (default 0xE0000000; must not
  * be RAM); virtio_gsi=N the INTx GSI when the interrupt line register is unset (no firmware), taken
