@@ -55,8 +55,9 @@ public enum ReportCoding {
         return report
     }
 
-    /// Reads and decodes a file; the path is named in every error.
-    public static func read(path: String) throws(ReportCodingError) -> RunReport {
+    /// Reads and decodes a file; the path is named in every error. With `restoringLogs`, each result's
+    /// console and VMM stderr are put back whole from the log files beside the file (`restoreLogs`).
+    public static func read(path: String, restoringLogs: Bool = true) throws(ReportCodingError) -> RunReport {
         let url = URL(fileURLWithPath: path)
         let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? NSNumber)?.intValue ?? 0
         guard size <= maximumInputBytes else {
@@ -68,11 +69,52 @@ public enum ReportCoding {
         } catch {
             throw ReportCodingError("\(path): cannot read the file")
         }
+        let report: RunReport
         do {
-            return try decode(data)
+            report = try decode(data)
         } catch {
             throw ReportCodingError("\(path): \(error.message)")
         }
+        return restoringLogs ? restoreLogs(report, directory: url.deletingLastPathComponent().path) : report
+    }
+
+    /// A written report holds only the tail of each console and VMM stderr; the whole text is in the log
+    /// file the result names (`consoleLog`, `vmmLog`, relative to `directory`). This puts the whole text
+    /// back wherever that file is there and matches (its size is the tail's plus the cut's, and it ends
+    /// with the tail), and clears the cut and the log path. Otherwise the result keeps its tail and its
+    /// cut: a later report says that the full log was not available. Only the paths tck itself writes
+    /// (`TestResult.logPath`) are read, so a results file cannot point the reader elsewhere.
+    public static func restoreLogs(_ report: RunReport, directory: String) -> RunReport {
+        var report = report
+        for index in report.results.indices {
+            var result = report.results[index]
+            if let full = restored(result.console, cut: result.consoleCut, log: result.consoleLog,
+                                   expected: result.logPath(.console), directory: directory) {
+                result.console = full
+                result.consoleCut = nil
+                result.consoleLog = nil
+            }
+            if let full = restored(result.diagnostics, cut: result.diagnosticsCut, log: result.vmmLog,
+                                   expected: result.logPath(.vmm), directory: directory) {
+                result.diagnostics = full
+                result.diagnosticsCut = nil
+                result.vmmLog = nil
+            }
+            report.results[index] = result
+        }
+        return report
+    }
+
+    private static func restored(_ tail: String, cut: TextCut?, log: String?, expected: String, directory: String) -> String? {
+        guard let log else { return nil }
+        guard let cut else { return tail }   // the report holds it all; nothing to read
+        guard log == expected, cut.bytes >= 0, cut.bytes <= maximumInputBytes else { return nil }
+        let path = directory + "/" + log
+        let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? NSNumber)?.intValue ?? -1
+        let tailBytes = Array(tail.utf8)
+        guard size == cut.bytes + tailBytes.count, let data = FileManager.default.contents(atPath: path),
+              data.count == size, data.suffix(tailBytes.count).elementsEqual(tailBytes) else { return nil }
+        return String(decoding: data, as: UTF8.self)
     }
 
     /// Versions 1…current are read; a newer one is refused with a hint.

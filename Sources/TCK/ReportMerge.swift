@@ -8,12 +8,17 @@ import Foundation
 /// - startedAt: the earliest, finishedAt: the latest (ISO 8601; compared as dates).
 /// - tool and host: the first input's (shards of one run share them).
 /// - schemaVersion: every input must be a version this tool reads; the merge is written in the current one.
+/// - identity: nil; `mergedFrom` lists every input run's identity (an input that is itself a merge
+///   contributes the runs it was merged from).
+/// - console and diagnostics: as the inputs hold them (`ReportCoding.read` restores them from the inputs'
+///   log files when those are beside them).
 public enum ReportMerge {
     public static func merge(_ reports: [RunReport]) throws(ReportMergeError) -> RunReport {
         guard let first = reports.first else { throw ReportMergeError("nothing to merge: no reports given") }
         var seen: [String: Int] = [:]
         var results: [TestResult] = []
         var drivers: [DriverInfo] = []
+        var identities: [RunIdentity] = []
         for (index, report) in reports.enumerated() {
             do {
                 try ReportCoding.checkSchemaVersion(report.schemaVersion)
@@ -28,6 +33,7 @@ public enum ReportMerge {
                 seen[result.key] = index
                 results.append(result)
             }
+            identities += report.identity.map { [$0] } ?? report.mergedFrom ?? []
             for driver in report.drivers where !drivers.contains(where: { $0.name == driver.name }) {
                 drivers.append(driver)
             }
@@ -37,7 +43,7 @@ public enum ReportMerge {
                          startedAt: extreme(reports.map(\.startedAt), earliest: true),
                          finishedAt: extreme(reports.map(\.finishedAt), earliest: false),
                          partial: reports.contains(where: \.partial), shard: nil, drivers: drivers,
-                         host: first.host, results: results)
+                         host: first.host, results: results, mergedFrom: identities.isEmpty ? nil : identities)
     }
 
     /// The earliest or latest timestamp; text that is not ISO 8601 sorts as text after the dates.

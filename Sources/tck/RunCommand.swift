@@ -82,9 +82,12 @@ struct RunCommand: ParsableCommand {
         }
         interrupts.restore()
 
-        let report = RunReport(tool: "tck (swiftvm-tck)", startedAt: startedAt.ISO8601Format(), finishedAt: Date().ISO8601Format(),
+        let report = RunReport(tool: "tck \(TCKVersion.string)", startedAt: startedAt.ISO8601Format(), finishedAt: Date().ISO8601Format(),
                                partial: runner.isCancelled, shard: shard, drivers: driverInfos, host: HostProbe.current(),
-                               results: results)
+                               results: results,
+                               identity: RunIdentity.current(catalogPath: suite.catalog, selection: RunSelection(
+                                   filters: suite.filters, groups: suite.groups, drivers: driverInfos.map(\.name), jobs: jobs,
+                                   shard: shard, tests: entries.map(\.name)), drivers: driverInfos))
         var writeFailed = false
         do {
             let written = try ReportDirectory.write(report, to: reportDir)

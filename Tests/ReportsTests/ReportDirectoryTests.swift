@@ -10,21 +10,24 @@ import TCK
         return path
     }
 
-    @Test func writesThreeFilesAndReplacesThemWithoutLeftovers() throws {
+    @Test func writesThreeFilesAndTheLogsAndReplacesThemWithoutLeftovers() throws {
         let dir = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let first = SampleReport.report()
         let paths = try ReportDirectory.write(first, to: dir + "/latest")
-        #expect(paths.all.map { ($0 as NSString).lastPathComponent } == ["junit.xml", "report.html", "results.json"])
+        #expect(paths.all.map { ($0 as NSString).lastPathComponent } == ["junit.xml", "report.html", "results.json", "logs"])
+        #expect(paths.logFiles.count == 2 * first.results.count)
         let second = SampleReport.report(drivers: [SampleReport.swiftvm], partial: false)
         let again = try ReportDirectory.write(second, to: dir + "/latest/")
-        #expect(again == paths)
+        #expect(again.junit == paths.junit && again.html == paths.html && again.json == paths.json)
         let listing = try FileManager.default.contentsOfDirectory(atPath: dir + "/latest").sorted()
-        #expect(listing == ["junit.xml", "report.html", "results.json"])
+        #expect(listing == ["junit.xml", "logs", "report.html", "results.json"])
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir + "/latest/logs") == ["swiftvm"])
+        let written = ReportLogs.split(second).report
         let decoded = try JSONDecoder().decode(RunReport.self, from: Data(contentsOf: URL(fileURLWithPath: paths.json)))
-        #expect(decoded == second)
-        #expect(try String(contentsOfFile: paths.html, encoding: .utf8) == HTMLWriter.render(second))
-        #expect(try String(contentsOfFile: paths.junit, encoding: .utf8) == JUnitWriter.render(second))
+        #expect(decoded == written)
+        #expect(try String(contentsOfFile: paths.html, encoding: .utf8) == HTMLWriter.render(written))
+        #expect(try String(contentsOfFile: paths.junit, encoding: .utf8) == JUnitWriter.render(written))
     }
 
     /// Regression: the three files used to be replaced one by one, so a disk filling up between them

@@ -57,6 +57,25 @@ import Testing
         #expect(!(try ReportMerge.merge([one])).partial)
     }
 
+    @Test func mergeKeepsEveryInputRunsIdentity() throws {
+        func identity(_ shard: String) -> RunIdentity {
+            RunIdentity(swiftvmVersion: "swiftvm 0.1.0", kitCommit: String(repeating: "a", count: 40),
+                        catalog: CatalogIdentity(path: "TestGuests/suite.cfg", sha256: String(repeating: "b", count: 64)),
+                        selection: RunSelection(drivers: ["swiftvm"], jobs: 2, shard: shard, tests: ["a"]),
+                        workingDirectory: "/src", commandLine: ["tck", "run", "--shard", shard])
+        }
+        var one = R.report([R.result("a")]), two = R.report([R.result("b")])
+        one.identity = identity("1/2")
+        two.identity = identity("2/2")
+        let merged = try ReportMerge.merge([one, two])
+        #expect(merged.identity == nil)
+        #expect(merged.mergedFrom == [identity("1/2"), identity("2/2")])
+        // A merge of merges lists the original runs, not the intermediate merge.
+        let again = try ReportMerge.merge([merged, R.report([R.result("c")])])
+        #expect(again.mergedFrom == [identity("1/2"), identity("2/2")])
+        #expect(try ReportMerge.merge([R.report([R.result("x")])]).mergedFrom == nil)
+    }
+
     @Test func mergeComparesTimestampsAsDates() {
         let stamps = ["2025-01-01T10:00:00.500Z", "2025-01-01T11:00:00+02:00", "garbage"]
         #expect(ReportMerge.extreme(stamps, earliest: true) == "2025-01-01T11:00:00+02:00")
@@ -68,8 +87,8 @@ import Testing
         #expect(throws: ReportMergeError("'swiftvm/a' is in report 1 and in report 2; merge takes each test once (shards of one run, or different drivers)")) {
             try ReportMerge.merge([a, b])
         }
-        #expect(throws: ReportMergeError("report 2: schemaVersion 2 is newer than this tck understands (1); use a newer tck")) {
-            try ReportMerge.merge([a, R.report([], schemaVersion: 2)])
+        #expect(throws: ReportMergeError("report 2: schemaVersion 3 is newer than this tck understands (2); use a newer tck")) {
+            try ReportMerge.merge([a, R.report([], schemaVersion: 3)])
         }
         #expect(throws: ReportMergeError("nothing to merge: no reports given")) { try ReportMerge.merge([]) }
     }
