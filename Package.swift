@@ -17,6 +17,8 @@ let package = Package(
         .target(name: "Devices", dependencies: ["GuestMemory"]),
         // Disk contents at byte offsets (raw images; qcow2 later), for virtual disks to read and write.
         .target(name: "BlockBackends"),
+        // Virtio: split virtqueues over GuestMemory, virtio-blk, the modern virtio-pci register model.
+        .target(name: "Virtio", dependencies: ["GuestMemory", "Devices", "BlockBackends"]),
         .target(name: "Quantities"),
         // Names of CPUID feature bits: machine types build CPUs from them, ABI diffs speak in them.
         .target(name: "CPUFeatures"),
@@ -45,6 +47,7 @@ let package = Package(
         .testTarget(name: "BootTests", dependencies: ["Boot"], resources: [.copy("Fixtures")]),
         .testTarget(name: "DevicesTests", dependencies: ["Devices"]),
         .testTarget(name: "BlockBackendsTests", dependencies: ["BlockBackends"]),
+        .testTarget(name: "VirtioTests", dependencies: ["Virtio", "GuestMemory", "Devices", "BlockBackends"]),
         .testTarget(name: "ReportsTests", dependencies: ["Reports", "TCK"]),
         .testTarget(name: "TCKTests", dependencies: ["TCK"]),
         .testTarget(name: "MachineTests", dependencies: ["Machine", "KVM", "Devices", "Boot", "GuestMemory", "CPUFeatures"],

@@ -22,6 +22,7 @@ let package = Package(
         .target(name: "Boot", dependencies: ["GuestMemory", "CLibELF"], path: "Modules/Boot"),
         .target(name: "Devices", dependencies: ["GuestMemory"], path: "Modules/Devices"),
         .target(name: "BlockBackends", path: "Modules/BlockBackends"),
+        .target(name: "Virtio", dependencies: ["GuestMemory", "Devices", "BlockBackends"], path: "Modules/Virtio"),
         .target(name: "CPUFeatures", path: "Modules/CPUFeatures"),
         .target(name: "ACPI", path: "Modules/ACPI"),
         .target(name: "Machine", dependencies: ["KVM", "GuestMemory", "Boot", "Devices", "CPUFeatures", "ACPI"],
