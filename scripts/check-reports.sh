@@ -1,8 +1,12 @@
 #!/usr/bin/env bash
 # Checks a tck report directory with the tools real consumers use:
-#   (a) xmllint (Debian libxml2-utils): junit.xml is well-formed XML
-#   (b) junitparser (PyPI; scripts/check_junit.py): CI-style JUnit import, counts consistent
-#   (c) headless Chromium (Debian chromium): report.html renders offline; the DOM has the summary,
+#   (a) xmllint (Debian libxml2-utils): junit.xml is well-formed XML and valid against the Ant/Jenkins
+#       JUnit schema Tests/ReportsTests/Fixtures/junit-ant.xsd (every testcase has a classname and a time)
+#   (b) junitparser (PyPI; scripts/check_junit.py): CI-style JUnit import, counts consistent, a time on
+#       every testcase, one-dot classnames, output on every failed testcase (docs/junit.md)
+#   (c) the per-test logs: every result's logs/<driver>/<test>.console.log and .vmm.log named in
+#       results.json exist, and every relative link of report.html resolves to a file in DIR
+#   (d) headless Chromium (Debian chromium): report.html renders offline; the DOM has the summary,
 #       the test × driver matrix (a cell per result) and a detail section per result, and no
 #       <script>/<img> element (hostile console text stayed text); a screenshot goes to DIR/report.png.
 # Usage: scripts/check-reports.sh DIR      (environment: PYTHON, CHROMIUM override the tools)
@@ -26,18 +30,50 @@ command -v "$PYTHON" >/dev/null || need "$PYTHON" "install python3"
     || need "Python module junitparser" "pip install junitparser (or a venv with it, via PYTHON=…/bin/python)"
 [ -n "$CHROMIUM" ] || need chromium "install the Debian package chromium"
 
-# (a) well-formed XML
-xmllint --noout "$dir/junit.xml" || die "xmllint rejects $dir/junit.xml"
-echo "check-reports: xmllint: junit.xml well-formed"
-
-# (b) junitparser
-"$PYTHON" "$(dirname "$0")/check_junit.py" "$dir/junit.xml" || die "junitparser check failed on $dir/junit.xml"
-
-# (c) headless Chromium: DOM after parsing, then a screenshot
-results=$("$PYTHON" -c 'import json,sys; print(len(json.load(open(sys.argv[1]))["results"]))' "$dir/results.json")
-partial=$("$PYTHON" -c 'import json,sys; print(str(json.load(open(sys.argv[1]))["partial"]).lower())' "$dir/results.json")
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
+here=$(cd "$(dirname "$0")" && pwd)
+xsd="$here/../Tests/ReportsTests/Fixtures/junit-ant.xsd"
+[ -s "$xsd" ] || { echo "check-reports: the JUnit schema $xsd is missing" >&2; exit 2; }
+
+# (a) well-formed XML, valid against the Ant/Jenkins JUnit schema
+xmllint --noout "$dir/junit.xml" || die "xmllint rejects $dir/junit.xml"
+xmllint --noout --schema "$xsd" "$dir/junit.xml" 2>"$work/xsd.log" \
+    || { cat "$work/xsd.log" >&2; die "junit.xml is not valid against $xsd"; }
+echo "check-reports: xmllint: junit.xml well-formed and valid against junit-ant.xsd"
+
+# (b) junitparser
+"$PYTHON" "$here/check_junit.py" "$dir/junit.xml" || die "junitparser check failed on $dir/junit.xml"
+
+# (c) per-test logs: the files results.json names, and every relative link of the page
+"$PYTHON" - "$dir" <<'PY' || die "per-test logs are missing or a link of report.html is broken"
+import json, os, re, sys
+d = sys.argv[1]
+report = json.load(open(os.path.join(d, "results.json")))
+problems, files = [], 0
+for r in report["results"]:
+    for field in ("consoleLog", "vmmLog"):
+        path = r.get(field)
+        if path is None:
+            continue
+        files += 1
+        if not path.startswith("logs/") or ".." in path.split("/") or not os.path.isfile(os.path.join(d, path)):
+            problems.append(f"{r['driver']}/{r['test']}: {field} {path!r} is not a file in the report directory")
+html = open(os.path.join(d, "report.html"), encoding="utf-8").read()
+links = set(re.findall(r'href="([^"#][^"]*)"', html))
+local = [l for l in links if not l.startswith(("http://", "https://"))]
+for link in local:
+    if not os.path.isfile(os.path.join(d, link)):
+        problems.append(f"report.html links to {link!r}, which is not a file in the report directory")
+for p in problems:
+    print("check-reports: " + p, file=sys.stderr)
+print(f"check-reports: logs: {files} log files named in results.json, {len(local)} relative links in report.html, all present")
+sys.exit(1 if problems else 0)
+PY
+
+# (d) headless Chromium: DOM after parsing, then a screenshot
+results=$("$PYTHON" -c 'import json,sys; print(len(json.load(open(sys.argv[1]))["results"]))' "$dir/results.json")
+partial=$("$PYTHON" -c 'import json,sys; print(str(json.load(open(sys.argv[1]))["partial"]).lower())' "$dir/results.json")
 chrome() { timeout 120 "$CHROMIUM" --headless --no-sandbox --disable-gpu --user-data-dir="$work/profile" \
                --no-first-run --hide-scrollbars "$@" 2>>"$work/chromium.log"; }
 chrome --dump-dom "file://$dir/report.html" >"$work/dom.html" \

@@ -3,8 +3,12 @@
 
 Usage: check_junit.py DIR/junit.xml
 Asserts: the file loads; it has at least one suite; every suite has at least one case; each suite's
-tests/failures/errors/skipped attributes agree with its cases. Prints the totals as
-`junit: N passed, N failed, N errors, N skipped (S suites)`; exits 1 on any failed check.
+tests/failures/errors/skipped attributes agree with its cases; and what tck promises CI (docs/junit.md):
+every testcase has a `time` and the times of a suite's cases add up to the suite's; every classname is
+`<driver>.<test>` with exactly one dot (Jenkins splits at the last one); no two testcases share
+classname and name (GitLab keeps only the first); every failed or errored testcase carries its own
+system-out. Prints the totals as `junit: N passed, N failed, N errors, N skipped (S suites)`; exits 1 on
+any failed check.
 """
 import sys
 
@@ -30,15 +34,35 @@ def main(path):
     if not suites:
         problems.append("no <testsuite> at all")
     totals = {"passed": 0, "failure": 0, "error": 0, "skipped": 0}
+    seen = set()
     for suite in suites:
         cases = list(suite)
         if not cases:
             problems.append(f"suite {suite.name!r} has no testcase")
         counts = {"passed": 0, "failure": 0, "error": 0, "skipped": 0}
+        case_seconds = 0.0
         for case in cases:
             if not case.name or not case.classname:
                 problems.append(f"suite {suite.name!r}: a testcase without name or classname")
-            counts[verdict(case)] += 1
+            kind = verdict(case)
+            counts[kind] += 1
+            label = f"suite {suite.name!r}, testcase {case.name!r}"
+            raw_time = case._elem.get("time")
+            if raw_time is None:
+                problems.append(f"{label}: no time attribute (CI shows 0 s)")
+            else:
+                case_seconds += float(raw_time)
+            if case.classname and case.classname.count(".") != 1:
+                problems.append(f"{label}: classname {case.classname!r} has {case.classname.count('.')} dots, not one")
+            key = (case.classname, case.name)
+            if key in seen:
+                problems.append(f"{label}: classname and name repeat an earlier testcase (GitLab keeps only the first)")
+            seen.add(key)
+            if kind in ("failure", "error") and not (case.system_out or "").strip():
+                problems.append(f"{label}: a {kind} without its own system-out (GitLab would show one line)")
+        suite_time = float(suite._elem.get("time") or 0)
+        if abs(case_seconds - suite_time) > 0.001 * max(1, len(cases)):
+            problems.append(f"suite {suite.name!r}: testcase times add up to {case_seconds:.3f} s, the suite says {suite_time:.3f} s")
         declared = (suite.tests, suite.failures, suite.errors, suite.skipped)
         actual = (len(cases), counts["failure"], counts["error"], counts["skipped"])
         if declared != actual:

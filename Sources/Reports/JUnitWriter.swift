@@ -5,8 +5,18 @@ import FoundationXML
 import TCK
 
 /// Renders a run as JUnit XML (the Jenkins/Ant dialect that GitLab, GitHub actions, junitparser and
-/// most CI systems read): one `<testsuite>` per test on a driver, one `<testcase>` per case the kernel
-/// reported, plus a `(run)` testcase for what happened to the whole kernel when cases alone cannot say it.
+/// most CI systems read; layout and naming in docs/junit.md, schema Tests/ReportsTests/Fixtures/junit-ant.xsd):
+/// one `<testsuite>` per test on a driver, one `<testcase>` per case the kernel reported, plus a `(run)`
+/// testcase for what happened to the whole kernel when cases alone cannot say it.
+///
+/// - classname `<driver>.<test>` with any `.` inside driver or test written `_` (`swiftvm.conf-pci-1_0`):
+///   Jenkins splits a classname at its last dot into package (driver) and class (test), GitLab shows it
+///   as the suite; both key a testcase by classname and name.
+/// - `time` on every testcase: the kernel's wall time split evenly over its testcases (a guest does not
+///   time its cases), so they add up to the suite's time.
+/// - A failed or errored testcase carries the console tail (`system-out`) and the VMM's stderr tail,
+///   exit and command (`system-err`); the suite carries them too, for every result. The tails are
+///   bounded (`ReportLogs`), and each names the file with the whole log.
 public enum JUnitWriter {
     /// One `<testcase>` before rendering: what CI systems count.
     public struct TestCase: Equatable, Sendable {
@@ -34,10 +44,10 @@ public enum JUnitWriter {
             totals.add(counts, seconds: result.durationSeconds)
             suites.append(suite(for: result, cases: cases, counts: counts, report: report, layout: layout))
         }
+        // Only the attributes the Ant/Jenkins format defines for <testsuites> (no skipped, no timestamp).
         let root = Markup.element("testsuites", [
             "name": report.tool, "tests": String(totals.tests), "failures": String(totals.failures),
-            "errors": String(totals.errors), "skipped": String(totals.skipped),
-            "time": ReportFormat.seconds(totals.seconds), "timestamp": report.startedAt,
+            "errors": String(totals.errors), "time": ReportFormat.seconds(totals.seconds),
         ], suites)
         return Markup.xmlDocument(root)
     }
@@ -80,8 +90,16 @@ public enum JUnitWriter {
         case .pass:
             run = result.cases.isEmpty ? .passed : nil
         }
-        if let run { cases.append(TestCase(name: runCaseName, verdict: run, seconds: result.durationSeconds)) }
+        if let run { cases.append(TestCase(name: runCaseName, verdict: run)) }
+        let share = cases.isEmpty ? 0 : max(0, result.durationSeconds.isFinite ? result.durationSeconds : 0) / Double(cases.count)
+        for index in cases.indices { cases[index].seconds = share }
         return cases
+    }
+
+    /// `<driver>.<test>`, every `.` inside either written `_`: exactly one dot, so Jenkins reads package
+    /// = driver and class = test (`swiftvm.conf-pci-1.0` would be package `swiftvm.conf-pci-1`, class `0`).
+    public static func className(driver: String, test: String) -> String {
+        driver.replacingOccurrences(of: ".", with: "_") + "." + test.replacingOccurrences(of: ".", with: "_")
     }
 
     private static func xfailText(_ expectation: Expectation) -> String {
@@ -98,13 +116,28 @@ public enum JUnitWriter {
 
     private static func suite(for result: TestResult, cases: [TestCase], counts: Counts, report: RunReport,
                               layout: ReportLayout) -> XMLElement {
-        let className = "\(result.driver).\(result.test)"
+        let className = className(driver: result.driver, test: result.test)
+        let out = systemOut(result), err = systemErr(result)
         var children: [XMLNode] = [properties(for: result, report: report, layout: layout)]
+        var firstBad: String?
         for testCase in cases {
-            children.append(element(for: testCase, className: className))
+            var output: (out: String, err: String)?
+            switch testCase.verdict {
+            case .failure, .error:
+                if let firstBad {
+                    let pointer = "[tck] the console and VMM output of \(result.key) are in testcase '\(firstBad)' of this suite"
+                    output = (pointer + "\n", pointer + "\n")
+                } else {
+                    firstBad = testCase.name
+                    output = (out, err)
+                }
+            case .passed, .skipped:
+                output = nil
+            }
+            children.append(element(for: testCase, className: className, output: output))
         }
-        children.append(Markup.element("system-out", text: ReportFormat.console(result)))
-        children.append(Markup.element("system-err", text: systemErr(result)))
+        children.append(Markup.element("system-out", text: out))
+        children.append(Markup.element("system-err", text: err))
         return Markup.element("testsuite", [
             "name": "\(result.driver)/\(result.test)", "tests": String(counts.tests),
             "failures": String(counts.failures), "errors": String(counts.errors), "skipped": String(counts.skipped),
@@ -113,7 +146,7 @@ public enum JUnitWriter {
         ], children)
     }
 
-    private static func element(for testCase: TestCase, className: String) -> XMLElement {
+    private static func element(for testCase: TestCase, className: String, output: (out: String, err: String)?) -> XMLElement {
         var children: [XMLNode] = []
         switch testCase.verdict {
         case .passed: break
@@ -124,8 +157,12 @@ public enum JUnitWriter {
         case .skipped(let message):
             children.append(Markup.element("skipped", ["message": ReportText.line(message)]))
         }
+        if let output {
+            children.append(Markup.element("system-out", text: output.out))
+            children.append(Markup.element("system-err", text: output.err))
+        }
         return Markup.element("testcase", [
-            "classname": className, "name": testCase.name, "time": testCase.seconds.map(ReportFormat.seconds),
+            "classname": className, "name": testCase.name, "time": ReportFormat.seconds(testCase.seconds ?? 0),
         ], children)
     }
 
@@ -142,10 +179,21 @@ public enum JUnitWriter {
             ("expectation", ReportFormat.expectation(result.expectation)), ("outcome", result.outcome.rawValue),
             ("expected", String(result.expected)), ("exit", result.exitDescription),
             ("command", ReportFormat.shellCommand(result.commandLine)),
+            ("log.console", result.consoleLog ?? ""), ("log.vmm", result.vmmLog ?? ""),
             ("host.name", report.host.hostname), ("host.kernel", report.host.kernel),
             ("host.cpu", report.host.cpu), ("host.kvm", report.host.kvm),
         ]
+        if let identity = report.identity {
+            pairs += [("tck.version", identity.tckVersion), ("kit.commit", identity.kitCommit),
+                      ("catalog", identity.catalog.path), ("catalog.sha256", identity.catalog.sha256)]
+        }
         return Markup.element("properties", [:], pairs.map { Markup.element("property", ["name": $0.0, "value": $0.1]) })
+    }
+
+    /// The console tail, after a line naming the full log (and what the tail leaves out).
+    private static func systemOut(_ result: TestResult) -> String {
+        let view = LogView.console(result)
+        return "[tck] console of \(result.key): \(view.heading)\n" + view.text
     }
 
     private static func systemErr(_ result: TestResult) -> String {
@@ -153,7 +201,10 @@ public enum JUnitWriter {
         if !result.protocolErrors.isEmpty {
             parts.append("protocol errors:\n" + result.protocolErrors.map { "  \($0)" }.joined(separator: "\n"))
         }
-        if !result.diagnostics.isEmpty { parts.append(result.diagnostics) }
+        let vmm = LogView.vmm(result)
+        if !vmm.text.isEmpty || vmm.cut != nil {
+            parts.append("[tck] VMM stderr of \(result.key): \(vmm.heading)\n" + vmm.text.trimmingSuffix("\n"))
+        }
         parts.append("exit: \(result.exitDescription)")
         parts.append("command: \(ReportFormat.shellCommand(result.commandLine))")
         return parts.joined(separator: "\n") + "\n"

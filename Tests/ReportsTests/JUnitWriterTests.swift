@@ -120,6 +120,108 @@ import TCK
         #expect(values["command"] == "/usr/bin/qemu-system-x86_64 --kernel TestGuests/build/smp-4.elf --append 'it'\\''s a \"test\"'")
     }
 
+    /// GitLab and Jenkins show 0 s for a testcase without `time`; the cases of a kernel share its wall time.
+    @Test func everyTestcaseHasATimeAndTheyAddUpToTheSuite() throws {
+        let document = try parsed()
+        for suite in try document.nodes(forXPath: "//testsuite").compactMap({ $0 as? XMLElement }) {
+            let times = try cases(suite).map { try #require(Double($0.attribute(forName: "time")?.stringValue ?? "")) }
+            let total = try #require(Double(suite.attribute(forName: "time")?.stringValue ?? ""))
+            #expect(abs(times.reduce(0, +) - total) <= 0.001 * Double(times.count), "\(suite.attribute(forName: "name")?.stringValue ?? "")")
+        }
+        let hello = try suite("swiftvm/hello", in: document)
+        #expect(cases(hello).map { $0.attribute(forName: "time")?.stringValue } == ["0.062", "0.062"])
+    }
+
+    /// Jenkins splits a classname at its last dot: one dot, between driver and test.
+    @Test func classnamesHaveExactlyOneDot() throws {
+        #expect(JUnitWriter.className(driver: "swiftvm", test: "conf-pci-1.0") == "swiftvm.conf-pci-1_0")
+        #expect(JUnitWriter.className(driver: "qemu@run.2", test: "a.b.c") == "qemu@run_2.a_b_c")
+        var dotted = report
+        dotted.results[0].test = "conf-pci-1.0"
+        let document = try XMLDocument(xmlString: JUnitWriter.render(dotted), options: [])
+        let names = try document.nodes(forXPath: "//testcase/@classname").compactMap(\.stringValue)
+        #expect(names.allSatisfy { $0.filter { $0 == "." }.count == 1 })
+        #expect(names.contains("swiftvm.conf-pci-1_0"))
+        #expect(try document.nodes(forXPath: "//testsuite[@name='swiftvm/conf-pci-1.0']").count == 1)
+    }
+
+    /// GitLab shows a failed testcase's own output, not the suite's: console and VMM tails go there too.
+    @Test func failedAndErroredTestcasesCarryTheirOutput() throws {
+        let document = try parsed()
+        for path in ["//testcase[failure]", "//testcase[error]"] {
+            let bad = try document.nodes(forXPath: path).compactMap { $0 as? XMLElement }
+            #expect(!bad.isEmpty)
+            for testcase in bad {
+                let out = try #require(testcase.elements(forName: "system-out").first?.stringValue)
+                let err = try #require(testcase.elements(forName: "system-err").first?.stringValue)
+                #expect(out.hasPrefix("[tck] console of ") || out.hasPrefix("[tck] the console and VMM output of "))
+                #expect(!err.isEmpty)
+            }
+        }
+        let garbage = try cases(suite("swiftvm/garbage", in: document)).first { !$0.elements(forName: "error").isEmpty }
+        let out = try #require(garbage?.elements(forName: "system-out").first?.stringValue)
+        #expect(out.contains("<script>alert(1)</script>") && out.hasSuffix(ReportFormat.cutNote + "\n"))
+        #expect(garbage?.elements(forName: "system-err").first?.stringValue?.contains("stderr with colour") == true)
+        // Passing and skipped testcases carry none.
+        #expect(try document.nodes(forXPath: "//testcase[not(failure) and not(error)]/system-out").isEmpty)
+    }
+
+    @Test func severalFailedCasesShareOneCopyOfTheOutput() throws {
+        var many = report
+        let index = try #require(many.results.firstIndex { $0.key == "swiftvm/cpuid-basic" })
+        many.results[index].cases = [CaseResult(name: "a", status: .fail, message: "x"), CaseResult(name: "b", status: .fail, message: "y")]
+        many.results[index].console = String(repeating: "console line\n", count: 50)
+        let document = try XMLDocument(xmlString: JUnitWriter.render(many), options: [])
+        let failed = try cases(suite("swiftvm/cpuid-basic", in: document))
+        #expect(failed[0].elements(forName: "system-out").first?.stringValue?.contains("console line") == true)
+        #expect(failed[1].elements(forName: "system-out").first?.stringValue
+                == "[tck] the console and VMM output of swiftvm/cpuid-basic are in testcase 'a' of this suite\n")
+    }
+
+    @Test func theLogFilesAreNamedInTheOutputAndTheProperties() throws {
+        let written = ReportLogs.split(report).report
+        let document = try XMLDocument(xmlString: JUnitWriter.render(written), options: [])
+        let hello = try suite("swiftvm/hello", in: document)
+        #expect(hello.elements(forName: "system-out").first?.stringValue?
+            .hasPrefix("[tck] console of swiftvm/hello: full log: logs/swiftvm/hello.console.log\n") == true)
+        let properties = hello.elements(forName: "properties").first?.elements(forName: "property") ?? []
+        let values = Dictionary(uniqueKeysWithValues: properties.map {
+            ($0.attribute(forName: "name")?.stringValue ?? "", $0.attribute(forName: "value")?.stringValue ?? "")
+        })
+        #expect(values["log.console"] == "logs/swiftvm/hello.console.log" && values["log.vmm"] == "logs/swiftvm/hello.vmm.log")
+    }
+
+    /// Only the attributes the Ant/Jenkins format defines on the root.
+    @Test func theRootHasOnlyDefinedAttributes() throws {
+        let root = try #require(try parsed().rootElement())
+        #expect(Set(root.attributes?.compactMap(\.name) ?? []) == ["name", "tests", "failures", "errors", "time"])
+    }
+
+    /// The Ant/Jenkins JUnit schema kept beside these tests (Fixtures/junit-ant.xsd), checked by xmllint
+    /// when it is installed (Debian libxml2-utils); scripts/check-reports.sh checks real runs the same way.
+    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/xmllint"), "xmllint not installed"))
+    func validAgainstTheAntJUnitSchema() throws {
+        let schema = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures/junit-ant.xsd").path
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("junit-xsd-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        var empty = report
+        empty.results = []
+        for (name, run) in [("sample", report), ("written", ReportLogs.split(report).report), ("empty", empty)] {
+            let path = dir + "/\(name).xml"
+            try JUnitWriter.render(run).write(toFile: path, atomically: true, encoding: .utf8)
+            let xmllint = Process()
+            xmllint.executableURL = URL(fileURLWithPath: "/usr/bin/xmllint")
+            xmllint.arguments = ["--noout", "--schema", schema, path]
+            let errors = Pipe()
+            xmllint.standardError = errors
+            try xmllint.run()
+            let message = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            xmllint.waitUntilExit()
+            #expect(xmllint.terminationStatus == 0, "\(name): \(message)")
+        }
+    }
+
     @Test func anEmptyRunIsStillValidJUnit() throws {
         var empty = report
         empty.results = []

@@ -111,6 +111,9 @@ import TCK
             let size = try Data(contentsOf: URL(fileURLWithPath: path)).count
             #expect(size < 150_000, "\(path): \(size) bytes")
         }
+        let junit = try String(contentsOfFile: paths.junit, encoding: .utf8)
+        #expect(junit.contains("lines cut; full log: logs/swiftvm/hello.console.log"))
+        #expect(junit.contains(ReportFormat.cutNote))
     }
 
     @Test func readingBackRestoresTheWholeLogsAndAMergeWritesThemAgain() throws {
