@@ -9,6 +9,8 @@ let package = Package(
     targets: [
         // C floor: only what Swift cannot import by itself (ioctl request numbers).
         .target(name: "CKVM"),
+        // Starting a child that dies with the runner (fork, PR_SET_PDEATHSIG, execve): ChildProcess.
+        .target(name: "CProcess"),
         .systemLibrary(name: "CLibELF", pkgConfig: "libelf", providers: [.apt(["libelf-dev"])]),
 
         .target(name: "KVM", dependencies: ["CKVM"]),
@@ -31,7 +33,7 @@ let package = Package(
         ]),
 
         // The conformance kit: catalog, result protocol, drivers, runner (TCK); report writers (Reports).
-        .target(name: "TCK", dependencies: ["Quantities", "ABI"]),
+        .target(name: "TCK", dependencies: ["Quantities", "ABI", "CProcess"]),
         .target(name: "Reports", dependencies: ["TCK", "ABI"]),
         // Guest-visible ABI: probe records → canonical fingerprints → semantic diffs.
         .target(name: "ABI", dependencies: ["CPUFeatures"]),

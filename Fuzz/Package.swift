@@ -16,6 +16,7 @@ let package = Package(
     targets: [
         // The main package's modules (symlinked sources); keep this graph in step with ../Package.swift.
         .target(name: "CKVM", path: "Modules/CKVM"),
+        .target(name: "CProcess", path: "Modules/CProcess"),
         .systemLibrary(name: "CLibELF", path: "Modules/CLibELF", pkgConfig: "libelf"),
         .target(name: "KVM", dependencies: ["CKVM"], path: "Modules/KVM"),
         .target(name: "GuestMemory", path: "Modules/GuestMemory"),
@@ -29,7 +30,7 @@ let package = Package(
                 path: "Modules/Machine"),
         .target(name: "Quantities", path: "Modules/Quantities"),
         .target(name: "ABI", dependencies: ["CPUFeatures"], path: "Modules/ABI"),
-        .target(name: "TCK", dependencies: ["Quantities", "ABI"], path: "Modules/TCK"),
+        .target(name: "TCK", dependencies: ["Quantities", "ABI", "CProcess"], path: "Modules/TCK"),
 
         // Input decoding and invariant checks shared by the targets.
         .target(name: "FuzzSupport", dependencies: ["Devices"]),

@@ -6,8 +6,14 @@ import Glibc
 /// Runs one VMM process with a deadline, capturing stdout and stderr up to a limit each while always
 /// draining the pipes (so a guest flooding its console can neither block the VMM nor grow our memory).
 ///
-/// posix_spawn + poll rather than Foundation.Process: the deadline, the kill and the byte caps must be
-/// exact, and a thread per job must not depend on run-loop machinery.
+/// fork/exec (`Spawn`) + poll rather than Foundation.Process: the deadline, the kill and the byte caps
+/// must be exact, a thread per job must not depend on run-loop machinery, and the child must die with
+/// the runner (parent-death signal), which neither Process nor posix_spawn can arrange.
+///
+/// Every descriptor opened here is close-on-exec: with `--jobs 2` a VMM started by the other job must
+/// not inherit this one's pipe, or this run would wait for end-of-file until that VMM exits.
+/// Call `run` from a thread that lives at least as long as the call (the parent-death signal follows
+/// the thread that started the child).
 public struct ChildProcess: Sendable {
     public struct Result: Sendable {
         public enum Ending: Equatable, Sendable {
@@ -51,31 +57,13 @@ public struct ChildProcess: Sendable {
     /// Runs to completion, deadline or cancellation.
     public func run(cancelled: @Sendable () -> Bool = { false }) -> Result {
         let start = Self.now()
-        var outPipe: [Int32] = [-1, -1], errPipe: [Int32] = [-1, -1]
-        guard pipe(&outPipe) == 0, pipe(&errPipe) == 0 else {
-            return Result(ending: .spawnFailed(errno), stdout: [], stdoutDropped: 0, stderr: [], durationSeconds: 0)
-        }
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        posix_spawn_file_actions_adddup2(&actions, outPipe[1], 1)
-        posix_spawn_file_actions_adddup2(&actions, errPipe[1], 2)
-        for fd in outPipe + errPipe { posix_spawn_file_actions_addclose(&actions, fd) }
-
-        let argv = commandLine.map { strdup($0) } + [nil]
-        defer { argv.forEach { free($0) } }
-        var pid: pid_t = 0
-        let spawnError = posix_spawn(&pid, executable, &actions, nil, argv, environ)
-        close(outPipe[1])
-        close(errPipe[1])
-        defer { close(outPipe[0]); close(errPipe[0]) }
-        guard spawnError == 0 else {
-            return Result(ending: .spawnFailed(spawnError), stdout: [], stdoutDropped: 0, stderr: [], durationSeconds: 0)
-        }
+        let child: (pid: pid_t, stdout: Int32, stderr: Int32)
+        do throws(SpawnError) { child = try launch() } catch { return .notStarted(error.errno) }
+        defer { close(child.stdout); close(child.stderr) }
+        let pid = child.pid
 
         var out = CappedBuffer(limit: stdoutLimit), err = CappedBuffer(limit: stderrLimit)
-        var open: [(fd: Int32, isOut: Bool)] = [(outPipe[0], true), (errPipe[0], false)]
+        var open: [(fd: Int32, isOut: Bool)] = [(child.stdout, true), (child.stderr, false)]
         var killedFor: Result.Ending?
         var deadline = start + timeoutSeconds
         var stopping = false
@@ -122,10 +110,34 @@ public struct ChildProcess: Sendable {
                       durationSeconds: Self.now() - start)
     }
 
+    /// Starts the process with stdin on /dev/null and stdout and stderr on fresh pipes; returns its pid
+    /// and the read ends. Everything opened here is close-on-exec and the write ends are closed before
+    /// returning: a VMM that another job starts meanwhile holds none of them, so end-of-file on these
+    /// pipes means this child (and only it) is done.
+    private func launch() throws(SpawnError) -> (pid: pid_t, stdout: Int32, stderr: Int32) {
+        let devNull = open("/dev/null", O_RDONLY | O_CLOEXEC)
+        guard devNull >= 0 else { throw SpawnError(errno: errno) }
+        defer { close(devNull) }
+        var started = false
+        let out = try Spawn.pipe()
+        defer { close(out.write); if !started { close(out.read) } }
+        let err = try Spawn.pipe()
+        defer { close(err.write); if !started { close(err.read) } }
+        let pid = try Spawn.start(executable, arguments: commandLine, stdin: devNull, stdout: out.write, stderr: err.write)
+        started = true
+        return (pid, out.read, err.read)
+    }
+
     static func now() -> Double {
         var now = timespec()
         clock_gettime(CLOCK_MONOTONIC, &now)
         return Double(now.tv_sec) + Double(now.tv_nsec) / 1e9
+    }
+}
+
+extension ChildProcess.Result {
+    static func notStarted(_ error: Int32) -> Self {
+        Self(ending: .spawnFailed(error), stdout: [], stdoutDropped: 0, stderr: [], durationSeconds: 0)
     }
 }
 

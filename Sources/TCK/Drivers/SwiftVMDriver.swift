@@ -53,8 +53,8 @@ public struct SwiftVMDriver: Driver {
                                        + (recordsProgrammedTables ? ["--tables", tablesPath] : []),
                                    timeoutSeconds: entry.timeoutSeconds + watchdogGraceSeconds)
         var run = process.driverRun(cancelled: cancelled, decode: Self.termination)
-        if let data = FileManager.default.contents(atPath: dataPath), data.count <= Self.dataLimit { run.data = [UInt8](data) }
-        if recordsProgrammedTables, let tables = FileManager.default.contents(atPath: tablesPath), tables.count <= Self.dataLimit {
+        if let data = CloseOnExecFile.contents(atPath: dataPath, limit: Self.dataLimit) { run.data = data }
+        if recordsProgrammedTables, let tables = CloseOnExecFile.contents(atPath: tablesPath, limit: Self.dataLimit) {
             run.programmedTables = String(decoding: tables, as: UTF8.self)
         }
         return run

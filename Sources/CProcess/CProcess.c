@@ -1,0 +1,90 @@
+// See CProcess.h. Between fork and execve the child is a copy of a multi-threaded process, so it calls
+// only async-signal-safe functions (signal-safety(7)): no malloc, no locks, no Swift.
+#define _GNU_SOURCE
+#include "CProcess.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#ifndef CLOSE_RANGE_CLOEXEC
+#define CLOSE_RANGE_CLOEXEC (1U << 2)   // <linux/close_range.h>, Linux 5.11
+#endif
+
+// Child only: report errno to the parent through the status pipe and give up.
+__attribute__((noreturn)) static void fail(int status_fd) {
+    int error = errno;
+    ssize_t written = write(status_fd, &error, sizeof error);
+    (void)written;
+    _exit(127);
+}
+
+__attribute__((noreturn)) static void child(pid_t parent, int status_fd, const char *path, char *const argv[], char *const envp[],
+                  const int stdio[3], const sigset_t *mask) {
+    if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0) fail(status_fd);
+    // The parent may have died between fork and prctl: then no signal will come, so stop here.
+    if (getppid() != parent) _exit(127);
+
+    // Handlers belong to the parent's code, which this child will not run: reset them (as posix_spawn
+    // does) before unblocking signals. Ignored signals stay ignored across execve, as before.
+    struct sigaction dfl = { .sa_handler = SIG_DFL };
+    for (int sig = 1; sig < NSIG; sig++) {
+        struct sigaction old;
+        if (sig != SIGKILL && sig != SIGSTOP && sigaction(sig, NULL, &old) == 0
+            && old.sa_handler != SIG_IGN && old.sa_handler != SIG_DFL) sigaction(sig, &dfl, NULL);
+    }
+
+    // Move a source that sits on 0..2 but belongs elsewhere out of the way, so no dup2 overwrites a
+    // source still needed. dup2 clears close-on-exec on the copy; a descriptor already in place keeps
+    // its flag, so clear it by hand.
+    int fds[3] = { stdio[0], stdio[1], stdio[2] };
+    for (int i = 0; i < 3; i++)
+        if (fds[i] < 3 && fds[i] != i && (fds[i] = fcntl(fds[i], F_DUPFD_CLOEXEC, 3)) < 0) fail(status_fd);
+    for (int i = 0; i < 3; i++) {
+        if (fds[i] == i ? fcntl(i, F_SETFD, 0) != 0 : dup2(fds[i], i) < 0) fail(status_fd);
+    }
+    // Everything above 2 closes at exec, including the status pipe (which tells the parent exec worked)
+    // and anything a library opened without O_CLOEXEC. Older kernels lack close_range: then only
+    // descriptors that are close-on-exec already go, which is all of the runner's own.
+    syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC);
+
+    pthread_sigmask(SIG_SETMASK, mask, NULL);
+    execve(path, argv, envp);
+    fail(status_fd);
+}
+
+int cprocess_spawn(pid_t *pid, const char *path, char *const argv[], char *const envp[], const int stdio[3]) {
+    int status[2];
+    if (pipe2(status, O_CLOEXEC) != 0) return errno;
+    // No signal handler may run in the child before the handlers are reset: block all around fork.
+    sigset_t all, mask;
+    sigfillset(&all);
+    pthread_sigmask(SIG_SETMASK, &all, &mask);
+    pid_t parent = getpid();
+    pid_t forked = fork();
+    if (forked == 0) child(parent, status[1], path, argv, envp, stdio, &mask);
+    int error = forked < 0 ? errno : 0;
+    pthread_sigmask(SIG_SETMASK, &mask, NULL);
+    close(status[1]);
+    if (forked > 0) {
+        // End of file: execve succeeded. An int: the child's errno, and it has exited with 127.
+        ssize_t count;
+        while ((count = read(status[0], &error, sizeof error)) < 0 && errno == EINTR) {}
+        if (count == sizeof error) {
+            while (waitpid(forked, NULL, 0) < 0 && errno == EINTR) {}
+        } else {
+            error = 0;
+            *pid = forked;
+        }
+    }
+    close(status[0]);
+    return error;
+}
+
+int cprocess_pipe_cloexec(int fds[2]) {
+    return pipe2(fds, O_CLOEXEC);
+}

@@ -1,0 +1,22 @@
+// The C floor under ChildProcess: starting a child that dies with the runner. posix_spawn cannot set
+// a parent-death signal, and nothing may run in Swift between fork and exec, so this is C.
+#ifndef CPROCESS_H
+#define CPROCESS_H
+
+#include <sys/types.h>
+
+/// Starts `path` (no PATH search) with `argv` and `envp` (both NULL-terminated) and `stdio[0..2]` as
+/// its standard input, output and error, like posix_spawn with three dup2 actions, plus:
+/// - the child gets SIGKILL when the calling thread ends (PR_SET_PDEATHSIG), so it cannot outlive a
+///   runner that is killed; call this from a thread that waits for the child;
+/// - every other descriptor the child inherits is closed at exec, even one opened without O_CLOEXEC;
+/// - the signal mask is kept, caught signals are reset to their default, ignored ones stay ignored.
+/// Returns 0 and the child's pid in `*pid`, or an errno value: from fork, or from the child's setup
+/// or execve (that child has already been reaped).
+int cprocess_spawn(pid_t *pid, const char *path, char *const argv[], char *const envp[], const int stdio[3]);
+
+/// pipe2(fds, O_CLOEXEC), which Swift's Glibc module does not declare (it is a GNU extension).
+/// Returns 0, or -1 with errno set.
+int cprocess_pipe_cloexec(int fds[2]);
+
+#endif
