@@ -6,9 +6,10 @@
 #       every testcase, one-dot classnames, output on every failed testcase (docs/junit.md)
 #   (c) the per-test logs: every result's logs/<driver>/<test>.console.log and .vmm.log named in
 #       results.json exist, and every relative link of report.html resolves to a file in DIR
-#   (d) headless Chromium (Debian chromium): report.html renders offline; the DOM has the summary,
-#       the test × driver matrix (a cell per result) and a detail section per result, and no
-#       <script>/<img> element (hostile console text stayed text); a screenshot goes to DIR/report.png.
+#   (d) headless Chromium (Debian chromium): report.html renders offline; the DOM has the verdict, the
+#       list of unexpected results (one item per unexpected result, before the matrix), the summary, the
+#       test × driver matrix (a cell per result) and a detail section per result, and no <script>/<img>
+#       element (hostile console text stayed text); a screenshot goes to DIR/report.png.
 # Usage: scripts/check-reports.sh DIR      (environment: PYTHON, CHROMIUM override the tools)
 # Exits 0 when every check passes, 1 on a failed check, 2 when a tool is missing or DIR is incomplete.
 set -euo pipefail
@@ -79,7 +80,16 @@ chrome() { timeout 120 "$CHROMIUM" --headless --no-sandbox --disable-gpu --user-
 chrome --dump-dom "file://$dir/report.html" >"$work/dom.html" \
     || { cat "$work/chromium.log" >&2; die "chromium could not render $dir/report.html"; }
 count() { grep -o -- "$1" "$work/dom.html" | wc -l; }
+[ "$(count 'id="verdict"')" -eq 1 ] || die "DOM: no verdict line"
 [ "$(count 'id="summary"')" -eq 1 ] || die "DOM: no summary section"
+[ "$(count 'id="unexpected"')" -eq 1 ] || die "DOM: no list of unexpected results"
+unexpected=$("$PYTHON" -c 'import json,sys; print(sum(1 for r in json.load(open(sys.argv[1]))["results"] if not r["expected"]))' "$dir/results.json")
+listed=$("$PYTHON" -c '
+import re, sys
+dom = open(sys.argv[1], encoding="utf-8").read()
+start, matrix = dom.find("id=\"unexpected\""), dom.find("id=\"matrix\"")
+print(len(re.findall(r"<li data-driver=", dom[start:matrix])) if 0 <= start < matrix else -1)' "$work/dom.html")
+[ "$listed" -eq "$unexpected" ] || die "DOM: $listed items in the unexpected list before the matrix, results.json has $unexpected unexpected results"
 [ "$(count '<table class="matrix"')" -eq 1 ] || die "DOM: no test × driver matrix"
 cells=$(count '<td class="cell [^"]*" data-driver="[^"]*" data-test="[^"]*" data-outcome="[a-z]*" data-expected=')
 sections=$(count '<section class="result[^"]*" id="result-')
@@ -90,7 +100,7 @@ sections=$(count '<section class="result[^"]*" id="result-')
 if [ "$partial" = true ]; then
     [ "$(count 'id="partial-banner"')" -eq 1 ] || die "DOM: partial run without the partial banner"
 fi
-echo "check-reports: chromium: DOM has summary, matrix ($cells cells) and $sections result sections"
+echo "check-reports: chromium: DOM has verdict, $listed unexpected listed first, summary, matrix ($cells cells) and $sections result sections"
 
 rm -f "$dir/report.png"
 chrome --screenshot="$dir/report.png" --window-size=1280,1600 "file://$dir/report.html" >/dev/null \

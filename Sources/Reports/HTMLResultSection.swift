@@ -5,32 +5,34 @@ import Foundation
 #endif
 import TCK
 
-/// One result's detail section: outcome, reason, expectation, cases, data records, console log,
-/// diagnostics and the exact command line. Logs and data are in `<details>`, so the page reads fully
-/// without JavaScript; an unexpected result has its console open.
+/// One result's detail section: outcome, reason, expectation, logs, cases, data records, console tail,
+/// VMM stderr tail and the exact command line. The heading and reason are always shown; the rest is in
+/// a `<details>` (the page reads fully without JavaScript), open for an unexpected result and closed for
+/// one as expected, so a long run stays a short page.
 ///
 /// DOM contract: `<section class="result" id="result-<driver>-<test>" data-driver data-test
 /// data-outcome data-expected>`.
 enum HTMLResultSection {
     static func section(_ result: TestResult) -> XMLElement {
-        var children: [XMLNode] = [heading(result)]
-        children.append(Markup.element("p", ["class": "reason"], text: result.reason))
-        children.append(facts(result))
+        var body: [XMLNode] = [Markup.element("summary", ["class": "more"], text: "Details: expectation, logs, cases, command line")]
+        body.append(facts(result))
         if !result.protocolErrors.isEmpty {
-            children.append(Markup.element("ul", ["class": "problems"], result.protocolErrors.map {
+            body.append(Markup.element("ul", ["class": "problems"], result.protocolErrors.map {
                 Markup.element("li", text: "protocol: " + $0)
             }))
         }
-        if !result.cases.isEmpty { children.append(cases(result.cases)) }
-        if !result.data.isEmpty { children.append(data(result.data)) }
-        children.append(console(result))
-        if !result.diagnostics.isEmpty {
-            children.append(Markup.element("details", ["class": "diagnostics", "open": result.expected ? nil : "open"], [
-                Markup.element("summary", text: "Diagnostics (VMM stderr)"),
-                Markup.element("pre", ["class": "log"], text: result.diagnostics),
+        if !result.cases.isEmpty { body.append(cases(result)) }
+        if !result.data.isEmpty { body.append(data(result.data)) }
+        body.append(console(result))
+        let vmm = result.expected ? LogView.vmm(result, lines: ReportLogs.calmTailLines, bytes: ReportLogs.calmTailBytes) : LogView.vmm(result)
+        if !vmm.text.isEmpty || vmm.cut != nil {
+            body.append(Markup.element("details", ["class": "diagnostics", "open": result.expected ? nil : "open"], [
+                Markup.element("summary", text: "VMM stderr (diagnostics)"),
+                logNote(vmm),
+                Markup.element("pre", ["class": "log"], text: vmm.text),
             ]))
         }
-        children.append(Markup.element("div", ["class": "command"], [
+        body.append(Markup.element("div", ["class": "command"], [
             Markup.element("span", ["class": "groups"], text: "Command line"),
             Markup.element("pre", ["class": "cmd"], text: ReportFormat.shellCommand(result.commandLine)),
         ]))
@@ -39,20 +41,26 @@ enum HTMLResultSection {
             "id": ReportFormat.resultID(driver: result.driver, test: result.test),
             "data-driver": result.driver, "data-test": result.test,
             "data-outcome": result.outcome.rawValue, "data-expected": String(result.expected),
-        ], children)
+        ], [
+            heading(result),
+            Markup.element("p", ["class": "reason"], text: result.reason),
+            Markup.element("details", ["class": "more", "open": result.expected ? nil : "open"], body),
+        ])
     }
 
     private static func heading(_ result: TestResult) -> XMLElement {
         var children: [XMLNode] = [
-            Markup.element("span", ["class": "badge \(OutcomeStyle.cssClass(result.outcome))"], text: OutcomeStyle.label(result.outcome)),
+            OutcomeStyle.badge(result),
             Markup.element("span", ["class": "mono"], text: result.test),
             Markup.element("span", ["class": "on"], text: "on"),
             Markup.element("span", [:], text: result.driver),
+            Markup.element("span", ["class": "on"], text: ReportFormat.duration(result.durationSeconds)),
         ]
         if !result.expected {
-            children.append(Markup.element("span", ["class": "badge o-fail"], text: "unexpected"))
+            children.append(Markup.element("span", ["class": "flag"], text: "unexpected: expected \(result.expectation.outcome.rawValue)"))
         }
-        children.append(Markup.element("a", ["class": "back", "href": "#matrix"], text: "↑ matrix"))
+        children.append(Markup.element("a", ["class": "back", "href": result.expected ? "#matrix" : "#unexpected"],
+                                       text: result.expected ? "↑ matrix" : "↑ unexpected results"))
         return Markup.element("h3", [:], children)
     }
 
@@ -66,6 +74,12 @@ enum HTMLResultSection {
         rows.append(("Duration", ReportFormat.seconds(result.durationSeconds) + " s"))
         rows.append(("Exit", result.exitDescription))
         var nodes: [XMLNode] = []
+        let logs: [XMLNode] = [(TestResult.LogKind.console, LogView.console(result).log), (.vmm, LogView.vmm(result).log)]
+            .compactMap { kind, path in path.map { Markup.element("a", ["href": $0], text: $0) } }
+        if !logs.isEmpty {
+            nodes.append(Markup.element("dt", text: "Logs"))
+            nodes.append(Markup.element("dd", [:], Array(logs.enumerated().map { $0.offset == 0 ? [$0.element] : [Markup.text(" · "), $0.element] }.joined())))
+        }
         for (term, value) in rows {
             nodes.append(Markup.element("dt", text: term))
             if term == "Expectation", let link = result.expectation.link, isWebLink(link) {
@@ -87,13 +101,13 @@ enum HTMLResultSection {
         return (lower.hasPrefix("https://") || lower.hasPrefix("http://")) && !link.contains(where: \.isWhitespace)
     }
 
-    private static func cases(_ cases: [CaseResult]) -> XMLElement {
-        let rows = cases.map { item in
+    private static func cases(_ result: TestResult) -> XMLElement {
+        let rows = result.cases.map { item in
             let outcome: Outcome = switch item.status { case .pass: .pass; case .fail: .fail; case .skip: .skip }
+            // A failed case is as expected only inside an expected xfail.
+            let tone = OutcomeStyle.tone(outcome: outcome, expected: item.status != .fail || result.outcome == .xfail && result.expected)
             return Markup.element("tr", ["data-status": item.status.rawValue], [
-                Markup.element("td", [:], [
-                    Markup.element("span", ["class": "badge \(OutcomeStyle.cssClass(outcome))"], text: item.status.rawValue),
-                ]),
+                Markup.element("td", ["class": "status \(tone.cssClass)"], text: "\(tone.icon) \(item.status.rawValue)"),
                 Markup.element("td", ["class": "mono"], text: item.name),
                 Markup.element("td", text: item.message ?? ""),
             ])
@@ -120,15 +134,35 @@ enum HTMLResultSection {
     }
 
     private static func console(_ result: TestResult) -> XMLElement {
-        let text = ReportFormat.console(result)
-        let lines = text.isEmpty ? 0 : text.split(separator: "\n", omittingEmptySubsequences: false).count
-            - (text.hasSuffix("\n") ? 1 : 0)
-        var summary = "Console log (\(lines) line\(lines == 1 ? "" : "s")"
+        let view = result.expected ? LogView.console(result, lines: ReportLogs.calmTailLines, bytes: ReportLogs.calmTailBytes)
+                                   : LogView.console(result)
+        let lines = lineCount(view.text) - (result.consoleTruncated ? 1 : 0)
+        var summary = "Console"
+        if let cut = view.cut {
+            summary += " (last \(lines) of \(lines + cut.lines) lines"
+        } else {
+            summary += " (\(lines) line\(lines == 1 ? "" : "s")"
+        }
         if result.consoleTruncated { summary += ", cut at the capture limit" }
         summary += ")"
         return Markup.element("details", ["class": "console", "open": result.expected ? nil : "open"], [
             Markup.element("summary", text: summary),
-            Markup.element("pre", ["class": "log"], text: text.isEmpty ? "(no console output)" : text),
+            logNote(view),
+            Markup.element("pre", ["class": "log"], text: view.text.isEmpty ? "(no console output)" : view.text),
         ])
+    }
+
+    /// "… N bytes / M lines cut; full log: <a>logs/…</a>" above a tail, or a link to the full log.
+    private static func logNote(_ view: LogView) -> XMLElement {
+        guard let log = view.log else { return Markup.element("p", ["class": "log-note"], text: view.heading) }
+        let lead = view.cut.map { ReportLogs.note(cut: $0, log: nil).components(separatedBy: ";").first ?? "" }
+        return Markup.element("p", ["class": "log-note"], [
+            Markup.text(lead.map { $0 + "; full log: " } ?? "full log: "),
+            Markup.element("a", ["href": log], text: log),
+        ])
+    }
+
+    private static func lineCount(_ text: String) -> Int {
+        text.isEmpty ? 0 : text.split(separator: "\n", omittingEmptySubsequences: false).count - (text.hasSuffix("\n") ? 1 : 0)
     }
 }

@@ -1,7 +1,15 @@
+#if canImport(FoundationXML)
+import FoundationXML
+#else
+import Foundation
+#endif
 import TCK
 
-/// How the HTML report shows each outcome: a text label (colour is never the only signal), a one-line
-/// meaning for the legend, and the CSS class that colours it.
+/// How the HTML report shows a result. What matters first is whether the catalog expected it, so the
+/// tone follows that, not the outcome: a result as expected is calm (a pass green, a skip grey, an
+/// expected xfail, crash, timeout or error a quiet grey-blue), one not as expected is loud (solid red).
+/// Colour is never the only signal: every badge carries an icon (✓ as expected, ✗ unexpected, – skip)
+/// and the outcome as text, and an unexpected one says "unexpected".
 enum OutcomeStyle {
     static func label(_ outcome: Outcome) -> String { outcome.rawValue }
 
@@ -18,7 +26,47 @@ enum OutcomeStyle {
         }
     }
 
-    static func cssClass(_ outcome: Outcome) -> String { "o-\(outcome.rawValue)" }
+    enum Tone: String {
+        /// Passed, as expected.
+        case ok
+        /// Skipped, as expected.
+        case skip
+        /// An expected xfail, crash, timeout or error: known and declared in the catalog.
+        case calm
+        /// Not what the catalog expects: a regression or a stale expectation.
+        case loud
+
+        var cssClass: String { "tone-\(rawValue)" }
+
+        var icon: String {
+            switch self {
+            case .ok, .calm: "✓"
+            case .skip: "–"
+            case .loud: "✗"
+            }
+        }
+    }
+
+    static func tone(outcome: Outcome, expected: Bool) -> Tone {
+        guard expected else { return .loud }
+        switch outcome {
+        case .pass: return .ok
+        case .skip: return .skip
+        default: return .calm
+        }
+    }
+
+    static func tone(_ result: TestResult) -> Tone { tone(outcome: result.outcome, expected: result.expected) }
+
+    /// `<span class="badge tone-…">✗ fail</span>`: icon and outcome.
+    static func badge(_ outcome: Outcome, tone: Tone) -> XMLElement {
+        Markup.element("span", ["class": "badge \(tone.cssClass)", "data-outcome": outcome.rawValue], [
+            Markup.element("span", ["class": "icon", "aria-hidden": "true"], text: tone.icon),
+            Markup.text(" " + label(outcome)),
+        ])
+    }
+
+    static func badge(_ result: TestResult) -> XMLElement { badge(result.outcome, tone: tone(result)) }
 
     /// Outcomes in legend and summary order: good to bad.
     static let order: [Outcome] = [.pass, .skip, .xfail, .xpass, .fail, .timeout, .crash, .error]
@@ -55,39 +103,55 @@ enum HTMLStyle {
     .headline { display: flex; gap: 16px; margin: 0 0 12px; flex-wrap: wrap; }
     .figure { border: 1px solid var(--line); border-radius: 6px; padding: 8px 16px; min-width: 150px; }
     .figure b { display: block; font-size: 26px; line-height: 1.2; }
-    .figure.bad { border-color: #cf222e; background: #ffebe9; color: #82071e; }
+    .figure.bad { border-color: #82071e; background: #cf222e; color: #ffffff; }
+    .figure a { color: inherit; }
     .figure.good { border-color: #1a7f37; background: #dafbe1; color: #116329; }
     .legend { display: flex; flex-wrap: wrap; gap: 6px 14px; margin: 0 0 10px; padding: 0; list-style: none; font-size: 12.5px; color: var(--muted); }
-    .badge { display: inline-block; min-width: 58px; text-align: center; border-radius: 4px; padding: 1px 7px; font-weight: 600; font-size: 12px; border: 1px solid transparent; }
-    .o-pass { background: #dafbe1; color: #116329; border-color: #aceebb; }
-    .o-fail { background: #ffebe9; color: #a40e26; border-color: #ffcecb; }
-    .o-skip { background: #eef1f4; color: #59636e; border-color: #d1d9e0; }
-    .o-xfail { background: #fff8c5; color: #7d4e00; border-color: #f0dc8c; }
-    .o-xpass { background: #fbefff; color: #6e40c9; border-color: #e6ccff; }
-    .o-timeout { background: #fff1e5; color: #9a3c00; border-color: #ffd8b5; }
-    .o-crash { background: #ffd8d3; color: #6e011a; border-color: #ff8182; }
-    .o-error { background: #ffeff7; color: #99286e; border-color: #ffc9e6; }
-    .o-none { background: #ffffff; color: #b0b8c1; }
-    table.matrix th.test { width: 34%; }
-    table.matrix td.cell { text-align: center; vertical-align: middle; font-weight: 600; padding: 6px 4px; }
-    .mark-unexpected { color: #a40e26; }
+    .badge { display: inline-block; min-width: 62px; text-align: center; border-radius: 4px; padding: 1px 7px; font-weight: 600; font-size: 12px; border: 1px solid transparent; white-space: nowrap; }
+    .tone-ok { background: #dafbe1; color: #116329; border-color: #aceebb; }
+    .tone-skip { background: #f6f8fa; color: #59636e; border-color: #d1d9e0; }
+    .tone-calm { background: #eef2f7; color: #424a53; border-color: #d0d7de; }
+    .tone-loud { background: #cf222e; color: #ffffff; border-color: #82071e; font-weight: 700; }
+    .badge.tone-loud { text-transform: uppercase; letter-spacing: .02em; }
+    .tone-none { background: #ffffff; color: #8c959f; }
+    table.matrix { table-layout: fixed; }
+    table.matrix th.test { width: 30%; }
+    table.matrix td.cell { text-align: center; vertical-align: middle; font-weight: 600; padding: 5px 4px; overflow-wrap: anywhere; }
     table.matrix td.cell a { color: inherit; display: block; }
-    table.matrix td.unexpected, .mark-unexpected { outline: 3px solid #cf222e; outline-offset: -3px; }
-    table.matrix thead th { position: sticky; top: 0; z-index: 1; text-align: center; }
+    table.matrix td.tone-loud { box-shadow: inset 0 0 0 2px #82071e; }
+    table.matrix td.tone-calm .outcome, table.matrix td.tone-skip .outcome { font-weight: 500; }
+    table.matrix thead th { position: sticky; top: 0; z-index: 1; text-align: center; overflow-wrap: anywhere; }
     table.matrix thead th.test { text-align: left; }
-    .flag { display: block; font-size: 11px; font-weight: 700; text-transform: uppercase; letter-spacing: .03em; }
-    .note { display: block; font-size: 11px; font-weight: 400; opacity: .8; }
+    .flag { display: block; font-size: 11px; font-weight: 800; text-transform: uppercase; letter-spacing: .04em; }
+    .note { display: block; font-size: 11px; font-weight: 400; opacity: .85; }
+    .time { display: block; font-size: 11px; font-weight: 400; font-variant-numeric: tabular-nums; opacity: .85; }
     .groups { color: var(--muted); font-size: 12px; }
     table.matrix th .groups { display: block; font-weight: 400; }
     table.matrix tbody th { vertical-align: middle; font-weight: 600; }
     .result { border: 1px solid var(--line); border-radius: 6px; padding: 12px 14px; margin: 0 0 14px; }
-    .result.unexpected { border-left: 5px solid #cf222e; }
+    .result.unexpected { border: 2px solid #cf222e; border-left-width: 8px; }
+    .result summary.more { color: var(--muted); }
+    .verdict { border-radius: 6px; padding: 10px 14px; margin: 0 0 16px; font-size: 16px; font-weight: 700; }
+    .verdict.bad { background: #cf222e; color: #ffffff; }
+    .verdict.good { background: #dafbe1; color: #116329; border: 1px solid #aceebb; }
+    .verdict a { color: inherit; text-decoration: underline; }
+    ol.unexpected { margin: 0; padding: 0; list-style: none; }
+    ol.unexpected li { border: 2px solid #cf222e; border-left-width: 8px; border-radius: 6px; padding: 8px 12px; margin: 0 0 8px; background: #fff5f5; }
+    ol.unexpected .what { font-weight: 700; font-size: 15px; }
+    ol.unexpected .why { display: block; margin-top: 3px; }
+    ol.unexpected .meta { display: block; color: var(--muted); font-size: 12.5px; }
+    .calm-line { color: #116329; margin: 0; }
+    table.slowest td.num { width: 90px; }
+    table.slowest td.rank { width: 36px; color: var(--muted); text-align: right; }
+    .log-note { margin: 4px 0; font-size: 12.5px; color: var(--muted); }
+    .identity pre.cmd { margin: 2px 0; }
     .result .reason { margin: 0 0 8px; }
     .result .facts { font-size: 13px; margin-bottom: 10px; }
     .result table { margin: 6px 0 10px; font-size: 13px; }
     .result .on { color: var(--muted); font-weight: 400; }
     .result .back { margin-left: auto; font-size: 12px; font-weight: 400; }
     table.cases th:first-child { width: 84px; }
+    table.cases td.status { font-weight: 600; font-size: 12px; white-space: nowrap; }
     table.cases td:nth-child(2) { width: 40%; }
     details { margin: 6px 0; }
     summary { cursor: pointer; color: var(--accent); }

@@ -7,12 +7,14 @@ import TCK
 
 /// The test × driver matrix: "what works on which driver". Rows are tests (in run order), columns are
 /// drivers (as given on the command line, `tck run --driver swiftvm --driver qemu`), each cell the outcome
-/// as coloured text linking to that result's detail section. A result that is not what the catalog
-/// expects is outlined and flagged "unexpected"; a test not run on a driver shows "not run".
+/// with its icon and duration, linking to that result's detail section. The columns are of equal width
+/// (fixed table layout; driver versions are in the run block, not in the column heads). A result as
+/// expected is calm, one that is not is solid red and says "unexpected" (`OutcomeStyle`); a test not run
+/// on a driver shows "not run".
 ///
 /// DOM contract (used by scripts/check-reports.sh and tests): `<section id="matrix">` holds
 /// `<table class="matrix">`; each cell is `<td class="cell …" data-driver data-test data-outcome
-/// data-expected>` with `data-outcome="none"` for a test not run on that driver.
+/// data-expected data-seconds>` with `data-outcome="none"` for a test not run on that driver.
 enum MatrixPage {
     static func section(_ report: RunReport, layout: ReportLayout) -> XMLElement {
         Markup.element("section", ["id": "matrix"], [
@@ -23,25 +25,30 @@ enum MatrixPage {
     }
 
     static func legend() -> XMLElement {
-        let items = OutcomeStyle.order.map { outcome in
-            Markup.element("li", [:], [
-                Markup.element("span", ["class": "badge \(OutcomeStyle.cssClass(outcome))"], text: OutcomeStyle.label(outcome)),
-                Markup.text(" " + OutcomeStyle.meaning(outcome)),
-            ])
+        let tones: [(OutcomeStyle.Tone, Outcome, String)] = [
+            (.ok, .pass, "passed, as expected"),
+            (.skip, .skip, "skipped, as expected"),
+            (.calm, .crash, "an xfail, crash, timeout or error the catalog declares"),
+            (.loud, .fail, "unexpected: not what the catalog expects on that driver (tck exits 1)"),
+        ]
+        var items = tones.map { tone, outcome, text in
+            Markup.element("li", [:], [OutcomeStyle.badge(outcome, tone: tone), Markup.text(" " + text)])
         }
-        let unexpected = Markup.element("li", [:], [
-            Markup.element("span", ["class": "badge o-none mark-unexpected"], text: "unexpected"),
-            Markup.text(" outlined: not what the catalog expects on that driver"),
-        ])
-        return Markup.element("ul", ["class": "legend", "id": "legend"], items + [unexpected])
+        items.append(Markup.element("li", [:], [
+            Markup.text("Outcomes: "),
+            Markup.element("span", [:], text: OutcomeStyle.order.map { "\(OutcomeStyle.label($0)) = \(OutcomeStyle.meaning($0))" }
+                .joined(separator: "; ")),
+        ]))
+        return Markup.element("ul", ["class": "legend", "id": "legend"], items)
     }
 
     static func table(_ layout: ReportLayout) -> XMLElement {
         var headers: [XMLNode] = [Markup.element("th", ["class": "test", "scope": "col"], text: "Test")]
         for driver in layout.drivers {
             var children: [XMLNode] = [Markup.text(driver)]
-            if let version = layout.info(driver: driver)?.version, !version.isEmpty {
-                children.append(Markup.element("span", ["class": "note"], text: version))
+            if let details = layout.info(driver: driver)?.details, !details.isEmpty {
+                let short = ["accel", "machine"].compactMap { details[$0] }.joined(separator: " · ")
+                if !short.isEmpty { children.append(Markup.element("span", ["class": "note"], text: short)) }
             }
             headers.append(Markup.element("th", ["scope": "col", "data-driver": driver], children))
         }
@@ -68,22 +75,31 @@ enum MatrixPage {
     private static func cell(driver: String, test: String, result: TestResult?) -> XMLElement {
         guard let result else {
             return Markup.element("td", [
-                "class": "cell o-none", "data-driver": driver, "data-test": test, "data-outcome": "none",
+                "class": "cell tone-none", "data-driver": driver, "data-test": test, "data-outcome": "none",
             ], text: "not run")
         }
-        var label: [XMLNode] = [Markup.text(OutcomeStyle.label(result.outcome))]
-        if !result.expected {
+        let tone = OutcomeStyle.tone(result)
+        var label: [XMLNode] = [
+            Markup.element("span", ["class": "outcome"], [
+                Markup.element("span", ["class": "icon", "aria-hidden": "true"], text: tone.icon),
+                Markup.text(" " + OutcomeStyle.label(result.outcome)),
+            ]),
+        ]
+        let time = ReportFormat.duration(result.durationSeconds)
+        switch tone {
+        case .loud:
             label.append(Markup.element("span", ["class": "flag"], text: "unexpected"))
-        } else if result.outcome != .pass && result.outcome != .skip {
-            label.append(Markup.element("span", ["class": "note"], text: "expected"))
+            label.append(Markup.element("span", ["class": "time"], text: time))
+        case .calm: label.append(Markup.element("span", ["class": "time"], text: "expected · " + time))
+        case .ok, .skip: label.append(Markup.element("span", ["class": "time"], text: time))
         }
         let link = Markup.element("a", [
             "href": "#" + ReportFormat.resultID(driver: driver, test: test), "title": ReportText.line(result.reason),
         ], label)
-        let classes = "cell \(OutcomeStyle.cssClass(result.outcome))" + (result.expected ? "" : " unexpected")
         return Markup.element("td", [
-            "class": classes, "data-driver": driver, "data-test": test,
+            "class": "cell \(tone.cssClass)", "data-driver": driver, "data-test": test,
             "data-outcome": result.outcome.rawValue, "data-expected": String(result.expected),
+            "data-seconds": ReportFormat.seconds(result.durationSeconds),
         ], [link])
     }
 }

@@ -59,11 +59,13 @@ enum ReportFormat {
 
     static let cutNote = "[tck: console log cut at the capture limit; later output was not kept]"
 
-    /// The console as captured, with the cut note appended when the capture limit was hit.
-    static func console(_ result: TestResult) -> String {
-        guard result.consoleTruncated else { return result.console }
-        let separator = result.console.isEmpty || result.console.hasSuffix("\n") ? "" : "\n"
-        return result.console + separator + cutNote + "\n"
+    /// A duration for people: "0.18 s", "12.3 s", "2 min 5 s".
+    static func duration(_ value: Double) -> String {
+        guard value.isFinite, value >= 0 else { return "–" }
+        if value < 10 { return String(format: "%.2f s", value) }
+        if value < 60 { return String(format: "%.1f s", value) }
+        let whole = Int(value.rounded())
+        return "\(whole / 60) min \(whole % 60) s"
     }
 
     /// A name safe for an XML/HTML id: ASCII letters, digits, `.` and `-` kept; anything else as `_hh`

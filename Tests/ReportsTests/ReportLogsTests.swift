@@ -111,6 +111,9 @@ import TCK
             let size = try Data(contentsOf: URL(fileURLWithPath: path)).count
             #expect(size < 150_000, "\(path): \(size) bytes")
         }
+        let html = try String(contentsOfFile: paths.html, encoding: .utf8)
+        #expect(html.contains("href=\"logs/swiftvm/hello.console.log\""))
+        #expect(html.contains("lines cut; full log: "))
         let junit = try String(contentsOfFile: paths.junit, encoding: .utf8)
         #expect(junit.contains("lines cut; full log: logs/swiftvm/hello.console.log"))
         #expect(junit.contains(ReportFormat.cutNote))
@@ -135,6 +138,7 @@ import TCK
         #expect(alone.results[0].console == Self.lines(4801...5000))
         try ReportDirectory.write(try ReportMerge.merge([alone]), to: dir + "/merged2")
         #expect(!FileManager.default.fileExists(atPath: dir + "/merged2/logs/swiftvm/hello.console.log"))
+        #expect(try String(contentsOfFile: dir + "/merged2/report.html", encoding: .utf8).contains("the full log is not in this report"))
     }
 
     @Test func logsOfTestsNoLongerInTheReportAreRemoved() throws {
