@@ -27,9 +27,9 @@ import Testing
 
     @Test func driversPassTheMachineOn() {
         let entry = CatalogEntry(name: "t", kernel: "hello", defaultMachine: "swiftvm-1.0", machines: ["qemu": "pc"])
-        let swiftvm = SwiftVMDriver(executable: "/bin/true").arguments(for: entry, kernelDirectory: "k")
-        #expect(swiftvm.starts(with: ["run", "--machine", "swiftvm-1.0", "--kernel", "k/hello.elf"]))
-        let qemu = QEMUDriver(executable: "qemu-system-x86_64").arguments(for: entry, kernelDirectory: "k")
-        #expect(qemu.contains("pc") && qemu.contains("k/hello.elf") && !qemu.contains("k/pvh/hello.elf"))
+        let swiftvm = SwiftVMDriver(executable: "/bin/true").arguments(for: entry, kernelDirectory: "/k")
+        #expect(swiftvm.starts(with: ["run", "--machine", "swiftvm-1.0", "--kernel", "/k/hello.elf"]))
+        let qemu = QEMUDriver(executable: "qemu-system-x86_64").arguments(for: entry, kernelDirectory: "/k")
+        #expect(qemu.contains("pc") && qemu.contains("/k/hello.elf") && !qemu.contains("/k/pvh/hello.elf"))
     }
 }

@@ -37,8 +37,9 @@ let watchdogGraceSeconds = 5.0
 
 extension ChildProcess {
     /// Runs this VMM process and turns its ending into a `DriverRun`; `decode` maps a normal exit
-    /// (status, stderr) to a termination, which is what differs between VMMs.
-    func driverRun(cancelled: @escaping @Sendable () -> Bool,
+    /// (status, stderr) to a termination, which is what differs between VMMs. `recorded` is the command
+    /// line kept in the result (default: the one run); a driver leaves its temporary files out of it.
+    func driverRun(recording recorded: [String]? = nil, cancelled: @escaping @Sendable () -> Bool,
                    decode: (Int32, String) -> DriverRun.Termination) -> DriverRun {
         let result = run(cancelled: cancelled)
         let termination: DriverRun.Termination
@@ -49,7 +50,7 @@ extension ChildProcess {
         }
         return DriverRun(termination: termination, console: result.stdout, consoleBytesDropped: result.stdoutDropped,
                          durationSeconds: result.durationSeconds, diagnostics: result.stderrText,
-                         commandLine: commandLine)
+                         commandLine: recorded ?? commandLine)
     }
 }
 

@@ -35,6 +35,8 @@ public struct QEMUDriver: Driver {
         return DriverInfo(name: name, version: version, executable: resolved, details: details)
     }
 
+    /// QEMU's arguments for one test, run and recorded as they are (`DriverRun.commandLine`): the kernel
+    /// by absolute path, so the line re-runs from any directory; no temporary files.
     public func arguments(for entry: CatalogEntry, kernelDirectory: String) -> [String] {
         // A catalog machine (e.g. pc-i440fx-7.2) overrides --qemu-machine; microvm boots the PVH images.
         let machineName = entry.machine(for: name) ?? machine.rawValue
@@ -44,7 +46,7 @@ public struct QEMUDriver: Driver {
                          "-m", "\(max(entry.memoryBytes >> 20, 4))M", "-smp", "\(entry.cpus)"]
         if !isMicrovm, FileManager.default.fileExists(atPath: Self.qboot) { arguments += ["-bios", Self.qboot] }
         let image = isMicrovm ? "\(kernelDirectory)/pvh/\(entry.kernel).elf" : "\(kernelDirectory)/\(entry.kernel).elf"
-        arguments += ["-kernel", image]
+        arguments += ["-kernel", RecordedCommandLine.absolute(image)]
         if !entry.commandLine.isEmpty { arguments += ["-append", entry.commandLine] }
         return arguments
     }

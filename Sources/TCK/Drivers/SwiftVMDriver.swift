@@ -36,10 +36,15 @@ public struct SwiftVMDriver: Driver {
                                                                    : "\(line) (swiftvm check status \(status))")
     }
 
+    /// The arguments of `swiftvm` for one test, as recorded in `DriverRun.commandLine`: the kernel by
+    /// absolute path and the memory as written ("64M"), so the line re-runs from any directory. The run
+    /// itself adds `--data FILE` (and for ABI captures `--tables FILE`) with temporary files that are
+    /// deleted afterwards, so the recorded line leaves them out: add `--data FILE` to it to get the
+    /// guest's data stream (ABI probe records), `--tables FILE` for the programmed CPUID and MSR tables.
     public func arguments(for entry: CatalogEntry, kernelDirectory: String) -> [String] {
         (entry.machine(for: name).map { ["--machine", $0] } ?? []).reduce(into: ["run"]) { $0.append($1) } + [
-         "--kernel", "\(kernelDirectory)/\(entry.kernel).elf",
-         "--memory", "\(entry.memoryBytes)", "--cpus", "\(entry.cpus)", "--cmdline", entry.commandLine,
+         "--kernel", RecordedCommandLine.absolute("\(kernelDirectory)/\(entry.kernel).elf"),
+         "--memory", RecordedCommandLine.size(entry.memoryBytes), "--cpus", "\(entry.cpus)", "--cmdline", entry.commandLine,
          "--timeout", "\(Int((entry.timeoutSeconds * 1000).rounded()))ms", "--testdev", "--serial", "stdout"]
     }
 
@@ -48,11 +53,12 @@ public struct SwiftVMDriver: Driver {
         let dataPath = NSTemporaryDirectory() + "tck-data-\(getpid())-\(UUID().uuidString).bin"
         let tablesPath = dataPath.replacingOccurrences(of: "tck-data-", with: "tck-tables-")
         defer { unlink(dataPath); unlink(tablesPath) }
+        let arguments = arguments(for: entry, kernelDirectory: kernelDirectory)
         let process = ChildProcess(executable: executable,
-                                   arguments: arguments(for: entry, kernelDirectory: kernelDirectory) + ["--data", dataPath]
-                                       + (recordsProgrammedTables ? ["--tables", tablesPath] : []),
+                                   arguments: arguments + ["--data", dataPath] + (recordsProgrammedTables ? ["--tables", tablesPath] : []),
                                    timeoutSeconds: entry.timeoutSeconds + watchdogGraceSeconds)
-        var run = process.driverRun(cancelled: cancelled, decode: Self.termination)
+        var run = process.driverRun(recording: [RecordedCommandLine.executable(executable)] + arguments,
+                                    cancelled: cancelled, decode: Self.termination)
         if let data = CloseOnExecFile.contents(atPath: dataPath, limit: Self.dataLimit) { run.data = data }
         if recordsProgrammedTables, let tables = CloseOnExecFile.contents(atPath: tablesPath, limit: Self.dataLimit) {
             run.programmedTables = String(decoding: tables, as: UTF8.self)
