@@ -26,7 +26,7 @@ let package = Package(
         .target(name: "CPUFeatures"),
         // ACPI tables and AML as bytes; the Machine module places them in guest memory.
         .target(name: "ACPI"),
-        .target(name: "Machine", dependencies: ["KVM", "GuestMemory", "Boot", "Devices", "CPUFeatures", "ACPI"]),
+        .target(name: "Machine", dependencies: ["KVM", "GuestMemory", "Boot", "Devices", "CPUFeatures", "ACPI", "Virtio", "BlockBackends"]),
         .executableTarget(name: "swiftvm", dependencies: [
             "Machine", "Quantities",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),

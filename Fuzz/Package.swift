@@ -26,7 +26,7 @@ let package = Package(
         .target(name: "Virtio", dependencies: ["GuestMemory", "Devices", "BlockBackends"], path: "Modules/Virtio"),
         .target(name: "CPUFeatures", path: "Modules/CPUFeatures"),
         .target(name: "ACPI", path: "Modules/ACPI"),
-        .target(name: "Machine", dependencies: ["KVM", "GuestMemory", "Boot", "Devices", "CPUFeatures", "ACPI"],
+        .target(name: "Machine", dependencies: ["KVM", "GuestMemory", "Boot", "Devices", "CPUFeatures", "ACPI", "Virtio", "BlockBackends"],
                 path: "Modules/Machine"),
         .target(name: "Quantities", path: "Modules/Quantities"),
         .target(name: "ABI", dependencies: ["CPUFeatures"], path: "Modules/ABI"),

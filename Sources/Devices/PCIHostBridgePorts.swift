@@ -20,9 +20,12 @@ public final class PCIHostBridgePorts: PortDevice, Sendable {
     }
 
     private let state: Mutex<State>
+    /// Functions whose configuration space has effects, by address; fixed at construction.
+    private let handlers: [PCIAddress: any PCIConfigHandler]
 
-    public init(bus: PCIBus) {
+    public init(bus: PCIBus, handlers: [PCIAddress: any PCIConfigHandler] = [:]) {
         state = Mutex(State(bus: bus))
+        self.handlers = handlers
     }
 
     public func read(offset: UInt16, size: Int) -> UInt32 {
@@ -31,6 +34,7 @@ public final class PCIHostBridgePorts: PortDevice, Sendable {
             guard let register = Self.configOffset(offset, size: size, address: state.address) else {
                 return PortAccess.allOnes(size: size)
             }
+            if let handler = handlers[state.address.functionAddress] { return handler.readConfig(offset: register, size: size) }
             return state.bus.read(state.address.functionAddress, offset: register, size: size)
         }
     }
@@ -42,6 +46,10 @@ public final class PCIHostBridgePorts: PortDevice, Sendable {
                 return
             }
             guard let register = Self.configOffset(offset, size: size, address: state.address) else { return }
+            if let handler = handlers[state.address.functionAddress] {
+                handler.writeConfig(offset: register, size: size, value: value)
+                return
+            }
             state.bus.write(state.address.functionAddress, offset: register, size: size, value: value)
         }
     }

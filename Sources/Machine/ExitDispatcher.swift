@@ -26,19 +26,22 @@ final class ExitDispatcher: Sendable {
     let bus: IOBus
     let strictIO: Bool
     let msrs: MSRPolicy
+    /// Devices behind guest-physical addresses (PCI memory BARs), asked in order.
+    let mmio: [any MMIORegion]
     private let unassignedMMIO = Atomic<UInt64>(0)
     private let refusedMSRs = Atomic<UInt64>(0)
 
-    init(bus: IOBus, strictIO: Bool, msrs: MSRPolicy = .v1) {
+    init(bus: IOBus, strictIO: Bool, msrs: MSRPolicy = .v1, mmio: [any MMIORegion] = []) {
         self.bus = bus
         self.strictIO = strictIO
         self.msrs = msrs
+        self.mmio = mmio
     }
 
     /// MSR accesses the machine type answered with #GP (MSRs it does not have, writes to constants).
     var refusedMSRAccesses: UInt64 { refusedMSRs.load(ordering: .relaxed) }
 
-    /// Port accesses no device claimed plus MMIO accesses (there are no MMIO devices yet).
+    /// Port and MMIO accesses no device claimed.
     var unassignedAccesses: UInt64 { bus.unhandledAccesses + unassignedMMIO.load(ordering: .relaxed) }
 
     func handle(_ exit: VcpuExit, cpu: UInt32) -> ExitAction {
@@ -64,12 +67,19 @@ final class ExitDispatcher: Sendable {
             }
             return .answerIO(data)
         case let .mmioWrite(address, data):
+            let value = data.reversed().reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
+            if mmio.contains(where: { $0.write(address: address, size: data.count, value: value) }) { return .resume }
             unassignedMMIO.add(1, ordering: .relaxed)
             if strictIO {
                 return .stop(.unassignedAccess(cpu: cpu, UnassignedAccess(space: .mmio, address: address, size: data.count, isWrite: true)))
             }
             return .resume
         case let .mmioRead(address, length):
+            for region in mmio {
+                if let value = region.read(address: address, size: length) {
+                    return .answerMMIO((0..<length).map { UInt8(truncatingIfNeeded: value >> ($0 * 8)) })
+                }
+            }
             unassignedMMIO.add(1, ordering: .relaxed)
             if strictIO {
                 return .stop(.unassignedAccess(cpu: cpu, UnassignedAccess(space: .mmio, address: address, size: length, isWrite: false)))

@@ -1,7 +1,9 @@
+import BlockBackends
 import Boot
 import Devices
 import GuestMemory
 import KVM
+import Virtio
 
 /// One virtual machine built from a `MachineConfiguration`: guest memory, the KVM VM with its in-kernel
 /// irqchip and PIT, the loaded kernel, the port devices and the vCPUs, ready to `run` once.
@@ -22,6 +24,8 @@ public final class Machine {
     /// What KVM_SET_CPUID2 was given for vCPU 0 (the others differ only in their APIC id fields).
     public let programmedCPUID: [CPUIDEntry]
     let bus: IOBus
+    /// The machine type's virtio-blk function, when it has one.
+    let virtioBlock: VirtioPCIAttachment?
     let console: CaptureSink
     let latch: StopLatch
     let createdAt: Double
@@ -45,6 +49,7 @@ public final class Machine {
         let initrd = try configuration.initrdPath.map { path throws(MachineError) in
             (path, try HostFile.read(path, what: "initrd", limit: layout.ramSize))
         }
+        let disk = try Self.openDisk(configuration)
 
         let system: KVMSystem
         do {
@@ -88,8 +93,34 @@ public final class Machine {
         let vcpus = try Self.createVCPUs(vm: vm, cpuid: cpuid, entry: entry)
         self.vcpus = vcpus
         latch = try StopLatch { for vcpu in vcpus { vcpu.kick() } }
+        let attachment: VirtioPCIAttachment?
+        if let disk, let slot = configuration.machineType.virtioBlock {
+            attachment = try Self.attachVirtioBlock(disk, slot: slot, vm: vm, memory: memory)
+        } else {
+            attachment = nil
+        }
+        virtioBlock = attachment
         try Self.registerDevices(on: bus, configuration: configuration, vm: vm, memory: memory, latch: latch,
-                                 consoleSink: consoleSink, dataOutput: dataOutput)
+                                 consoleSink: consoleSink, dataOutput: dataOutput, virtioBlock: attachment)
+    }
+
+    /// The disk behind the machine type's virtio-blk slot: the image given, or an empty drive; nil when the
+    /// machine type has no slot (and then `--disk` is refused).
+    private static func openDisk(_ configuration: MachineConfiguration) throws(MachineError) -> (any BlockBackend)? {
+        guard configuration.machineType.virtioBlock != nil else {
+            if configuration.disk != nil { throw .noDiskController(machine: configuration.machineType.name) }
+            return nil
+        }
+        guard let disk = configuration.disk else { return EmptyMedium() }
+        do { return try RawImage(path: disk.path, readOnly: disk.readOnly) } catch { throw .disk(error.description) }
+    }
+
+    private static func attachVirtioBlock(_ backend: any BlockBackend, slot: VirtioBlockSlot, vm: VirtualMachine,
+                                          memory: GuestMemory) throws(MachineError) -> VirtioPCIAttachment {
+        var transport = VirtioPCITransport(device: VirtioBlockDevice(backend: backend, serial: "swiftvm-disk0"), memory: memory,
+                                           interrupt: KVMVirtioInterrupt(vm: vm, gsi: slot.gsi))
+        transport.writeConfig(offset: 0x3C, size: 1, value: slot.gsi)   // Interrupt Line, as firmware leaves it
+        return try VirtioPCIAttachment(transport: transport, at: slot.address, vm: vm)
     }
 
     private static func loadKernel(_ image: ELFImage, initrd: (String, [UInt8])?, configuration: MachineConfiguration,
@@ -151,7 +182,7 @@ public final class Machine {
 
     private static func registerDevices(on bus: IOBus, configuration: MachineConfiguration, vm: VirtualMachine,
                                         memory: GuestMemory, latch: StopLatch, consoleSink: ByteSink,
-                                        dataOutput: ByteSink?) throws(MachineError) {
+                                        dataOutput: ByteSink?, virtioBlock: VirtioPCIAttachment?) throws(MachineError) {
         let serial = Serial16550(output: consoleSink, interrupt: KVMInterruptLine(vm: vm, irq: serialIRQ))
         // The debug-exit device only asks for the run to end; the latch decides and kicks the vCPUs.
         let debugExit = DebugExit { value in latch.stop(.guestExit(code: value)) }
@@ -171,7 +202,8 @@ public final class Machine {
             try bus.register(keyboardController.dataPort, base: I8042.dataPortNumber, length: 1, name: "i8042-data")
             try bus.register(keyboardController.commandPort, base: I8042.commandPortNumber, length: 1, name: "i8042-command")
             try bus.register(rtc, base: CMOSRTC.basePort, length: CMOSRTC.portCount, name: "cmos-rtc")
-            try bus.register(PCIHostBridgePorts(bus: pci), base: PCIHostBridgePorts.basePort, length: PCIHostBridgePorts.portCount,
+            let handlers: [PCIAddress: any PCIConfigHandler] = virtioBlock.map { [$0.address: $0] } ?? [:]
+            try bus.register(PCIHostBridgePorts(bus: pci, handlers: handlers), base: PCIHostBridgePorts.basePort, length: PCIHostBridgePorts.portCount,
                              name: "pci-config")
             try bus.register(testdev, base: TestDataChannel.defaultPort, length: TestDataChannel.portCount,
                              name: configuration.testdev ? "testdev" : "testdev-probe")

@@ -16,8 +16,21 @@ public struct MachineConfiguration: Sendable {
     public var testdev = false
     /// An access to an unassigned port or MMIO address ends the run with `.unassignedAccess`.
     public var strictIO = false
+    /// The image behind the machine type's virtio-blk disk (`--disk`); with none the drive is empty.
+    public var disk: DiskImage?
     /// How much console output the run result keeps; more is counted, not kept.
     public var consoleCaptureLimit = 1 << 20
 
     public init(kernelPath: String) { self.kernelPath = kernelPath }
+}
+
+/// A disk image file and how to open it.
+public struct DiskImage: Sendable, Equatable {
+    public var path: String
+    public var readOnly: Bool
+
+    public init(path: String, readOnly: Bool = false) {
+        self.path = path
+        self.readOnly = readOnly
+    }
 }

@@ -20,6 +20,10 @@ public enum MachineError: Error, Sendable, CustomStringConvertible {
     case thread(errno: Int32)
     /// The machine type's ACPI tables could not be built (a bug in the machine type definition).
     case acpi(String)
+    /// The disk image could not be opened (`--disk`).
+    case disk(String)
+    /// A machine type without a disk controller was given `--disk`.
+    case noDiskController(machine: String)
 
     public var description: String {
         switch self {
@@ -44,6 +48,8 @@ public enum MachineError: Error, Sendable, CustomStringConvertible {
         case let .guestMemory(error): return error.description
         case let .thread(errno): return "could not start a vCPU thread: \(KVMError.describe(errno))"
         case let .acpi(why): return "ACPI tables: \(why)"
+        case let .disk(why): return "--disk: \(why)"
+        case let .noDiskController(machine): return "--disk: machine type \(machine) has no disk controller (swiftvm-1.2 and later have a virtio-blk disk)"
         }
     }
 

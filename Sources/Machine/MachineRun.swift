@@ -8,7 +8,10 @@ extension Machine {
     public func run(timeout: Double) -> RunResult {
         VirtualCPU.installKickHandler()
         let runStart = monotonicSeconds()
-        let dispatcher = ExitDispatcher(bus: bus, strictIO: configuration.strictIO, msrs: configuration.machineType.msrs)
+        let dispatcher = ExitDispatcher(bus: bus, strictIO: configuration.strictIO, msrs: configuration.machineType.msrs,
+                                        mmio: virtioBlock.map { [$0] } ?? [])
+        do { try virtioBlock?.start() } catch { latch.stop(.vmmFailure(cpu: 0, error.description)) }
+        defer { virtioBlock?.stop() }
         let exits = ExitCounter()
         var threads: [VcpuThread] = []
         if latch.isStopped {

@@ -42,6 +42,10 @@ struct Run: ParsableCommand {
     @Flag(help: "Fail the run when the guest touches a port or MMIO address with no device.")
     var strictIO = false
 
+    @Option(help: ArgumentHelp("The raw image behind the machine type's virtio-blk disk (swiftvm-1.2 and later); "
+                               + "',readonly' makes guest writes fail.", valueName: "file[,readonly]"))
+    var disk: String?
+
     @Flag(help: "Add the test data channel at port 0xec0 (bulk guest-to-host transfer; docs/guest-interface.md).")
     var testdev = false
 
@@ -89,6 +93,9 @@ struct Run: ParsableCommand {
         config.bootProtocol = boot.protocolChoice
         config.testdev = testdev
         config.strictIO = strictIO
+        config.disk = disk.map { spec in
+            spec.hasSuffix(",readonly") ? DiskImage(path: String(spec.dropLast(",readonly".count)), readOnly: true) : DiskImage(path: spec)
+        }
 
         let status = runMachine(config)
         throw ExitCode(exitStatus(for: status))

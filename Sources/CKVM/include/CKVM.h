@@ -24,6 +24,8 @@ static const unsigned long CKVM_CREATE_PIT2 = KVM_CREATE_PIT2;
 static const unsigned long CKVM_IRQ_LINE = KVM_IRQ_LINE;
 static const unsigned long CKVM_SET_GSI_ROUTING = KVM_SET_GSI_ROUTING;
 static const unsigned long CKVM_ENABLE_CAP = KVM_ENABLE_CAP;
+static const unsigned long CKVM_IOEVENTFD = KVM_IOEVENTFD;
+static const unsigned long CKVM_SIGNAL_MSI = KVM_SIGNAL_MSI;
 static const unsigned long CKVM_X86_SET_MSR_FILTER = KVM_X86_SET_MSR_FILTER;
 
 // kvm_msr_filter holds its ranges in a fixed C array, which Swift sees as a 16-tuple; indexing it
@@ -72,5 +74,9 @@ static inline int ckvm_ioctl_value(int fd, unsigned long request, unsigned long 
 static inline int ckvm_ioctl_pointer(int fd, unsigned long request, void *argument) {
     return ioctl(fd, request, argument);
 }
+
+// eventfd(2) for ioeventfds: <sys/eventfd.h> is not part of Swift's Glibc module.
+#include <sys/eventfd.h>
+static inline int ckvm_eventfd(void) { return eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK); }
 
 #endif

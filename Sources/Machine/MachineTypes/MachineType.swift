@@ -18,10 +18,12 @@ public struct MachineType: Sendable, Equatable {
     public let acpiDevices: [ACPIDeviceDescription]
     /// Every MSR the guest can reach, and its behaviour; the rest raise #GP.
     public let msrs: MSRPolicy
+    /// A virtio-blk disk controller (modern virtio-pci), when the machine type has one.
+    public let virtioBlock: VirtioBlockSlot?
 
     public init(name: String, summary: String, changes: [String], cpu: CPUModel, pciFunctions: [PCISlot],
                 acpiTableID: String = "SWIFTVM", acpiDevices: [ACPIDeviceDescription] = [.com1, .rtc, .keyboardController],
-                msrs: MSRPolicy = .v1) {
+                msrs: MSRPolicy = .v1, virtioBlock: VirtioBlockSlot? = nil) {
         self.name = name
         self.summary = summary
         self.changes = changes
@@ -30,6 +32,7 @@ public struct MachineType: Sendable, Equatable {
         self.acpiTableID = acpiTableID
         self.acpiDevices = acpiDevices
         self.msrs = msrs
+        self.virtioBlock = virtioBlock
     }
 
     /// This machine type with the CPU model's features changed (`swiftvm run --cpu-features`): for
@@ -44,7 +47,7 @@ public struct MachineType: Sendable, Equatable {
                              featureNames: names)
         _ = try model.features()   // an unknown name is refused here, not at boot
         return MachineType(name: name, summary: summary, changes: changes, cpu: model, pciFunctions: pciFunctions,
-                           acpiTableID: acpiTableID, acpiDevices: acpiDevices, msrs: msrs)
+                           acpiTableID: acpiTableID, acpiDevices: acpiDevices, msrs: msrs, virtioBlock: virtioBlock)
     }
 }
 
@@ -59,9 +62,21 @@ public struct PCISlot: Sendable, Equatable {
     }
 }
 
+/// Where a machine type's virtio-blk function sits and where its INTA# goes. The interrupt line register
+/// says `gsi`, as firmware would leave it; the in-kernel IOAPIC pin of that number receives the level.
+public struct VirtioBlockSlot: Sendable, Equatable {
+    public let address: PCIAddress
+    public let gsi: UInt32
+
+    public init(address: PCIAddress, gsi: UInt32) {
+        self.address = address
+        self.gsi = gsi
+    }
+}
+
 /// The machine types this release knows, oldest first; the newest is the default.
 public enum MachineTypes {
-    public static let all: [MachineType] = [v1_0, v1_1]
+    public static let all: [MachineType] = [v1_0, v1_1, v1_2]
     public static var latest: MachineType { all[all.count - 1] }
 
     public static func named(_ name: String) throws(MachineTypeError) -> MachineType {
@@ -95,6 +110,17 @@ public enum MachineTypes {
                       maxBasicLeaf: 0xB, maxExtendedLeaf: 0x8000_0008, physicalAddressBits: 40, virtualAddressBits: 48,
                       featureNames: baselineFeatures + ["invtsc"]),
         pciFunctions: [PCISlot(PCIAddress(device: 0), .i440fxHostBridge()), PCISlot(PCIAddress(device: 1), .testDevice())])
+}
+
+extension MachineTypes {
+    static let v1_2 = MachineType(
+        name: "swiftvm-1.2",
+        summary: "swiftvm-1.1 plus a virtio-blk disk (modern virtio-pci, MSI-X, INTx on GSI 10) at 00:02.0",
+        changes: ["PCI 00:02.0: virtio-blk 1af4:1042 rev 1, modern virtio-pci only: common/notify/ISR/device config and "
+                  + "MSI-X (2 vectors) in a 64-bit 32 KiB memory BAR4; INTA# on GSI 10 (Interrupt Line 10); `--disk FILE[,readonly]`"],
+        cpu: v1_1.cpu,
+        pciFunctions: v1_1.pciFunctions,
+        virtioBlock: VirtioBlockSlot(address: PCIAddress(device: 2), gsi: 10))
 }
 
 public enum MachineTypeError: Error, Equatable, Sendable, CustomStringConvertible {

@@ -1,0 +1,134 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Devices
+import KVM
+import Synchronization
+import Virtio
+
+/// A virtio-pci transport in a running machine: its configuration space behind the host bridge, its
+/// memory BAR on the MMIO path, and its queue notifications on ioeventfds served by an I/O thread of its
+/// own, so a guest's kick costs no userspace exit once the driver is running.
+///
+/// The first notify write after the BAR is placed arrives as an MMIO exit: it is served, and then every
+/// queue's notify address gets an ioeventfd. Moving the BAR (or disabling memory decoding) drops them.
+final class VirtioPCIAttachment: PCIConfigHandler, MMIORegion, @unchecked Sendable {
+    private struct State {
+        var transport: VirtioPCITransport
+        /// The BAR address the ioeventfds are registered at, if any.
+        var notifyBase: UInt64?
+    }
+
+    let address: PCIAddress
+    private let state: Mutex<State>
+    private let vm: VirtualMachine
+    private let queueEvents: [EventFD]
+    private let stopEvent: EventFD
+    private var thread: VcpuThread?
+
+    init(transport: VirtioPCITransport, at address: PCIAddress, vm: VirtualMachine) throws(MachineError) {
+        self.address = address
+        self.vm = vm
+        state = Mutex(State(transport: transport))
+        do {
+            queueEvents = try transport.device.queueMaxSizes.map { _ throws(KVMError) in try EventFD() }
+            stopEvent = try EventFD()
+        } catch { throw .kvm(error) }
+    }
+
+    deinit { stop() }
+
+    /// Starts the I/O thread that serves ioeventfd notifications.
+    func start() throws(MachineError) {
+        let events = queueEvents, stop = stopEvent
+        thread = try VcpuThread { [self] in self.serve(events: events, stop: stop) }
+    }
+
+    /// Stops the I/O thread (idempotent); the device then only answers the vCPUs' accesses.
+    func stop() {
+        guard let running = thread else { return }
+        thread = nil
+        stopEvent.signal()
+        running.join()
+    }
+
+    /// A snapshot, for status lines and tests.
+    var transport: VirtioPCITransport { state.withLock { $0.transport } }
+
+    // MARK: - Configuration space
+
+    func readConfig(offset: Int, size: Int) -> UInt32 {
+        state.withLock { $0.transport.readConfig(offset: offset, size: size) }
+    }
+
+    func writeConfig(offset: Int, size: Int, value: UInt32) {
+        state.withLock { state in
+            state.transport.writeConfig(offset: offset, size: size, value: value)
+            if state.notifyBase != nil && state.notifyBase != Self.barBase(state.transport) { dropNotifyEvents(&state) }
+        }
+    }
+
+    // MARK: - The memory BAR
+
+    func read(address: UInt64, size: Int) -> UInt64? {
+        state.withLock { state in
+            guard let offset = Self.offset(of: address, in: state.transport) else { return nil }
+            return state.transport.read(barOffset: offset, size: size)
+        }
+    }
+
+    func write(address: UInt64, size: Int, value: UInt64) -> Bool {
+        state.withLock { state in
+            guard let offset = Self.offset(of: address, in: state.transport) else { return false }
+            state.transport.write(barOffset: offset, size: size, value: value)
+            if offset >= VirtioPCILayout.notifyOffset, state.notifyBase == nil, let base = Self.barBase(state.transport) {
+                registerNotifyEvents(&state, base: base)
+            }
+            return true
+        }
+    }
+
+    // MARK: - Notifications
+
+    private func serve(events: [EventFD], stop: EventFD) {
+        var descriptors = (events + [stop]).map { pollfd(fd: $0.rawDescriptor, events: Int16(POLLIN), revents: 0) }
+        while true {
+            for index in descriptors.indices { descriptors[index].revents = 0 }
+            guard poll(&descriptors, nfds_t(descriptors.count), -1) >= 0 || errno == EINTR else { return }
+            if descriptors.last!.revents != 0 { return }
+            for (queue, event) in events.enumerated() where descriptors[queue].revents != 0 && event.consume() > 0 {
+                // notify() returns true when it stopped after one queue's worth with more waiting.
+                while state.withLock({ $0.transport.notify(queue: UInt16(queue)) }) {}
+            }
+        }
+    }
+
+    private func registerNotifyEvents(_ state: inout State, base: UInt64) {
+        for (queue, event) in queueEvents.enumerated() {
+            let address = base + VirtioPCILayout.notifyAddressOffset(queue: UInt16(queue))
+            // Without the ioeventfd every kick is an MMIO exit: slower, still correct.
+            guard (try? vm.setIOEventFD(mmioAddress: address, event: event)) != nil else { return }
+        }
+        state.notifyBase = base
+    }
+
+    private func dropNotifyEvents(_ state: inout State) {
+        guard let base = state.notifyBase else { return }
+        for (queue, event) in queueEvents.enumerated() {
+            try? vm.setIOEventFD(mmioAddress: base + VirtioPCILayout.notifyAddressOffset(queue: UInt16(queue)), event: event, deassign: true)
+        }
+        state.notifyBase = nil
+    }
+
+    /// Where BAR4 is decoded now: nil while memory decoding is off or the BAR is unplaced.
+    private static func barBase(_ transport: VirtioPCITransport) -> UInt64? {
+        guard transport.function.command & 0x2 != 0, let base = transport.function.barAddress(VirtioPCILayout.barIndex), base != 0
+        else { return nil }
+        return base
+    }
+
+    private static func offset(of address: UInt64, in transport: VirtioPCITransport) -> UInt64? {
+        guard let base = barBase(transport), address >= base, address - base < VirtioPCILayout.barSize else { return nil }
+        return address - base
+    }
+}
