@@ -25,7 +25,7 @@ import Testing
 
     /// The list reproduces what the committed baselines recorded before it existed (Reports/abi/*.json,
     /// captured with KVM deciding every MSR on an AMD host), so those baselines stay valid.
-    @Test(arguments: ["swiftvm-1.0", "swiftvm-1.1"]) func reproducesTheCommittedBaseline(machine: String) throws {
+    @Test(arguments: ["swiftvm-1.0", "swiftvm-1.1", "swiftvm-1.2"]) func reproducesTheCommittedBaseline(machine: String) throws {
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
         let data = try Data(contentsOf: root.appendingPathComponent("Reports/abi/\(machine).json"))
         let json = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])

@@ -78,7 +78,7 @@ struct SwiftVMCheckTests {
         let check = try SwiftVMProcess.run(["check", "--cpu-features", "+pni"])
         #expect([0, 78].contains(check.status), "\(check.stderr)")
         if check.status == 78 {
-            #expect(check.stderr.hasPrefix("swiftvm: machine type swiftvm-1.1: this host's KVM cannot provide"))
+            #expect(check.stderr.hasPrefix("swiftvm: machine type swiftvm-1.2: this host's KVM cannot provide"))
             #expect(check.stderr.contains("pni"))
         }
     }

@@ -78,12 +78,13 @@ struct ABIReportCLITests {
         #expect(output.stdout.contains("swiftvm-1.0 → swiftvm-1.1: 7 changes, 0 breaking"))
         let html = try Self.xml(scratch.reports("index.html"), html: true)
         let machines = try html.nodes(forXPath: "//*[@id='matrix']//*[@data-machine]/@data-machine").compactMap(\.stringValue)
-        #expect(machines == ["swiftvm-1.0", "swiftvm-1.1"])
+        #expect(machines == ["swiftvm-1.0", "swiftvm-1.1", "swiftvm-1.2"])
         let items = try html.nodes(forXPath: "//*[@data-machine='swiftvm-1.1']/*[3]//*[local-name()='a']").compactMap(\.stringValue)
         #expect(items.contains("CPUID.80000007.0:EDX[8] invtsc 0→1"))
         #expect(items.contains { $0.hasPrefix("PCI 00:01.0 added") })
-        // --against compares the newest machine type (1.1) with the given fingerprint (here 1.0: the reverse diff).
-        #expect(try html.nodes(forXPath: "//*[local-name()='section'][@data-from='swiftvm-1.1']").count == 1)
+        #expect(output.stdout.contains("swiftvm-1.1 → swiftvm-1.2: 3 changes, 0 breaking"))
+        // --against compares the newest machine type (1.2) with the given fingerprint (here 1.0: the reverse diff).
+        #expect(try html.nodes(forXPath: "//*[local-name()='section'][@data-from='swiftvm-1.2']").count == 1)
     }
 
     @Test(.enabled(if: TCKProcess.kvmUsable, TCKProcess.kvmReason))
@@ -94,13 +95,13 @@ struct ABIReportCLITests {
         let output = try TCKProcess.run(["abi", "check", "--waivers", waivers, "--report-dir", scratch.reports("abi")])
         #expect(output.status == 1, "\(output.stdout)\(output.stderr)")
         #expect(output.stdout.contains("warning: waiver [stale] matched no change"))
-        #expect(output.stdout.contains("tck abi check: 1 passed, 1 failed (1 only for unused waivers)"))
-        for machine in ["swiftvm-1.0", "swiftvm-1.1"] {
+        #expect(output.stdout.contains("tck abi check: 2 passed, 1 failed (1 only for unused waivers)"))
+        for machine in ["swiftvm-1.0", "swiftvm-1.1", "swiftvm-1.2"] {
             _ = try Self.xml(scratch.reports("abi/\(machine).html"), html: true)
             _ = try Self.xml(scratch.reports("abi/\(machine).junit.xml"))
         }
         let junit = try Self.xml(scratch.reports("abi/junit.xml"))
-        #expect(try junit.nodes(forXPath: "//testsuite").count == 2)
+        #expect(try junit.nodes(forXPath: "//testsuite").count == 3)
         #expect(try junit.nodes(forXPath: "//testsuite[@name='swiftvm-1.0']/testcase[@name='waivers']/failure").count == 1)
     }
 }
