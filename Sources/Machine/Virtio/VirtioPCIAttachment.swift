@@ -25,6 +25,8 @@ final class VirtioPCIAttachment: PCIConfigHandler, MMIORegion, @unchecked Sendab
     private let queueEvents: [EventFD]
     private let stopEvent: EventFD
     private var thread: VcpuThread?
+    private let mmioAccesses = Atomic<UInt64>(0)
+    private let kicksWithoutExit = Atomic<UInt64>(0)
 
     init(transport: VirtioPCITransport, at address: PCIAddress, vm: VirtualMachine) throws(MachineError) {
         self.address = address
@@ -55,6 +57,14 @@ final class VirtioPCIAttachment: PCIConfigHandler, MMIORegion, @unchecked Sendab
     /// A snapshot, for status lines and tests.
     var transport: VirtioPCITransport { state.withLock { $0.transport } }
 
+    /// For `swiftvm run -v`: how the guest reached the device, and its state.
+    var summary: String {
+        let transport = self.transport
+        return "virtio-blk \(address): \(mmioAccesses.load(ordering: .relaxed)) BAR accesses by exit, "
+            + "\(kicksWithoutExit.load(ordering: .relaxed)) kicks through ioeventfd, device status 0x\(String(transport.deviceStatus.rawValue, radix: 16))"
+            + (transport.needsResetReason.map { ", needs reset: \($0)" } ?? "")
+    }
+
     // MARK: - Configuration space
 
     func readConfig(offset: Int, size: Int) -> UInt32 {
@@ -73,6 +83,7 @@ final class VirtioPCIAttachment: PCIConfigHandler, MMIORegion, @unchecked Sendab
     func read(address: UInt64, size: Int) -> UInt64? {
         state.withLock { state in
             guard let offset = Self.offset(of: address, in: state.transport) else { return nil }
+            mmioAccesses.add(1, ordering: .relaxed)
             return state.transport.read(barOffset: offset, size: size)
         }
     }
@@ -80,6 +91,7 @@ final class VirtioPCIAttachment: PCIConfigHandler, MMIORegion, @unchecked Sendab
     func write(address: UInt64, size: Int, value: UInt64) -> Bool {
         state.withLock { state in
             guard let offset = Self.offset(of: address, in: state.transport) else { return false }
+            mmioAccesses.add(1, ordering: .relaxed)
             state.transport.write(barOffset: offset, size: size, value: value)
             if offset >= VirtioPCILayout.notifyOffset, state.notifyBase == nil, let base = Self.barBase(state.transport) {
                 registerNotifyEvents(&state, base: base)
@@ -96,7 +108,10 @@ final class VirtioPCIAttachment: PCIConfigHandler, MMIORegion, @unchecked Sendab
             for index in descriptors.indices { descriptors[index].revents = 0 }
             guard poll(&descriptors, nfds_t(descriptors.count), -1) >= 0 || errno == EINTR else { return }
             if descriptors.last!.revents != 0 { return }
-            for (queue, event) in events.enumerated() where descriptors[queue].revents != 0 && event.consume() > 0 {
+            for (queue, event) in events.enumerated() where descriptors[queue].revents != 0 {
+                let kicks = event.consume()
+                guard kicks > 0 else { continue }
+                kicksWithoutExit.add(kicks, ordering: .relaxed)
                 // notify() returns true when it stopped after one queue's worth with more waiting.
                 while state.withLock({ $0.transport.notify(queue: UInt16(queue)) }) {}
             }
