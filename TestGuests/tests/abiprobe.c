@@ -9,6 +9,13 @@
 #include "idt.h"
 #include "libtck.h"
 #include "acpi.h"
+#include "virtio.h"
+
+#define ABI_VIRTIO              12      /* docs/abi-records.md; after ABI_CMOS in lib/abirec.h */
+#define MAX_VIRTIO_FUNCTIONS    8
+#define MAX_VIRTIO_QUEUES       16
+#define VIRTIO_CONFIG_BYTES     64
+#define VIRTIO_WINDOW_STRIDE    0x01000000u     /* each function's BARs get their own 16 MiB */
 
 #define MAX_LEAVES_PER_RANGE    0x80
 #define MAX_SUBLEAVES           64
@@ -277,6 +284,14 @@ static void pci_write(unsigned dev, unsigned fn, unsigned off, uint32_t v)
 
 static unsigned pci_functions;
 
+/* Modern virtio functions (1af4:1040-107f) seen by probe_pci, probed last by probe_virtio. */
+static struct virtio_seen {
+	uint8_t dev, fn;
+	uint16_t device_id, cmd;
+	uint32_t bar[6];
+} virtio_seen[MAX_VIRTIO_FUNCTIONS];
+static unsigned virtio_nseen;
+
 /* type 6 entries go to scratch; the caller sends them as one record. */
 static void pci_size_bars(unsigned dev, unsigned fn, const uint32_t *cfg)
 {
@@ -331,6 +346,16 @@ static void probe_pci(void)
 				cfg[i] = pci_read(dev, fn, 4 * i);
 			abi_record(ABI_PCI_FUNCTION, rec, sizeof rec);
 			pci_functions++;
+			uint16_t vendor = (uint16_t)cfg[0], device_id = (uint16_t)(cfg[0] >> 16);
+			if (vendor == VIRTIO_PCI_VENDOR && device_id >= 0x1040 && device_id <= 0x107F &&
+			    virtio_nseen < MAX_VIRTIO_FUNCTIONS) {
+				struct virtio_seen *v = &virtio_seen[virtio_nseen++];
+				v->dev = (uint8_t)dev;
+				v->fn = (uint8_t)fn;
+				v->device_id = device_id;
+				v->cmd = (uint16_t)cfg[1];
+				memcpy(v->bar, &cfg[4], sizeof v->bar);
+			}
 			pci_size_bars(dev, fn, cfg);
 		}
 	}
@@ -473,6 +498,107 @@ static void probe_ports(void)
 	flush_scratch(ABI_PORT_PROBE);
 }
 
+/* ---- type 12: virtio functions (after the ports: it moves BARs and the 0xCF8 address) ---- */
+
+static unsigned virtio_functions, virtio_setup_failures;
+
+static void probe_one_virtio(unsigned k)
+{
+	const struct virtio_seen *v = &virtio_seen[k];
+	unsigned type = v->device_id - VIRTIO_PCI_MODERN_BASE;
+	static struct virtio_pci_dev d;
+	int rc = -1;
+	/* The library finds the index-th function of a type (transitional ones too): step to this one. */
+	for (unsigned index = 0; index < MAX_VIRTIO_FUNCTIONS; index++) {
+		rc = virtio_pci_find(&d, 0, type, index, VIRTIO_BAR_WINDOW_DEFAULT + k * VIRTIO_WINDOW_STRIDE);
+		if (d.device_id == 0 || (d.dev == v->dev && d.fn == v->fn))
+			break;
+	}
+	bool found = d.device_id != 0 && d.dev == v->dev && d.fn == v->fn;
+	bool ok = found && rc == 0;
+	virtio_setup_failures += !ok;
+
+	uint64_t offered = 0;
+	uint16_t num_queues = 0, qsize[MAX_VIRTIO_QUEUES];
+	unsigned nq = 0, ncfg = 0;
+	uint32_t devcfg[VIRTIO_CONFIG_BYTES / 4];
+	if (ok) {
+		volatile uint8_t *c = d.common;
+		virtio_reset(&d);
+		c[VIRTIO_COMMON_STATUS] = VIRTIO_STATUS_ACKNOWLEDGE;
+		c[VIRTIO_COMMON_STATUS] = VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER;
+		*(volatile uint32_t *)(c + VIRTIO_COMMON_DFSELECT) = 0;
+		offered = *(volatile uint32_t *)(c + VIRTIO_COMMON_DF);
+		*(volatile uint32_t *)(c + VIRTIO_COMMON_DFSELECT) = 1;
+		offered |= (uint64_t)*(volatile uint32_t *)(c + VIRTIO_COMMON_DF) << 32;
+		num_queues = *(volatile uint16_t *)(c + VIRTIO_COMMON_NUMQ);
+		nq = num_queues < MAX_VIRTIO_QUEUES ? num_queues : MAX_VIRTIO_QUEUES;
+		for (unsigned q = 0; q < nq; q++) {     /* queue_size is only read, never written */
+			*(volatile uint16_t *)(c + VIRTIO_COMMON_Q_SELECT) = (uint16_t)q;
+			qsize[q] = *(volatile uint16_t *)(c + VIRTIO_COMMON_Q_SIZE);
+		}
+		if (d.device) {
+			ncfg = (d.device_len < VIRTIO_CONFIG_BYTES ? d.device_len : VIRTIO_CONFIG_BYTES) & ~3u;
+			for (unsigned tries = 0; tries < 4; tries++) {
+				uint8_t gen = c[VIRTIO_COMMON_CFGGENERATION];
+				for (unsigned i = 0; i < ncfg / 4; i++)
+					devcfg[i] = virtio_dev_read32(&d, 4 * i);
+				if (c[VIRTIO_COMMON_CFGGENERATION] == gen)
+					break;
+			}
+		}
+		virtio_reset(&d);                       /* leave it as found: reset */
+	}
+
+	put8(0);
+	put8(v->dev);
+	put8(v->fn);
+	put8(ok ? 0 : 1);
+	put16(v->device_id);
+	put16((uint16_t)type);
+	put64(offered);
+	put16(num_queues);
+	put16(found && d.caps.msix ? d.caps.msix_table_size : 0);
+	unsigned ncaps = found ? d.caps_list.n : 0;
+	put8((uint8_t)nq);
+	put8((uint8_t)ncaps);
+	put16((uint16_t)ncfg);
+	for (unsigned q = 0; q < nq; q++)
+		put16(qsize[q]);
+	for (unsigned i = 0; i < ncaps; i++) {
+		unsigned off = d.caps_list.off[i];
+		bool vendor = d.caps_list.id[i] == PCI_CAP_ID_VNDR && off + 16 <= 256;
+		uint32_t w0 = vendor ? virtio_cfg_read32(&d, off) : 0;
+		put8((uint8_t)off);
+		put8(d.caps_list.id[i]);
+		put8((uint8_t)(w0 >> 24));                                      /* cfg_type */
+		put8(vendor ? (uint8_t)virtio_cfg_read32(&d, off + 4) : 0);     /* bar */
+		put32(vendor ? virtio_cfg_read32(&d, off + 8) : 0);             /* offset */
+		put32(vendor ? virtio_cfg_read32(&d, off + 12) : 0);            /* length */
+	}
+	memcpy(scratch + scratch_len, devcfg, ncfg);
+	scratch_len += ncfg;
+	flush_scratch(ABI_VIRTIO);
+	virtio_functions++;
+
+	if (found) {    /* decoding off as found, then the BARs the library placed back */
+		outl(0xCF8, pci_addr(v->dev, v->fn, 4));
+		outw(0xCFC, v->cmd);
+		for (unsigned i = 0; i < 6; i++)
+			if (d.bar_assigned >> i & 1) {
+				pci_write(v->dev, v->fn, 0x10 + 4 * i, v->bar[i]);
+				if (i < 5)
+					pci_write(v->dev, v->fn, 0x14 + 4 * i, v->bar[i + 1]);
+			}
+	}
+}
+
+static void probe_virtio(void)
+{
+	for (unsigned k = 0; k < virtio_nseen; k++)
+		probe_one_virtio(k);
+}
+
 /* ---- main ---- */
 
 int main(const struct boot_info *bi)
@@ -490,6 +616,7 @@ int main(const struct boot_info *bi)
 	probe_msrs();
 	probe_cmos();
 	probe_ports();
+	probe_virtio();
 
 	unsigned records = abi_end();
 	const struct abi_stats *st = abi_stats();
@@ -501,6 +628,8 @@ int main(const struct boot_info *bi)
 		    cpuid_entries, pci_functions, acpi.nsent, acpi.above_4g, ioapic_pins, msr_faults);
 	report_data("abiprobe.rsdp", "boot_info=%lx legacy_scan=%lx ebda_segment=%x",
 		    (unsigned long)acpi.boot_rsdp, (unsigned long)acpi.scan_rsdp, acpi.ebda_segment);
+	if (virtio_functions)
+		report_data("abiprobe.virtio", "functions=%u setup_failures=%u", virtio_functions, virtio_setup_failures);
 
 	report(records > 0 && st->rejected == 0, "abiprobe.records_sent :: %u records, %lu bytes, %u rejected sends",
 	       records, (unsigned long)st->bytes, st->rejected);
