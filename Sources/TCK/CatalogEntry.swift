@@ -17,11 +17,14 @@ public struct CatalogEntry: Codable, Equatable, Sendable {
     /// What this test is expected to do, per driver name; `defaultExpectation` for drivers not listed.
     public var defaultExpectation: Expectation
     public var expectations: [String: Expectation]
+    /// The virtio-blk disk this test boots with (catalog key `disk`): tck creates a fresh image for each
+    /// run on each driver. nil: no disk (swiftvm-1.2's drive is then empty).
+    public var disk: DiskSpec?
 
     public init(name: String, kernel: String, groups: [String] = [], description: String = "", cpus: Int = 1,
                 memoryBytes: UInt64 = 64 << 20, commandLine: String = "", timeoutSeconds: Double = 10,
                 defaultExpectation: Expectation = .pass, expectations: [String: Expectation] = [:],
-                defaultMachine: String? = nil, machines: [String: String] = [:]) {
+                defaultMachine: String? = nil, machines: [String: String] = [:], disk: DiskSpec? = nil) {
         self.name = name
         self.kernel = kernel
         self.groups = groups
@@ -34,6 +37,7 @@ public struct CatalogEntry: Codable, Equatable, Sendable {
         self.expectations = expectations
         self.defaultMachine = defaultMachine
         self.machines = machines
+        self.disk = disk
     }
 
     public func machine(for driver: String) -> String? {
@@ -60,4 +64,36 @@ public struct Expectation: Codable, Equatable, Sendable {
     }
 
     public static let pass = Expectation(outcome: .pass)
+}
+
+/// A test's disk as the catalog declares it (`disk = 1M pattern readonly`): the raw image's size and
+/// content, and whether the guest may write to it.
+public struct DiskSpec: Codable, Equatable, Sendable {
+    public enum Content: String, Codable, Sendable, CaseIterable {
+        /// Sector N begins with the 8-byte little-endian value N ^ 0x5A5A5A5A5A5A5A5A; the rest is zero
+        /// (what conf_virtio_blk verifies reads against).
+        case pattern
+        /// All zeros (a sparse file).
+        case zero
+    }
+
+    public static let sectorBytes: UInt64 = 512
+    /// XORed with the sector number in the first 8 bytes of each sector of a `pattern` disk.
+    public static let patternMask: UInt64 = 0x5A5A_5A5A_5A5A_5A5A
+    /// The smallest and largest disk the catalog accepts: one sector, 1 GiB.
+    public static let minimumBytes: UInt64 = sectorBytes
+    public static let maximumBytes: UInt64 = 1 << 30
+
+    public var sizeBytes: UInt64
+    public var content: Content
+    public var readOnly: Bool
+
+    public init(sizeBytes: UInt64, content: Content, readOnly: Bool = false) {
+        self.sizeBytes = sizeBytes
+        self.content = content
+        self.readOnly = readOnly
+    }
+
+    /// The first 8 bytes of sector `sector` on a `pattern` disk.
+    public static func patternValue(sector: UInt64) -> UInt64 { sector ^ patternMask }
 }

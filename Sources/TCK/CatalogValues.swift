@@ -65,6 +65,36 @@ enum CatalogValues {
         return .success(bytes)
     }
 
+    /// `<size> <content> [readonly]`: size 512 B…1 GiB in whole sectors, content `pattern` or `zero`.
+    static func disk(_ text: String) -> Result<DiskSpec, Problem> {
+        let usage = "disk = <size> pattern|zero [readonly], e.g. 1M pattern"
+        let words = text.split(whereSeparator: { $0 == " " || $0 == "\t" }).map(String.init)
+        guard words.count >= 2 else {
+            return .failure(Problem(words.isEmpty ? "a disk needs a size and a content (\(usage))"
+                                                  : "'\(text)' has a size but no content (\(usage))"))
+        }
+        guard words.count <= 3 else {
+            return .failure(Problem("'\(text)' has \(words.count) words, at most 3 are allowed (\(usage))"))
+        }
+        guard let bytes = Quantities.byteSize(words[0]) else {
+            return .failure(Problem("'\(words[0])' is not a size (\(usage))"))
+        }
+        guard bytes >= DiskSpec.minimumBytes, bytes <= DiskSpec.maximumBytes else {
+            return .failure(Problem("disk size \(words[0]) is outside 512…1G"))
+        }
+        guard bytes % DiskSpec.sectorBytes == 0 else {
+            return .failure(Problem("disk size \(words[0]) is not a multiple of the 512-byte sector"))
+        }
+        guard let content = DiskSpec.Content(rawValue: words[1]) else {
+            let known = DiskSpec.Content.allCases.map(\.rawValue).joined(separator: " or ")
+            return .failure(Problem("'\(words[1])' is not a disk content (\(known))"))
+        }
+        if words.count == 3, words[2] != "readonly" {
+            return .failure(Problem("'\(words[2])' is not a disk option (the only one is readonly)"))
+        }
+        return .success(DiskSpec(sizeBytes: bytes, content: content, readOnly: words.count == 3))
+    }
+
     static func timeout(_ text: String) -> Result<Double, Problem> {
         guard let value = Quantities.seconds(text) else {
             return .failure(Problem("'\(text)' is not a duration (use e.g. 10s, 500ms, 2m)"))
