@@ -70,7 +70,8 @@ struct RunCommand: ParsableCommand {
         let preflight = DriverPreflight.check(Array(zip(selectedDrivers, driverInfos)), entries: entries)
         guard preflight.isEmpty else { exitForEnvironment(preflight.map(\.description).joined(separator: "\ntck: ")) }
 
-        let runner = SuiteRunner(entries: entries, drivers: selectedDrivers, parallelism: jobs, kernelDirectory: suite.kernels)
+        let runner = SuiteRunner(entries: entries, drivers: selectedDrivers, parallelism: jobs, kernelDirectory: suite.kernels,
+                                 diskDirectory: reportDir + "/disks")
         let interrupts = InterruptHandler { runner.cancel() }
         if tap { FileHandle.standardOutput.write(Data(TAPStream.header(planned: runner.jobCount).utf8)) }
         let tapLine: (@Sendable (TestResult, Int) -> String)? = tap ? { @Sendable result, number in TAPStream.entry(result, number: number) } : nil

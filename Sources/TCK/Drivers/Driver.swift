@@ -12,11 +12,26 @@ public protocol Driver: Sendable {
     /// Boots one kernel and reports what happened. Never throws: a VMM that cannot start is a
     /// `DriverRun` with `.vmmFailure`, judged as an `error` outcome for that test only.
     func run(_ entry: CatalogEntry, kernelDirectory: String, cancelled: @escaping @Sendable () -> Bool) -> DriverRun
+    /// The same with `disk` (the image tck made for the catalog's `disk` key) attached as the machine's
+    /// virtio-blk disk; nil: no disk. The recorded command line names the image.
+    func run(_ entry: CatalogEntry, kernelDirectory: String, disk: AttachedDisk?,
+             cancelled: @escaping @Sendable () -> Bool) -> DriverRun
 }
 
 extension Driver {
     /// Drivers without a per-machine-type check rely on `probe()` alone.
     public func check(machine: String?) throws(DriverUnavailable) {}
+
+    /// Drivers that cannot attach disks run disk-less tests as before and refuse the others (an `error`
+    /// outcome for that test), rather than booting the kernel without the disk it was declared with.
+    public func run(_ entry: CatalogEntry, kernelDirectory: String, disk: AttachedDisk?,
+                    cancelled: @escaping @Sendable () -> Bool) -> DriverRun {
+        guard disk == nil else {
+            return DriverRun(termination: .vmmFailure(reason: "driver \(name) cannot attach a disk image"), console: [],
+                             durationSeconds: 0)
+        }
+        return run(entry, kernelDirectory: kernelDirectory, cancelled: cancelled)
+    }
 }
 
 public struct DriverUnavailable: Error, Equatable, Sendable, CustomStringConvertible {

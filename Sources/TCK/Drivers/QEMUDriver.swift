@@ -36,8 +36,10 @@ public struct QEMUDriver: Driver {
     }
 
     /// QEMU's arguments for one test, run and recorded as they are (`DriverRun.commandLine`): the kernel
-    /// by absolute path, so the line re-runs from any directory; no temporary files.
-    public func arguments(for entry: CatalogEntry, kernelDirectory: String) -> [String] {
+    /// by absolute path, so the line re-runs from any directory; no temporary files. A disk is a raw
+    /// `-drive` behind a modern-only virtio-blk-pci at 00:02.0, as swiftvm-1.2 has it; that needs a PCI
+    /// bus, so such tests say `machine.qemu = pc` (microvm has none without pcie=on).
+    public func arguments(for entry: CatalogEntry, kernelDirectory: String, disk: AttachedDisk? = nil) -> [String] {
         // A catalog machine (e.g. pc-i440fx-7.2) overrides --qemu-machine; microvm boots the PVH images.
         let machineName = entry.machine(for: name) ?? machine.rawValue
         let isMicrovm = machineName == MachineKind.microvm.rawValue
@@ -48,12 +50,28 @@ public struct QEMUDriver: Driver {
         let image = isMicrovm ? "\(kernelDirectory)/pvh/\(entry.kernel).elf" : "\(kernelDirectory)/\(entry.kernel).elf"
         arguments += ["-kernel", RecordedCommandLine.absolute(image)]
         if !entry.commandLine.isEmpty { arguments += ["-append", entry.commandLine] }
+        if let disk { arguments += Self.diskArguments(disk) }
         return arguments
     }
 
+    /// The serial GET_ID returns on QEMU (swiftvm's is its own, "swiftvm-disk0").
+    static let diskSerial = "tck-disk0"
+
+    /// `-drive` (commas in the path doubled, as QEMU's option syntax wants) and the device.
+    static func diskArguments(_ disk: AttachedDisk) -> [String] {
+        let file = RecordedCommandLine.absolute(disk.path).replacingOccurrences(of: ",", with: ",,")
+        return ["-drive", "file=\(file),if=none,id=d0,format=raw" + (disk.readOnly ? ",readonly=on" : ""),
+                "-device", "virtio-blk-pci,drive=d0,disable-legacy=on,serial=\(diskSerial),addr=0x2"]
+    }
+
     public func run(_ entry: CatalogEntry, kernelDirectory: String, cancelled: @escaping @Sendable () -> Bool) -> DriverRun {
+        run(entry, kernelDirectory: kernelDirectory, disk: nil, cancelled: cancelled)
+    }
+
+    public func run(_ entry: CatalogEntry, kernelDirectory: String, disk: AttachedDisk?,
+                    cancelled: @escaping @Sendable () -> Bool) -> DriverRun {
         var process = ChildProcess(executable: Self.resolve(executable) ?? executable,
-                                   arguments: arguments(for: entry, kernelDirectory: kernelDirectory),
+                                   arguments: arguments(for: entry, kernelDirectory: kernelDirectory, disk: disk),
                                    timeoutSeconds: entry.timeoutSeconds)
         // QEMU pauses the guest on a KVM internal error (e.g. an emulation failure) rather than exiting.
         process.stopWhenStderrContains = "KVM internal error"

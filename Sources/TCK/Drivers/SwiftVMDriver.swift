@@ -41,19 +41,26 @@ public struct SwiftVMDriver: Driver {
     /// itself adds `--data FILE` (and for ABI captures `--tables FILE`) with temporary files that are
     /// deleted afterwards, so the recorded line leaves them out: add `--data FILE` to it to get the
     /// guest's data stream (ABI probe records), `--tables FILE` for the programmed CPUID and MSR tables.
-    public func arguments(for entry: CatalogEntry, kernelDirectory: String) -> [String] {
+    /// A disk is `--disk PATH[,readonly]` (absolute; the image is kept in the report directory).
+    public func arguments(for entry: CatalogEntry, kernelDirectory: String, disk: AttachedDisk? = nil) -> [String] {
         (entry.machine(for: name).map { ["--machine", $0] } ?? []).reduce(into: ["run"]) { $0.append($1) } + [
          "--kernel", RecordedCommandLine.absolute("\(kernelDirectory)/\(entry.kernel).elf"),
          "--memory", RecordedCommandLine.size(entry.memoryBytes), "--cpus", "\(entry.cpus)", "--cmdline", entry.commandLine,
          "--timeout", "\(Int((entry.timeoutSeconds * 1000).rounded()))ms", "--testdev", "--serial", "stdout"]
+        + (disk.map { ["--disk", RecordedCommandLine.absolute($0.path) + ($0.readOnly ? ",readonly" : "")] } ?? [])
     }
 
     public func run(_ entry: CatalogEntry, kernelDirectory: String, cancelled: @escaping @Sendable () -> Bool) -> DriverRun {
+        run(entry, kernelDirectory: kernelDirectory, disk: nil, cancelled: cancelled)
+    }
+
+    public func run(_ entry: CatalogEntry, kernelDirectory: String, disk: AttachedDisk?,
+                    cancelled: @escaping @Sendable () -> Bool) -> DriverRun {
         // The data stream (ABI probe records) goes to a private file, read back after the run.
         let dataPath = NSTemporaryDirectory() + "tck-data-\(getpid())-\(UUID().uuidString).bin"
         let tablesPath = dataPath.replacingOccurrences(of: "tck-data-", with: "tck-tables-")
         defer { unlink(dataPath); unlink(tablesPath) }
-        let arguments = arguments(for: entry, kernelDirectory: kernelDirectory)
+        let arguments = arguments(for: entry, kernelDirectory: kernelDirectory, disk: disk)
         let process = ChildProcess(executable: executable,
                                    arguments: arguments + ["--data", dataPath] + (recordsProgrammedTables ? ["--tables", tablesPath] : []),
                                    timeoutSeconds: entry.timeoutSeconds + watchdogGraceSeconds)

@@ -13,9 +13,13 @@ public final class SuiteRunner: Sendable {
     private let jobs: [Job]
     private let parallelism: Int
     private let kernelDirectory: String
+    private let diskDirectory: String
     private let cancelFlag = Atomic<Bool>(false)
 
-    public init(entries: [CatalogEntry], drivers: [any Driver], parallelism: Int, kernelDirectory: String) {
+    /// `diskDirectory`: where the images of tests with a `disk` go (`<dir>/<driver>/<test>.img`, made
+    /// afresh for every run); `tck run` uses `<report-dir>/disks`, the default is a per-process temporary one.
+    public init(entries: [CatalogEntry], drivers: [any Driver], parallelism: Int, kernelDirectory: String,
+                diskDirectory: String? = nil) {
         var jobs: [Job] = []
         for entry in entries {
             for driver in drivers { jobs.append(Job(index: jobs.count, entry: entry, driver: driver)) }
@@ -23,6 +27,7 @@ public final class SuiteRunner: Sendable {
         self.jobs = jobs
         self.parallelism = max(1, parallelism)
         self.kernelDirectory = kernelDirectory
+        self.diskDirectory = diskDirectory ?? NSTemporaryDirectory() + "tck-disks-\(getpid())"
     }
 
     public var jobCount: Int { jobs.count }
@@ -49,11 +54,17 @@ public final class SuiteRunner: Sendable {
                 }) {
                     let job = self.jobs[index]
                     progress(.started(job.entry.name, driver: job.driver.name))
-                    let run = job.driver.run(job.entry, kernelDirectory: self.kernelDirectory,
-                                             cancelled: { [self] in self.isCancelled })
-                    // A run cut short by Ctrl-C says nothing about the VMM: leave it out of the report.
-                    if self.isCancelled { return }
-                    let result = Judge.judge(entry: job.entry, driver: job.driver.name, run: run)
+                    let result: TestResult
+                    do throws(DiskImageError) {
+                        let disk = try DiskImages.prepare(job.entry, driver: job.driver.name, directory: self.diskDirectory)
+                        let run = job.driver.run(job.entry, kernelDirectory: self.kernelDirectory, disk: disk,
+                                                 cancelled: { [self] in self.isCancelled })
+                        // A run cut short by Ctrl-C says nothing about the VMM: leave it out of the report.
+                        if self.isCancelled { return }
+                        result = Judge.judge(entry: job.entry, driver: job.driver.name, run: run)
+                    } catch {
+                        result = Self.notStarted(job, because: error)
+                    }
                     finished.withLock { $0[index] = result }
                     progress(.finished(result))
                 }
@@ -61,6 +72,18 @@ public final class SuiteRunner: Sendable {
         }
         done.wait()
         return finished.withLock { results in results.keys.sorted().compactMap { results[$0] } }
+    }
+}
+
+extension SuiteRunner {
+    /// The result of a test whose disk image could not be made: `error` (judged as a VMM failure, so
+    /// an expectation applies as usual), with the image's problem as the reason; no VMM ran.
+    static func notStarted(_ job: Job, because error: DiskImageError) -> TestResult {
+        var result = Judge.judge(entry: job.entry, driver: job.driver.name,
+                                 run: DriverRun(termination: .vmmFailure(reason: error.description), console: [], durationSeconds: 0))
+        result.reason = error.description
+        result.exitDescription = "not started: no disk image"
+        return result
     }
 }
 
