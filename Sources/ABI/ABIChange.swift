@@ -5,7 +5,7 @@ public struct ABIChange: Codable, Equatable, Sendable {
     /// Additive changes old guests cannot notice are compatible; anything a guest may rely on is breaking.
     public enum Compatibility: String, Codable, Sendable { case compatible, breaking }
 
-    /// "cpuid", "memory-map", "acpi", "rsdp", "pci", "local-apic", "io-apic", "msr", "ports", "cmos", "unknown".
+    /// "cpuid", "memory-map", "acpi", "rsdp", "pci", "virtio", "local-apic", "io-apic", "msr", "ports", "cmos", "unknown".
     public var area: String
     /// What changed, e.g. "CPUID.7.0:EBX[9] erms", "MADT: LAPIC 3", "PCI 00:01.0 device ID".
     public var item: String
@@ -46,9 +46,9 @@ public struct ABIChange: Codable, Equatable, Sendable {
             if item.hasPrefix("FADT") { return "FACP" }
             if item.hasPrefix("RSD PTR") { return "RSD PTR" }
             return String(item.prefix { $0 != " " && $0 != ":" })
-        case "pci":
+        case "pci", "virtio":
             let words = item.split(separator: " ", maxSplits: 2)
-            return words.count >= 2 && words[0] == "PCI" ? "PCI \(words[1])" : item
+            return words.count >= 2 && (words[0] == "PCI" || words[0] == "virtio") ? "\(words[0]) \(words[1])" : item
         default:
             return area
         }
@@ -104,8 +104,8 @@ public struct ABIDiffResult: Codable, Equatable, Sendable {
     }
 
     /// The areas in report order; every area is listed even when nothing in it changed.
-    public static let areas = ["cpuid", "programmed-cpuid", "memory-map", "acpi", "rsdp", "pci", "local-apic", "io-apic", "msr",
-                               "programmed-msr", "ports", "cmos", "unknown"]
+    public static let areas = ["cpuid", "programmed-cpuid", "memory-map", "acpi", "rsdp", "pci", "virtio", "local-apic", "io-apic",
+                               "msr", "programmed-msr", "ports", "cmos", "unknown"]
 
     public var isIdentical: Bool { changes.isEmpty }
     public var breaking: [ABIChange] { changes.filter { $0.compatibility == .breaking } }

@@ -14,6 +14,8 @@ public enum ABIDiff {
                                      new: new.abi.rsdp.map { "\($0.bootInfo), \($0.legacyScan)" }, compatibility: .breaking))
         }
         changes += PCIDiff.compare(old.abi, new.abi)
+        let virtio = VirtioDiff.compare(old.abi.virtio, new.abi.virtio)
+        changes += virtio.changes
         changes += map(area: "local-apic", label: "LAPIC register", old.abi.localAPIC, new.abi.localAPIC)
         changes += map(area: "io-apic", label: "IOAPIC register", old.abi.ioAPIC, new.abi.ioAPIC)
         changes += msr(old.abi.msr, new.abi.msr)
@@ -40,7 +42,7 @@ public enum ABIDiff {
             masked.append(MaskedItem(item: change.item, rule: rule.rule, why: rule.why, side: rule.side))
         }
         changes.removeAll { change in hidden.contains(change) }
-        return ABIDiffResult(old: oldName, new: newName, changes: changes, contextChanges: context(old, new), masked: masked)
+        return ABIDiffResult(old: oldName, new: newName, changes: changes, contextChanges: context(old, new) + virtio.context, masked: masked)
     }
 
     /// The tables the VMM programmed into KVM, compared strictly; a side without them is a masked item.

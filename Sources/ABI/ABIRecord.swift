@@ -1,7 +1,7 @@
 /// One observation record from the ABI-probe kernel (docs/abi-records.md).
 public struct ABIRecord: Equatable, Sendable {
     public enum Kind: UInt16, Sendable, CaseIterable {
-        case cpuid = 1, memoryMap, acpiTable, rsdpLocation, pciFunction, pciBARs, localAPIC, ioAPIC, msr, portProbe, cmos
+        case cpuid = 1, memoryMap, acpiTable, rsdpLocation, pciFunction, pciBARs, localAPIC, ioAPIC, msr, portProbe, cmos, virtio
     }
 
     public let type: UInt16

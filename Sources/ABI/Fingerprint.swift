@@ -100,6 +100,9 @@ public struct ABIView: Codable, Equatable, Sendable {
     public var ports: [String: String] = [:]
     /// CMOS index "0x0f" → value.
     public var cmos: [String: String] = [:]
+    /// "00:02.0" → the virtio-pci function's transport view (record type 12). nil (absent from the JSON,
+    /// so the hash is unchanged) when the machine has no virtio function.
+    public var virtio: [String: VirtioFunctionView]?
     /// Record types this version does not decode, as hex, so they are still compared.
     public var unknown: [String: String] = [:]
 

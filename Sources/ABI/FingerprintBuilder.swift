@@ -74,6 +74,9 @@ public enum FingerprintBuilder {
                     guard let index = reader.u8(at), let value = reader.u8(at + 1) else { return }
                     view.cmos[hex(index)] = hex(value)
                 }
+            case .virtio:
+                guard let (key, function) = virtioFunction(reader) else { malformed("virtio function record is malformed"); continue }
+                view.virtio = (view.virtio ?? [:]).merging([key: function]) { $1 }
             case nil:
                 view.unknown["type \(record.type) #\(index + 1)"] = hexBytes(record.payload)
             }

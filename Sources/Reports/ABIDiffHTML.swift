@@ -72,6 +72,7 @@ public enum ABIDiffHTML {
         "acpi": "ACPI tables",
         "rsdp": "RSDP location",
         "pci": "PCI functions",
+        "virtio": "virtio functions (features, queues, device config)",
         "local-apic": "Local APIC registers",
         "io-apic": "I/O APIC registers",
         "msr": "MSRs seen by the guest",
