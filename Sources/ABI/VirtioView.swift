@@ -55,7 +55,7 @@ extension FingerprintBuilder {
 }
 
 /// Names of virtio feature bits (virtio 1.2 §6 "Reserved Feature Bits", §5.2.3 block device).
-public enum VirtioFeatures {
+public enum VirtioFeatureNames {
     public static let transport: [Int: String] = [
         24: "VIRTIO_F_NOTIFY_ON_EMPTY", 27: "VIRTIO_F_ANY_LAYOUT",
         28: "VIRTIO_F_INDIRECT_DESC", 29: "VIRTIO_F_EVENT_IDX",
@@ -107,7 +107,7 @@ enum VirtioDiff {
             case let (nil, function?):
                 change(label, .added, nil, describe(function), true)
                 for bit in bits(function.features) {
-                    change("\(label) \(VirtioFeatures.name(bit: bit, deviceType: type(function)))", .added, nil, "offered", true)
+                    change("\(label) \(VirtioFeatureNames.name(bit: bit, deviceType: type(function)))", .added, nil, "offered", true)
                 }
             case let (function?, nil):
                 change(label, .removed, describe(function), nil, false)
@@ -119,7 +119,7 @@ enum VirtioDiff {
                 let x = value(a.features), y = value(b.features)
                 for bit in 0..<64 where (x ^ y) >> UInt64(bit) & 1 != 0 {
                     let on = y >> UInt64(bit) & 1 != 0
-                    change("\(label) \(VirtioFeatures.name(bit: bit, deviceType: type(b)))", .changed, on ? "0" : "1", on ? "1" : "0", on)
+                    change("\(label) \(VirtioFeatureNames.name(bit: bit, deviceType: type(b)))", .changed, on ? "0" : "1", on ? "1" : "0", on)
                 }
                 if a.numQueues != b.numQueues {
                     change("\(label) num_queues", .changed, a.numQueues, b.numQueues, value(b.numQueues) > value(a.numQueues))
@@ -168,7 +168,7 @@ enum VirtioDiff {
             return hex(v, width: size * 2)
         }
         if type(a) == 2 && type(b) == 2 {
-            for (name, offset, size) in VirtioFeatures.blockConfig {
+            for (name, offset, size) in VirtioFeatureNames.blockConfig {
                 let p = field(x, offset, size), q = field(y, offset, size)
                 guard p != q else { continue }
                 if name == "capacity" {

@@ -31,8 +31,8 @@ struct ABIReportCLITests {
         #expect(pageText.contains("CPUID.80000007.0:EDX[8] invtsc"))
         #expect(try html.nodes(forXPath: "//*[local-name()='script']").isEmpty)
         let junit = try Self.xml(scratch.reports("d.xml"))
-        // One testcase per area (13), plus one skipped testcase per masked group (rule and side).
-        #expect(try junit.nodes(forXPath: "//testcase[not(starts-with(@name, 'masked: '))]").count == 13)
+        // One testcase per area (14), plus one skipped testcase per masked group (rule and side).
+        #expect(try junit.nodes(forXPath: "//testcase[not(starts-with(@name, 'masked: '))]").count == 14)
         #expect(try junit.nodes(forXPath: "//testcase[@name='masked: host.kvm_pvm-cpuid-1-7']/skipped").count == 1)
         #expect(try junit.nodes(forXPath: "//failure").isEmpty)
         #expect(try junit.nodes(forXPath: "//testcase[@name='pci']/system-out").first?.stringValue?.contains("PCI 00:01.0 BAR2 added") == true)
@@ -82,7 +82,7 @@ struct ABIReportCLITests {
         let items = try html.nodes(forXPath: "//*[@data-machine='swiftvm-1.1']/*[3]//*[local-name()='a']").compactMap(\.stringValue)
         #expect(items.contains("CPUID.80000007.0:EDX[8] invtsc 0→1"))
         #expect(items.contains { $0.hasPrefix("PCI 00:01.0 added") })
-        #expect(output.stdout.contains("swiftvm-1.1 → swiftvm-1.2: 3 changes, 0 breaking"))
+        #expect(output.stdout.contains("swiftvm-1.1 → swiftvm-1.2: 10 changes, 0 breaking"))
         // --against compares the newest machine type (1.2) with the given fingerprint (here 1.0: the reverse diff).
         #expect(try html.nodes(forXPath: "//*[local-name()='section'][@data-from='swiftvm-1.2']").count == 1)
     }
