@@ -22,7 +22,7 @@ enum HTMLResultSection {
             }))
         }
         if !result.cases.isEmpty { body.append(cases(result)) }
-        if !result.data.isEmpty { body.append(data(result.data)) }
+        if !result.data.isEmpty { body.append(data(result.data, limit: result.expected ? calmDataRecords : nil)) }
         body.append(console(result))
         let vmm = result.expected ? LogView.vmm(result, lines: ReportLogs.calmTailLines, bytes: ReportLogs.calmTailBytes) : LogView.vmm(result)
         if !vmm.text.isEmpty || vmm.cut != nil {
@@ -120,12 +120,21 @@ enum HTMLResultSection {
         ])
     }
 
-    private static func data(_ records: [DataRecord]) -> XMLElement {
-        let rows = records.map { record in
+    /// How many data records the page shows for a result as expected; all of them are in results.json
+    /// and the console log. Unexpected results show every record.
+    static let calmDataRecords = 12
+
+    private static func data(_ records: [DataRecord], limit: Int?) -> XMLElement {
+        let shown = limit.map { Array(records.prefix($0)) } ?? records
+        var rows = shown.map { record in
             Markup.element("tr", [:], [
                 Markup.element("td", ["class": "mono"], text: record.key),
                 Markup.element("td", ["class": "mono"], text: record.value),
             ])
+        }
+        if shown.count < records.count {
+            rows.append(Markup.element("tr", [:], [Markup.element("td", ["colspan": "2"],
+                text: "… \(records.count - shown.count) more in results.json and the console log")]))
         }
         return Markup.element("details", ["class": "data"], [
             Markup.element("summary", text: "Data records (\(records.count))"),

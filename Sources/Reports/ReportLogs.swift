@@ -12,8 +12,8 @@ public enum ReportLogs {
     public static let tailBytes = 16 << 10
     /// The shorter tail the HTML page shows for a result as expected (folded away, the full log a click
     /// away): it keeps the page of a whole-suite run small. Unexpected results get the full tail.
-    public static let calmTailLines = 40
-    public static let calmTailBytes = 4 << 10
+    public static let calmTailLines = 20
+    public static let calmTailBytes = 2 << 10
 
     /// One file to write into the report directory.
     public struct File: Equatable, Sendable {
