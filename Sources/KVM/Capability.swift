@@ -14,6 +14,10 @@ public enum Capability: Int32, CaseIterable, Sendable {
     case immediateExit = 136    // KVM_CAP_IMMEDIATE_EXIT
     case userSpaceMSR = 188     // KVM_CAP_X86_USER_SPACE_MSR
     case msrFilter = 189        // KVM_CAP_X86_MSR_FILTER
+    case irqRouting = 25        // KVM_CAP_IRQ_ROUTING
+    case irqfd = 32             // KVM_CAP_IRQFD
+    case ioeventfd = 36         // KVM_CAP_IOEVENTFD
+    case ioeventfdAnyLength = 122 // KVM_CAP_IOEVENTFD_ANY_LENGTH
 
     public var name: String {
         switch self {
@@ -29,11 +33,17 @@ public enum Capability: Int32, CaseIterable, Sendable {
         case .immediateExit: "KVM_CAP_IMMEDIATE_EXIT"
         case .userSpaceMSR: "KVM_CAP_X86_USER_SPACE_MSR"
         case .msrFilter: "KVM_CAP_X86_MSR_FILTER"
+        case .irqRouting: "KVM_CAP_IRQ_ROUTING"
+        case .irqfd: "KVM_CAP_IRQFD"
+        case .ioeventfd: "KVM_CAP_IOEVENTFD"
+        case .ioeventfdAnyLength: "KVM_CAP_IOEVENTFD_ANY_LENGTH"
         }
     }
 
     /// What swiftvm cannot run without. The MSR filter and user-space MSR exits are how a machine type,
-    /// not the host, decides every MSR a guest can reach.
+    /// not the host, decides every MSR a guest can reach; the routing table wires ISA IRQs as the MADT
+    /// says; irqfds and ioeventfds carry virtio's interrupts and notifications. Any-length ioeventfds
+    /// are optional: without them a virtio kick is an MMIO exit, slower but correct.
     public static let required: [Capability] = [.irqchip, .userMemory, .setTSSAddress, .extendedCPUID, .pit2, .immediateExit,
-                                                .userSpaceMSR, .msrFilter]
+                                                .userSpaceMSR, .msrFilter, .irqRouting, .irqfd, .ioeventfd]
 }

@@ -43,14 +43,4 @@ extension VirtualMachine {
         request.flags = deassign ? UInt32(1 << kvm_ioeventfd_flag_nr_deassign) : 0
         try fd.ioctl(deassign ? "KVM_IOEVENTFD(deassign)" : "KVM_IOEVENTFD", CKVM_IOEVENTFD, &request)
     }
-
-    /// KVM_SIGNAL_MSI: delivers one MSI (address, data) to the in-kernel LAPICs, from any thread, without
-    /// a vCPU exit.
-    public func signalMSI(address: UInt64, data: UInt32) throws(KVMError) {
-        var message = kvm_msi()
-        message.address_lo = UInt32(truncatingIfNeeded: address)
-        message.address_hi = UInt32(truncatingIfNeeded: address >> 32)
-        message.data = data
-        try fd.ioctl("KVM_SIGNAL_MSI", CKVM_SIGNAL_MSI, &message)
-    }
 }

@@ -52,8 +52,9 @@ public final class VirtualMachine: Sendable {
         case picMaster(UInt32), picSlave(UInt32), ioapic(UInt32)
     }
 
-    /// KVM_SET_GSI_ROUTING: replaces the whole GSI → controller-pin table (each GSI may drive several pins).
-    public func setGSIRouting(_ routes: [(gsi: UInt32, pin: IRQChipPin)]) throws(KVMError) {
+    /// KVM_SET_GSI_ROUTING: replaces the whole GSI routing table (a GSI may drive several controller
+    /// pins; an MSI route sends its message when the GSI fires, e.g. through an irqfd).
+    public func setGSIRouting(_ routes: [GSIRoute]) throws(KVMError) {
         let size = MemoryLayout<kvm_irq_routing>.size + routes.count * MemoryLayout<kvm_irq_routing_entry>.stride
         let raw = UnsafeMutableRawPointer.allocate(byteCount: size, alignment: MemoryLayout<kvm_irq_routing>.alignment)
         defer { raw.deallocate() }
@@ -62,12 +63,17 @@ public final class VirtualMachine: Sendable {
         table.pointee.nr = UInt32(routes.count)
         let entries = (raw + MemoryLayout<kvm_irq_routing>.size).assumingMemoryBound(to: kvm_irq_routing_entry.self)
         for (index, route) in routes.enumerated() {
-            let (chip, pin): (UInt32, UInt32) = switch route.pin {
-            case let .picMaster(pin): (UInt32(KVM_IRQCHIP_PIC_MASTER), pin)
-            case let .picSlave(pin): (UInt32(KVM_IRQCHIP_PIC_SLAVE), pin)
-            case let .ioapic(pin): (UInt32(KVM_IRQCHIP_IOAPIC), pin)
+            switch route.target {
+            case let .pin(pin):
+                let (chip, number): (UInt32, UInt32) = switch pin {
+                case let .picMaster(pin): (UInt32(KVM_IRQCHIP_PIC_MASTER), pin)
+                case let .picSlave(pin): (UInt32(KVM_IRQCHIP_PIC_SLAVE), pin)
+                case let .ioapic(pin): (UInt32(KVM_IRQCHIP_IOAPIC), pin)
+                }
+                ckvm_route_to_irqchip(entries + index, route.gsi, chip, number)
+            case let .msi(address, data):
+                ckvm_route_to_msi(entries + index, route.gsi, address, data)
             }
-            ckvm_route_to_irqchip(entries + index, route.gsi, chip, pin)
         }
         try fd.ioctl("KVM_SET_GSI_ROUTING", CKVM_SET_GSI_ROUTING, buffer: raw)
     }

@@ -20,6 +20,8 @@ public final class Machine {
 
     let memory: GuestMemory
     let vm: VirtualMachine
+    /// The GSI routing table: ISA wiring plus the irqfd MSI routes of virtio vectors.
+    let router: GSIRouter
     let vcpus: [VirtualCPU]
     /// What KVM_SET_CPUID2 was given for vCPU 0 (the others differ only in their APIC id fields).
     public let programmedCPUID: [CPUIDEntry]
@@ -72,7 +74,7 @@ public final class Machine {
             try vm.setTSSAddress(Self.tssAddress)
             try vm.setIdentityMapAddress(Self.identityMapAddress)
             try vm.createIRQChip()
-            try vm.setGSIRouting(InterruptRouting.pcRoutes)
+            router = try GSIRouter(vm: vm)
             try vm.createPIT2()
             // The machine type, not the host, decides every MSR: KVM handles the listed state registers,
             // every other access comes to `ExitDispatcher`, which answers constants or raises #GP.
@@ -95,7 +97,7 @@ public final class Machine {
         latch = try StopLatch { for vcpu in vcpus { vcpu.kick() } }
         let attachment: VirtioPCIAttachment?
         if let disk, let slot = configuration.machineType.virtioBlock {
-            attachment = try Self.attachVirtioBlock(disk, slot: slot, vm: vm, memory: memory)
+            attachment = try Self.attachVirtioBlock(disk, slot: slot, vm: vm, router: router, memory: memory)
         } else {
             attachment = nil
         }
@@ -116,11 +118,12 @@ public final class Machine {
     }
 
     private static func attachVirtioBlock(_ backend: any BlockBackend, slot: VirtioBlockSlot, vm: VirtualMachine,
-                                          memory: GuestMemory) throws(MachineError) -> VirtioPCIAttachment {
+                                          router: GSIRouter, memory: GuestMemory) throws(MachineError) -> VirtioPCIAttachment {
+        let interrupt = KVMVirtioInterrupt(vm: vm, router: router, gsi: slot.gsi)
         var transport = VirtioPCITransport(device: VirtioBlockDevice(backend: backend, serial: "swiftvm-disk0"), memory: memory,
-                                           interrupt: KVMVirtioInterrupt(vm: vm, gsi: slot.gsi))
+                                           interrupt: interrupt)
         transport.writeConfig(offset: 0x3C, size: 1, value: slot.gsi)   // Interrupt Line, as firmware leaves it
-        return try VirtioPCIAttachment(transport: transport, at: slot.address, vm: vm)
+        return try VirtioPCIAttachment(transport: transport, interrupt: interrupt, at: slot.address, vm: vm)
     }
 
     private static func loadKernel(_ image: ELFImage, initrd: (String, [UInt8])?, configuration: MachineConfiguration,

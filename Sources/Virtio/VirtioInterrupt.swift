@@ -1,7 +1,7 @@
 import Devices
 
-/// How a virtio-pci transport interrupts the guest; the VMM implements it (KVM_SIGNAL_MSI or an irqfd
-/// per vector for MSI-X, an irqfd or KVM_IRQ_LINE for INTx). Calls come from whichever thread drives the
+/// How a virtio-pci transport interrupts the guest; the VMM implements it (swiftvm: an irqfd per MSI-X
+/// vector, KVM_IRQ_LINE for INTx). Calls come from whichever thread drives the
 /// transport, synchronously, and must not call back into it.
 public protocol VirtioInterrupt: Sendable {
     /// Sends the MSI-X message programmed in table entry `vector` (read at the moment of sending, so a

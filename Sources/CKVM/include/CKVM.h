@@ -25,7 +25,7 @@ static const unsigned long CKVM_IRQ_LINE = KVM_IRQ_LINE;
 static const unsigned long CKVM_SET_GSI_ROUTING = KVM_SET_GSI_ROUTING;
 static const unsigned long CKVM_ENABLE_CAP = KVM_ENABLE_CAP;
 static const unsigned long CKVM_IOEVENTFD = KVM_IOEVENTFD;
-static const unsigned long CKVM_SIGNAL_MSI = KVM_SIGNAL_MSI;
+static const unsigned long CKVM_IRQFD = KVM_IRQFD;
 static const unsigned long CKVM_X86_SET_MSR_FILTER = KVM_X86_SET_MSR_FILTER;
 
 // kvm_msr_filter holds its ranges in a fixed C array, which Swift sees as a 16-tuple; indexing it
@@ -48,6 +48,16 @@ static inline void ckvm_route_to_irqchip(struct kvm_irq_routing_entry *entry, un
     entry->flags = 0;
     entry->u.irqchip.irqchip = chip;
     entry->u.irqchip.pin = pin;
+}
+
+static inline void ckvm_route_to_msi(struct kvm_irq_routing_entry *entry, unsigned gsi, unsigned long long address,
+                                     unsigned data) {
+    entry->gsi = gsi;
+    entry->type = KVM_IRQ_ROUTING_MSI;
+    entry->flags = 0;
+    entry->u.msi.address_lo = (unsigned)address;
+    entry->u.msi.address_hi = (unsigned)(address >> 32);
+    entry->u.msi.data = data;
 }
 
 // vCPU fd

@@ -22,15 +22,18 @@ final class VirtioPCIAttachment: PCIConfigHandler, MMIORegion, @unchecked Sendab
     let address: PCIAddress
     private let state: Mutex<State>
     private let vm: VirtualMachine
+    private let interrupt: KVMVirtioInterrupt
     private let queueEvents: [EventFD]
     private let stopEvent: EventFD
     private var thread: VcpuThread?
     private let mmioAccesses = Atomic<UInt64>(0)
     private let kicksWithoutExit = Atomic<UInt64>(0)
 
-    init(transport: VirtioPCITransport, at address: PCIAddress, vm: VirtualMachine) throws(MachineError) {
+    init(transport: VirtioPCITransport, interrupt: KVMVirtioInterrupt, at address: PCIAddress,
+         vm: VirtualMachine) throws(MachineError) {
         self.address = address
         self.vm = vm
+        self.interrupt = interrupt
         state = Mutex(State(transport: transport))
         do {
             queueEvents = try transport.device.queueMaxSizes.map { _ throws(KVMError) in try EventFD() }
@@ -61,7 +64,8 @@ final class VirtioPCIAttachment: PCIConfigHandler, MMIORegion, @unchecked Sendab
     var summary: String {
         let transport = self.transport
         return "virtio-blk \(address): \(mmioAccesses.load(ordering: .relaxed)) BAR accesses by exit, "
-            + "\(kicksWithoutExit.load(ordering: .relaxed)) kicks through ioeventfd, device status 0x\(String(transport.deviceStatus.rawValue, radix: 16))"
+            + "\(kicksWithoutExit.load(ordering: .relaxed)) kicks through ioeventfd, \(interrupt.summary), "
+            + "device status 0x\(String(transport.deviceStatus.rawValue, radix: 16))"
             + (transport.needsResetReason.map { ", needs reset: \($0)" } ?? "")
     }
 
