@@ -61,6 +61,15 @@ public final class VirtualCPU: @unchecked Sendable {
         thread.withLock { if let target = $0 { _ = pthread_kill(target, Self.kickSignal) } }
     }
 
+    /// Undoes a kick, on this vCPU's thread, so that the next KVM_RUN enters the guest again (after a
+    /// pause that was not a stop). Call it before checking whether the run is over: a stop that lands
+    /// after that check kicks again, after this store.
+    public func rearm() {
+        withUnsafeMutablePointer(to: &run.pointee.immediate_exit) { flag in
+            UnsafeMutableRawPointer(flag).storeBytes(of: 0, as: UInt8.self)
+        }
+    }
+
     /// KVM_RUN until the next exit that userspace must handle.
     public func runOnce() throws(KVMError) -> VcpuExit {
         if ckvm_ioctl(fd.raw, CKVM_RUN) < 0 {

@@ -13,22 +13,21 @@ extension Machine {
         do { try virtioBlock?.start() } catch { latch.stop(.vmmFailure(cpu: 0, error.description)) }
         defer { virtioBlock?.stop() }
         let exits = ExitCounter()
+        let pause = VcpuPause()
         var threads: [VcpuThread] = []
         if latch.isStopped {
             latch.stop(.vmmFailure(cpu: 0, "this machine has already run"))
         }
-        for vcpu in vcpus where !latch.isStopped {
+        for (index, vcpu) in vcpus.enumerated() where !latch.isStopped {
             do {
                 threads.append(try VcpuThread { [latch] in
-                    VcpuLoop(vcpu: vcpu, dispatcher: dispatcher, latch: latch, exits: exits).run()
+                    VcpuLoop(vcpu: vcpu, index: index, dispatcher: dispatcher, latch: latch, exits: exits, pause: pause).run()
                 })
             } catch {
                 latch.stop(.vmmFailure(cpu: vcpu.id, error.description))
             }
         }
-        if !latch.wait(timeout: timeout) {
-            latch.stop(.timeout(seconds: timeout))
-        }
+        watch(timeout: timeout, since: runStart, pause: pause)
         for thread in threads { thread.join() }
         let runEnd = monotonicSeconds()
         return RunResult(status: latch.status ?? .vmmFailure(cpu: 0, "run ended without a status"),
@@ -37,6 +36,45 @@ extension Machine {
                          unassignedAccesses: dispatcher.unassignedAccesses, refusedMSRAccesses: dispatcher.refusedMSRAccesses,
                          deviceSummaries: virtioBlock.map { [$0.summary] } ?? [],
                          setupSeconds: runStart - createdAt, runSeconds: runEnd - runStart)
+    }
+}
+
+extension Machine {
+    /// The first look for a deadlock, and the longest gap between two: the looks start soon after boot
+    /// and thin out (each pauses every vCPU for a few ioctls, ~0.1 ms here).
+    static let deadlockFirstLook = 0.005
+    static let deadlockLookInterval = 0.05
+
+    /// Waits for the run to stop; stops it at `timeout`, or as soon as a look finds a deadlock.
+    func watch(timeout: Double, since start: Double, pause: VcpuPause) {
+        let deadline = start + timeout
+        var interval = Self.deadlockFirstLook
+        var nextLook = start + interval
+        while true {
+            let now = monotonicSeconds()
+            if latch.wait(timeout: min(deadline, nextLook) - now) { return }
+            let woke = monotonicSeconds()
+            if woke >= deadline {
+                latch.stop(.timeout(seconds: timeout))
+                return
+            }
+            if let stuck = lookForDeadlock(pause: pause) {
+                latch.stop(.deadlock(seconds: monotonicSeconds() - start, cpus: stuck))
+                return
+            }
+            interval = min(interval * 2, Self.deadlockLookInterval)
+            nextLook = monotonicSeconds() + interval
+        }
+    }
+
+    /// Pauses every vCPU, asks the interrupt controllers and devices, and decides (`Deadlock.verdict`).
+    private func lookForDeadlock(pause: VcpuPause) -> [StuckCPU]? {
+        defer { pause.resume() }
+        guard let states = pause.pause(vcpus, latch: latch) else { return nil }
+        let ioapicCanWake = (try? vm.ioapicRedirectionTable())?.contains(where: Deadlock.ioapicEntryCanWake) ?? true
+        // A live virtio device completes requests on its own thread and may signal an MSI asking for an NMI.
+        let deviceCanWake = virtioBlock?.transport.deviceStatus.contains(.driverOK) ?? false
+        return Deadlock.verdict(states, ioapicCanWake: ioapicCanWake, deviceCanWake: deviceCanWake)
     }
 }
 
@@ -49,19 +87,25 @@ final class ExitCounter: Sendable {
 /// One vCPU's thread: KVM_RUN, dispatch, repeat, until the run is over.
 struct VcpuLoop {
     let vcpu: VirtualCPU
+    let index: Int
     let dispatcher: ExitDispatcher
     let latch: StopLatch
     let exits: ExitCounter
+    let pause: VcpuPause
 
     func run() {
         vcpu.bindToCurrentThread()
+        var pausesAnswered: UInt64 = 0
         while !latch.isStopped {
             do {
                 let exit = try vcpu.runOnce()
                 exits.increment()
                 switch dispatcher.handle(exit, cpu: vcpu.id) {
-                case .resume, .checkStop:
+                case .resume:
                     continue
+                case .checkStop:
+                    // Kicked: by a stop (the loop ends) or by the watchdog pausing every vCPU to look.
+                    pausesAnswered = pause.answer(vcpu, index: index, answered: pausesAnswered, latch: latch)
                 case let .answerIO(data):
                     try vcpu.completeIOIn(data)
                 case let .answerMMIO(data):

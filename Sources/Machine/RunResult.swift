@@ -6,6 +6,9 @@ public enum RunStatus: Equatable, Sendable {
     case guestExit(code: UInt32)
     /// The watchdog stopped the run after `seconds`.
     case timeout(seconds: Double)
+    /// Every vCPU halted with interrupts disabled (or waits for INIT/SIPI) and nothing left in the machine
+    /// can wake one: the guest can never go on, so the watchdog stopped the run at once, after `seconds`.
+    case deadlock(seconds: Double, cpus: [StuckCPU])
     /// Triple fault: KVM_EXIT_SHUTDOWN.
     case shutdown(cpu: UInt32)
     /// KVM could not go on with this vCPU; on this kind of host usually an instruction it cannot emulate.
@@ -27,6 +30,8 @@ public enum RunStatus: Equatable, Sendable {
         switch self {
         case let .guestExit(code): "guest exited with status \(code)"
         case let .timeout(seconds): "timeout: stopped by the watchdog after \(formatSeconds(seconds))"
+        case let .deadlock(seconds, cpus):
+            "deadlock after \(formatSeconds(seconds)): nothing can wake the guest (" + cpus.map(\.description).joined(separator: "; ") + ")"
         case let .shutdown(cpu): "triple fault (KVM_EXIT_SHUTDOWN) on vCPU \(cpu)"
         case let .internalError(cpu, error): "KVM internal error on vCPU \(cpu): \(error)"
         case let .failEntry(cpu, reason): "KVM could not enter vCPU \(cpu) (hardware reason 0x\(String(reason, radix: 16)))"

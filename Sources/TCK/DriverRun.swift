@@ -8,6 +8,9 @@ public struct DriverRun: Codable, Equatable, Sendable {
         case guestExit(code: UInt32)
         /// The driver's own watchdog (or the VMM's --timeout) stopped the run.
         case timeout
+        /// The VMM found the guest unable ever to go on (swiftvm: every vCPU halted with interrupts
+        /// disabled, nothing left to wake one) and stopped it before its timeout; judged as a timeout.
+        case deadlock(reason: String)
         /// The guest died: triple fault / shutdown / reset, or the hypervisor could not go on.
         case guestCrash(reason: String)
         /// The VMM itself failed: could not start, bad input, died on a signal, unexpected status.

@@ -1,7 +1,8 @@
 /// Turns what a driver observed into a judged `TestResult` (rules also in docs/tck-outcomes.md).
 ///
 /// Raw outcome, from the termination first, then from the parsed console:
-/// 1. `.timeout` → `timeout`; `.guestCrash` → `crash`; `.vmmFailure` → `error`.
+/// 1. `.timeout` → `timeout`; `.deadlock` → `timeout` at once, the VMM's reason kept (the guest could never
+///    have finished); `.guestCrash` → `crash`; `.vmmFailure` → `error`.
 /// 2. `.guestExit(code)`: a report that cannot be judged — no `BEGIN`, no `END`, or `END` counts that
 ///    differ from the `CASE` lines — → `error`.
 /// 3. Any `FAIL` case, or an exit code other than 0 → `fail` (the reason says when the exit code and
@@ -38,6 +39,7 @@ public enum Judge {
         switch termination {
         case .guestExit(let code): "guest exit \(code)"
         case .timeout: "timeout"
+        case .deadlock(let reason): reason
         case .guestCrash(let reason): "crash: \(reason)"
         case .vmmFailure(let reason): "VMM failure: \(reason)"
         }
@@ -49,6 +51,9 @@ public enum Judge {
         case .timeout:
             let progress = parsed.lastCaseName.map { " (last case reported: '\($0)')" } ?? ""
             return (.timeout, "did not finish within \(seconds(entry.timeoutSeconds))\(progress)")
+        case .deadlock(let reason):
+            let progress = parsed.lastCaseName.map { " (last case reported: '\($0)')" } ?? ""
+            return (.timeout, "would never finish: \(reason); stopped without waiting out its \(seconds(entry.timeoutSeconds))\(progress)")
         case .guestCrash(let reason):
             return (.crash, reason.isEmpty ? "the guest crashed" : reason)
         case .vmmFailure(let reason):

@@ -7,6 +7,7 @@ enum ExitStatus: Int32, CaseIterable {
     case vmmFailure = 70        // an ioctl failed mid-run, an unhandled exit: a bug or host trouble
     case unassignedAccess = 71  // --strict-io and the guest touched a port/MMIO address with no device
     case unsupportedMachine = 78 // this host's KVM cannot provide the machine type's CPU features (named on stderr)
+    case deadlock = 123         // every vCPU halted with interrupts disabled, nothing can wake one (RIPs on stderr)
     case timeout = 124          // the watchdog ended the run (as timeout(1) does)
     case shutdown = 125         // triple fault, or a system event (reset/crash)
     case kvmInternalError = 126 // KVM could not run the guest (e.g. an instruction it cannot emulate)
@@ -19,6 +20,8 @@ enum ExitStatus: Int32, CaseIterable {
           69   KVM unavailable      70   VMM failure (failed ioctl, unhandled exit)
           71   unassigned I/O or MMIO access under --strict-io
           78   this host's KVM cannot provide CPU features the machine type needs (named on stderr)
+          123  deadlock: every vCPU halted with interrupts disabled (or waiting for INIT/SIPI) and
+               nothing can wake one; found within ~50 ms, not at --timeout (RIPs on stderr)
           124  timeout (--timeout)  125  triple fault / shutdown / reset
           126  KVM internal error (e.g. an instruction this host's KVM cannot emulate)
         """

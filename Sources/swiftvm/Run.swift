@@ -143,6 +143,7 @@ struct Run: ParsableCommand {
         switch status {
         case let .guestExit(code): qemuExitCodes ? DebugExit.qemuStatus(for: code) : Int32(code & 0xFF)
         case .timeout: ExitStatus.timeout.rawValue
+        case .deadlock: ExitStatus.deadlock.rawValue
         case .shutdown, .systemEvent, .halted, .guestReset: ExitStatus.shutdown.rawValue
         case .internalError, .failEntry: ExitStatus.kvmInternalError.rawValue
         case .unassignedAccess: ExitStatus.unassignedAccess.rawValue

@@ -23,9 +23,16 @@ struct SwiftVMRunTests {
         #expect(triple.stderr.contains("triple fault (KVM_EXIT_SHUTDOWN) on vCPU 0"))
         #expect(triple.stderr.contains("rip="))
 
-        let hang = try SwiftVMProcess.run(["run", "--kernel", SwiftVMProcess.kernel("hang"), "--timeout", "300ms"])
-        #expect(hang.status == 124)
-        #expect(hang.stderr.contains("timeout: stopped by the watchdog after 300 ms"))
+        let spin = try SwiftVMProcess.run(["run", "--kernel", SwiftVMProcess.kernel("hang"), "--cmdline", "spin", "--timeout", "300ms"])
+        #expect(spin.status == 124)
+        #expect(spin.stderr.contains("timeout: stopped by the watchdog after 300 ms"))
+
+        // cli; hlt can never go on: a deadlock at once, not a timeout after 10 s.
+        let started = Date()
+        let hang = try SwiftVMProcess.run(["run", "--kernel", SwiftVMProcess.kernel("hang"), "--timeout", "10s"])
+        #expect(hang.status == 123)
+        #expect(hang.stderr.contains("nothing can wake the guest (vCPU 0 hlt with interrupts disabled at rip 0x"))
+        #expect(Date().timeIntervalSince(started) < 2)
 
         let stray = try SwiftVMProcess.run(["run", "--kernel", SwiftVMProcess.kernel("strayio"), "--strict-io"])
         #expect(stray.status == 71)
@@ -115,6 +122,7 @@ struct SwiftVMCheckTests {
         #expect(help.status == 0)
         #expect(help.stdout.contains("EXIT STATUS"))
         #expect(help.stdout.contains("124  timeout"))
+        #expect(help.stdout.contains("123  deadlock"))
         #expect(help.stdout.contains("--strict-io"))
     }
 }

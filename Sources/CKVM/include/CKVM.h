@@ -71,6 +71,11 @@ static const unsigned long CKVM_SET_MSRS = KVM_SET_MSRS;
 static const unsigned long CKVM_SET_FPU = KVM_SET_FPU;
 static const unsigned long CKVM_GET_MP_STATE = KVM_GET_MP_STATE;
 static const unsigned long CKVM_SET_MP_STATE = KVM_SET_MP_STATE;
+// What can still wake a halted vCPU (swiftvm's deadlock check), and coalesced writes to stray ports.
+static const unsigned long CKVM_GET_VCPU_EVENTS = KVM_GET_VCPU_EVENTS;
+static const unsigned long CKVM_GET_LAPIC = KVM_GET_LAPIC;
+static const unsigned long CKVM_GET_IRQCHIP = KVM_GET_IRQCHIP;
+static const unsigned long CKVM_REGISTER_COALESCED_MMIO = KVM_REGISTER_COALESCED_MMIO;
 
 // ioctl(2) is variadic, which Swift cannot call; Glibc's Swift overloads pass `int`, which would
 // sign-extend addresses such as KVM_SET_TSS_ADDR's 0xfffbd000. These three fix the argument type.

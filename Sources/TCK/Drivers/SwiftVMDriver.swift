@@ -81,6 +81,7 @@ public struct SwiftVMDriver: Driver {
         let firstLine = stderr.split(separator: "\n").first.map { $0.replacingOccurrences(of: "swiftvm: ", with: "") } ?? ""
         switch status {
         case 0..<64: return .guestExit(code: UInt32(status))
+        case 123: return .deadlock(reason: firstLine.isEmpty ? "every vCPU halted with interrupts disabled" : firstLine)
         case 124: return .timeout
         case 125, 126: return .guestCrash(reason: firstLine.isEmpty ? "guest crashed (status \(status))" : firstLine)
         default: return .vmmFailure(reason: firstLine.isEmpty ? "swiftvm exited with status \(status)" : "swiftvm status \(status): \(firstLine)")

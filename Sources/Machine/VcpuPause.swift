@@ -1,0 +1,74 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import KVM
+import Synchronization
+
+/// Pauses every vCPU at once so the watchdog can look at all of them in one consistent moment: no
+/// vCPU runs guest code between the first look and the decision, so none can wake another meanwhile.
+///
+/// The watchdog bumps the generation and kicks each vCPU out of KVM_RUN; each vCPU thread, on its next
+/// `.interrupted`, reads its own state (vCPU ioctls belong on the vCPU's thread), posts it and waits
+/// until the watchdog resumes the generation, then re-arms KVM_RUN. A vCPU busy in a device handler
+/// answers when it gets back; one that never answers within the wait makes the pause give up.
+final class VcpuPause: Sendable {
+    private let generation = Atomic<UInt64>(0)
+    private let resumed = Atomic<UInt64>(0)
+    /// Each vCPU's answer, tagged with the generation it answered (a late answer to an abandoned pause
+    /// must not count for the next one).
+    private let answers = Mutex<[(generation: UInt64, state: VcpuWakeState)?]>([])
+
+    /// Watchdog side: pauses every vCPU and returns their states, or nil when one did not answer within
+    /// `patience` seconds or the run stopped meanwhile. Always call `resume()` afterwards.
+    func pause(_ vcpus: [VirtualCPU], latch: StopLatch, patience: Double = 0.1) -> [VcpuWakeState]? {
+        answers.withLock { $0 = Array(repeating: nil, count: vcpus.count) }
+        let asked = generation.add(1, ordering: .sequentiallyConsistent).newValue
+        for vcpu in vcpus { vcpu.kick() }
+        let deadline = monotonicSeconds() + patience
+        while !latch.isStopped {
+            let states = answers.withLock { answers in
+                answers.allSatisfy { $0?.generation == asked } ? answers.compactMap { $0?.state } : nil
+            }
+            if let states { return states }
+            guard monotonicSeconds() < deadline else { return nil }
+            napBriefly()
+        }
+        return nil
+    }
+
+    /// Watchdog side: lets every paused vCPU run on.
+    func resume() {
+        resumed.store(generation.load(ordering: .sequentiallyConsistent), ordering: .sequentiallyConsistent)
+    }
+
+    /// vCPU side, after KVM_RUN came back interrupted: answers a pause asked since `answered` (and waits
+    /// for the resume), then re-arms KVM_RUN. Returns the generation answered.
+    func answer(_ vcpu: VirtualCPU, index: Int, answered: UInt64, latch: StopLatch) -> UInt64 {
+        let asked = generation.load(ordering: .sequentiallyConsistent)
+        if asked > answered {
+            let state = Self.wakeState(of: vcpu)
+            answers.withLock { if $0.indices.contains(index) { $0[index] = (asked, state) } }
+            while resumed.load(ordering: .sequentiallyConsistent) < asked && !latch.isStopped { napBriefly() }
+        }
+        // Re-arm before the caller checks the latch: a stop after that check kicks again.
+        vcpu.rearm()
+        return max(asked, answered)
+    }
+
+    /// Reads what the deadlock check needs; a vCPU whose state cannot be read counts as runnable.
+    static func wakeState(of vcpu: VirtualCPU) -> VcpuWakeState {
+        guard let mpState = try? vcpu.mpState(), let registers = try? vcpu.registers(), let events = try? vcpu.events(),
+              let apic = try? vcpu.localAPICPage() else {
+            return VcpuWakeState(cpu: vcpu.id, mpState: MPState.runnable, rip: 0, interruptsEnabled: true,
+                                 eventPending: true, localAPICCanWake: true)
+        }
+        return VcpuWakeState(cpu: vcpu.id, mpState: mpState, rip: registers.rip,
+                             interruptsEnabled: registers.rflags & (1 << 9) != 0, eventPending: events.anyPending,
+                             localAPICCanWake: Deadlock.localAPICCanWake(apic))
+    }
+}
+
+private func napBriefly() {
+    var pause = timespec(tv_sec: 0, tv_nsec: 50_000)
+    nanosleep(&pause, nil)
+}
