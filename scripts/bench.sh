@@ -13,12 +13,20 @@
 #            deliberate 2 s hang/flood tests; peak RSS of every VMM the suite started (benchmarks/rsswrap.c)
 #   abi      `tck abi dump` wall time per machine type ("not available" while the command does not exist)
 #   scale    swiftvm on hello with --memory 64M..4G, on smp with --cpus 1..8: time and peak RSS
+#   virtio   virtio-blk inside the guest (TestGuests/tests/bench_virtio.c, queue depth 1): sequential 64 KiB
+#            reads and writes (MiB/s), 4 KiB random reads (IOPS), polled and with MSI-X completion, on one
+#            64 MiB patterned raw image, swiftvm vs QEMU -M pc with virtio-blk-pci. Each phase is timed on
+#            the host between console markers by benchmarks/vmmprobe.c, which also takes the VMM's CPU per
+#            thread over the phase; userspace exits per request from `swiftvm run -v` (QEMU: strace's
+#            count of KVM_RUN returns), (e(big) - e(small)) / (requests(big) - requests(small))
 # Output: a table on stdout; Reports/bench/bench.json, Reports/bench/index.html (scripts/bench_report.py);
 # raw timing exports (hyperfine-shaped JSON) and the manifest under Reports/bench/raw/.
 # Usage: scripts/bench.sh [swiftvm [tck]]
 # Env:   RUNS=10 WARMUP=2 BOOT_RUNS=3*RUNS SUITE_RUNS=3 (scale them down for a quick look)
 #        GAP_MS=25  idle time before each run, so a detached VM teardown does not overlap the next boot
-#        EXITS_N=20000 UART_BYTES=32768 TESTDEV_BYTES=16777216 SECTIONS="boot exits stream suite abi scale"
+#        EXITS_N=20000 UART_BYTES=32768 TESTDEV_BYTES=16777216 SECTIONS="boot exits stream suite abi scale virtio"
+#        VIRTIO_RUNS=5 VIRTIO_READ_MIB=16 VIRTIO_WRITE_MIB=16 VIRTIO_RAND=600 VIRTIO_RAND_IRQ=200 (the section:
+#        ~1 s per run and VMM here; a phase's figures come from one boot, so fewer runs than elsewhere)
 #        CC=cc QEMU=qemu-system-x86_64
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -33,7 +41,12 @@ GAP_MS=${GAP_MS:-25}
 EXITS_N=${EXITS_N:-20000}
 UART_BYTES=${UART_BYTES:-32768}
 TESTDEV_BYTES=${TESTDEV_BYTES:-16777216}
-SECTIONS=${SECTIONS:-boot exits stream suite abi scale}
+SECTIONS=${SECTIONS:-boot exits stream suite abi scale virtio}
+VIRTIO_RUNS=${VIRTIO_RUNS:-5}
+VIRTIO_READ_MIB=${VIRTIO_READ_MIB:-16}
+VIRTIO_WRITE_MIB=${VIRTIO_WRITE_MIB:-16}
+VIRTIO_RAND=${VIRTIO_RAND:-600}
+VIRTIO_RAND_IRQ=${VIRTIO_RAND_IRQ:-200}
 CC=${CC:-cc}
 QEMU=${QEMU:-qemu-system-x86_64}
 QBOOT=/usr/share/qemu/qboot.rom
@@ -66,7 +79,7 @@ if fcntl.ioctl(fd, 0xAE00) != 12:   # KVM_GET_API_VERSION
 EOF
 ) || die "/dev/kvm is unusable: $kvm_check"
 mkdir -p benchmarks/build
-for tool in floor rsswrap; do
+for tool in floor rsswrap vmmprobe; do
   if [ ! -x "benchmarks/build/$tool" ] || [ "benchmarks/$tool.c" -nt "benchmarks/build/$tool" ]; then
     "$CC" -O2 -Wall -Wextra -o "benchmarks/build/$tool" "benchmarks/$tool.c" || die "cannot build benchmarks/$tool.c"
   fi
@@ -230,10 +243,80 @@ if has scale; then
   done
 fi
 
+# 7. virtio-blk (issue 11) ---------------------------------------------------------------------------
+# Everything of this section is in the virtio_* functions; virtio_section runs it.
+# The image: 64 MiB, sector N begins with N ^ 0x5A5A5A5A5A5A5A5A (little-endian), the rest zero; the
+# kernel reads the first half and writes the second, so the image stays valid across runs. Made afresh
+# per sitting in $raw and removed at the end of the section (the report directory stays small).
+virtio_image() {
+  python3 - "$1" <<'PY'
+import struct, sys
+with open(sys.argv[1], "wb") as f:
+    chunk = bytearray(512 * 2048)
+    for c in range(64):
+        for n in range(2048):
+            struct.pack_into("<Q", chunk, n * 512, (c * 2048 + n) ^ 0x5A5A5A5A5A5A5A5A)
+        f.write(chunk)
+PY
+}
+
+# The two VMMs on the same kernel and image: swiftvm-1.2's disk, QEMU -M pc with a modern-only
+# virtio-blk-pci at 00:02.0 (as the qemu driver attaches it); the console on stdout, for vmmprobe.
+virtio_cmd() {   # virtio_cmd swiftvm|qemu IMAGE CMDLINE
+  case $1 in
+    swiftvm) echo "$swiftvm run --machine swiftvm-1.2 --memory 64M --serial stdout --disk $2 --kernel $build/bench_virtio.elf --cmdline '$3'" ;;
+    qemu) echo "$q -m 64M -serial stdio -M pc $virtio_bios -kernel $build/bench_virtio.elf -append '$3'" \
+            "-drive file=$2,if=none,id=d0,format=raw -device virtio-blk-pci,drive=d0,disable-legacy=on,addr=0x2" ;;
+  esac
+}
+
+# Userspace exits per request, outside the timed rounds: a small and a big run of every phase, with
+# counts chosen so that every number the kernel prints has as many digits in both runs (its console
+# lines then cost the same exits). swiftvm counts its exits itself (-v); QEMU's are strace's count of
+# KVM_RUN returns (strace slows QEMU down, but not what the guest does per request).
+virtio_exits() {   # virtio_exits IMAGE
+  local img=$1 tag args n out=$raw/virtio-exits.tsv
+  : >"$out"
+  for tag in small big; do
+    args="read=1 write=1 rand=100 rand_irq=100"
+    [ "$tag" = big ] && args="read=4 write=4 rand=200 rand_irq=200"
+    split "$(virtio_cmd swiftvm "$img" "$args")"
+    { "${words[@]}" -v </dev/null 2>&1 >/dev/null | tr '\n' ' '; echo; } |
+      sed -n 's/.* \([0-9]*\) exits,.* \([0-9]*\) BAR accesses by exit, \([0-9]*\) kicks through ioeventfd.*/\1\t\2\t\3/p' |
+      sed "s/^/swiftvm\t$tag\t$args\t/" >>"$out"
+    if [ "$have_qemu" = 1 ] && command -v strace >/dev/null; then
+      split "$(virtio_cmd qemu "$img" "$args")"
+      n=$(strace -f -qq -e trace=ioctl -o /dev/stdout "${words[@]}" </dev/null 2>/dev/null | grep -c 'KVM_RUN' || true)
+      printf 'qemu\t%s\t%s\t%s\t\t\n' "$tag" "$args" "$n" >>"$out"
+    fi
+  done
+}
+
+virtio_section() {
+  [ -f "$build/bench_virtio.elf" ] || die "$build/bench_virtio.elf missing (make guests)"
+  local img=$raw/virtio-disk.img args
+  virtio_bios=""; [ "$have_qboot" = 1 ] && virtio_bios="-bios $QBOOT"
+  say "virtio: a 64 MiB patterned raw image"
+  virtio_image "$img" || die "virtio: cannot write $img"
+  args="read=$VIRTIO_READ_MIB write=$VIRTIO_WRITE_MIB rand=$VIRTIO_RAND rand_irq=$VIRTIO_RAND_IRQ"
+  # vmmprobe appends a block per run (the check run and the warm-up too); the report keeps the last RUNS.
+  group virtio "$VIRTIO_RUNS" 1
+  row "swiftvm" 0 "$vmmprobe $raw/virtio-swiftvm.tsv $(virtio_cmd swiftvm "$img" "$args")"
+  [ "$have_qemu" = 1 ] && row "qemu" 1 "$vmmprobe $raw/virtio-qemu.tsv $(virtio_cmd qemu "$img" "$args")"
+  run_group
+  say "virtio: exits per request (untimed runs)"
+  virtio_exits "$img"
+  rm -f "$img"
+}
+vmmprobe=benchmarks/build/vmmprobe
+if has virtio; then virtio_section; fi
+
 # --- report -----------------------------------------------------------------------------------------
 t_end=$(date +%s)
 NOTES=$(printf '%s\n' "${notes[@]+"${notes[@]}"}") STARTED=$started ELAPSED=$((t_end - t_start)) \
 LOAD_START=$load_start LOAD_END=$(cut -d' ' -f1-3 /proc/loadavg) GAP_MS=$GAP_MS \
 RUNS=$RUNS WARMUP=$WARMUP BOOT_RUNS=$BOOT_RUNS SUITE_RUNS=$SUITE_RUNS EXITS_N=$EXITS_N \
 UART_BYTES=$UART_BYTES TESTDEV_BYTES=$TESTDEV_BYTES SECTIONS=$SECTIONS SWIFTVM=$swiftvm TCK=$tck QEMU=$QEMU \
+VIRTIO_RUNS=$VIRTIO_RUNS VIRTIO_READ_MIB=$VIRTIO_READ_MIB VIRTIO_WRITE_MIB=$VIRTIO_WRITE_MIB VIRTIO_RAND=$VIRTIO_RAND \
+VIRTIO_RAND_IRQ=$VIRTIO_RAND_IRQ \
   python3 scripts/bench_report.py "$raw" "$out"

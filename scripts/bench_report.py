@@ -4,8 +4,8 @@
     bench_report.py RAW_DIR OUT_DIR
 
 RAW_DIR holds manifest.tsv (group, label, expected status, command), one scripts/bench_time.py export
-per group (<group>.json, hyperfine's shape plus max_rss_kib per run), suite-rss-<driver>.tsv (benchmarks/rsswrap), abi.tsv, guest-resident-kib and
-scale-floor-resident.tsv. Settings come from the environment bench.sh sets. Standard library only.
+per group (<group>.json, hyperfine's shape plus max_rss_kib per run), suite-rss-<driver>.tsv (benchmarks/rsswrap), abi.tsv, guest-resident-kib,
+scale-floor-resident.tsv, virtio-<vmm>.tsv (benchmarks/vmmprobe: per-phase wall and CPU) and virtio-exits.tsv. Settings come from the environment bench.sh sets. Standard library only.
 """
 import datetime
 import html
@@ -329,8 +329,117 @@ if "scale" in groups:
                     "time <= 1.25x, RSS <= +2 MiB", o1, ""))
     out()
 
+# 7. virtio-blk (issue 11) -------------------------------------------------------------------------
+VIRTIO_PHASES = (  # (phase, what, unit, bytes per request, requests from the settings)
+    ("seqread", "sequential 64 KiB reads, polled", "MiB/s", 64 << 10, env_int("VIRTIO_READ_MIB") * 16),
+    ("seqwrite", "sequential 64 KiB writes, polled", "MiB/s", 64 << 10, env_int("VIRTIO_WRITE_MIB") * 16),
+    ("randread", "4 KiB random reads, polled", "IOPS", 4096, env_int("VIRTIO_RAND")),
+    ("randirq", "4 KiB random reads, MSI-X completion", "IOPS", 4096, env_int("VIRTIO_RAND_IRQ")),
+)
+
+
+def virtio_runs(vmm, keep):
+    """The last `keep` runs of benchmarks/vmmprobe's log for vmm: [{phase: record}] (earlier blocks are the
+    check run and the warm-up)."""
+    runs, cur = [], {}
+    for line in read_lines(f"virtio-{vmm}.tsv"):
+        f = line.split("\t")
+        if f[0] == "phase" and len(f) >= 9:
+            cur[f[1]] = {"wall_ns": int(f[2]), "cpu_ns": int(f[3]), "vcpu_ns": int(f[4]), "other_ns": int(f[5]),
+                         "utime_ticks": int(f[6]), "stime_ticks": int(f[7]), "threads": int(f[8])}
+        elif f[0] == "run":
+            runs.append(cur)
+            cur = {}
+    return runs[-keep:] if keep else runs
+
+
+if "virtio" in groups:
+    g = groups["virtio"]
+    out(f"7. virtio-blk in the guest (bench_virtio, queue depth 1, 64 MiB raw image; phases timed on the host between console"
+        f" markers; medians of {next(iter(g.values()))['runs']} interleaved runs)")
+    out(f"   {'phase':<40} {'VMM':<8} {'rate':>12} {'us/req':>8} {'VMM CPU us/req':>15} {'non-vCPU us/req':>16}")
+    vt = {}
+    for vmm in ("swiftvm", "qemu"):
+        if vmm not in g:
+            continue
+        runs = virtio_runs(vmm, g[vmm]["runs"])
+        vt[vmm] = {}
+        for phase, what, unit, size, nreq in VIRTIO_PHASES:
+            recs = [r[phase] for r in runs if phase in r]
+            if not recs or not nreq:
+                continue
+            rates = [(nreq * size / MIB if unit == "MiB/s" else nreq) / (r["wall_ns"] / 1e9) for r in recs]
+            vt[vmm][phase] = {
+                "unit": unit, "requests": nreq, "bytes_per_request": size, "runs": len(recs),
+                "rate_median": statistics.median(rates), "rate_min": min(rates), "rate_max": max(rates),
+                "us_per_request": statistics.median(r["wall_ns"] for r in recs) / nreq / 1e3,
+                "cpu_us_per_request": statistics.median(r["cpu_ns"] for r in recs) / nreq / 1e3,
+                "vcpu_us_per_request": statistics.median(r["vcpu_ns"] for r in recs) / nreq / 1e3,
+                "other_us_per_request": statistics.median(r["other_ns"] for r in recs) / nreq / 1e3,
+                "user_sys_ticks_median": [statistics.median(r["utime_ticks"] for r in recs),
+                                          statistics.median(r["stime_ticks"] for r in recs)],
+            }
+    for phase, what, unit, size, nreq in VIRTIO_PHASES:
+        for vmm in vt:
+            v = vt[vmm].get(phase)
+            if v:
+                rate = f"{v['rate_median']:.0f} {unit}" if unit == "IOPS" else f"{v['rate_median']:.1f} {unit}"
+                out(f"   {what:<40} {vmm:<8} {rate:>12} {v['us_per_request']:>8.0f} {v['cpu_us_per_request']:>15.0f}"
+                    f" {v['other_us_per_request']:>16.1f}")
+    ratios = {}
+    for phase, what, unit, size, nreq in VIRTIO_PHASES:
+        s_, q_ = (vt.get(v, {}).get(phase, {}).get("rate_median") for v in ("swiftvm", "qemu"))
+        ratios[phase] = ratio(s_, q_)
+    out("   swiftvm / qemu: " + "; ".join(f"{p} {x(r)}" for p, r in ratios.items()))
+    out("   (VMM CPU = user + system of every VMM thread over the phase, /proc/TID/schedstat; non-vCPU = the threads seen blocked"
+        " outside KVM_RUN: I/O thread, main loop, workers. On an emulating host the vCPU thread's share is KVM emulating the"
+        " guest's poll loop, ~ the wall time)")
+    # exits per request: (e(big) - e(small)) / (requests(big) - requests(small))
+    ex = {}
+    rows_ex = {}
+    for line in read_lines("virtio-exits.tsv"):
+        f = line.split("\t")
+        if len(f) >= 4 and f[3].isdigit():
+            rows_ex[(f[0], f[1])] = f
+    for vmm in ("swiftvm", "qemu"):
+        sm, bg = rows_ex.get((vmm, "small")), rows_ex.get((vmm, "big"))
+        if not sm or not bg:
+            continue
+
+        def nreq(args):
+            kv = dict(w.split("=") for w in args.split())
+            return int(kv["read"]) * 16 + int(kv["write"]) * 16 + int(kv["rand"]) + int(kv["rand_irq"])
+        dn = nreq(bg[2]) - nreq(sm[2])
+        e = {"exits_small": int(sm[3]), "exits_big": int(bg[3]), "requests_delta": dn,
+             "exits_per_request": (int(bg[3]) - int(sm[3])) / dn,
+             "how": "swiftvm run -v" if vmm == "swiftvm" else "strace -f: ioctl(KVM_RUN) returns"}
+        if len(sm) >= 6 and len(bg) >= 6 and sm[4].isdigit() and bg[4].isdigit():
+            e["bar_exits_per_request"] = (int(bg[4]) - int(sm[4])) / dn
+            e["ioeventfd_kicks_per_request"] = (int(bg[5]) - int(sm[5])) / dn
+        ex[vmm] = e
+        extra = ""
+        if "bar_exits_per_request" in e:
+            extra = (f"; device BAR exits {e['bar_exits_per_request']:.3f}/request, kicks through ioeventfd"
+                     f" {e['ioeventfd_kicks_per_request']:.3f}/request")
+        out(f"   {vmm} userspace exits per request: {e['exits_per_request']:.3f} ({e['exits_small']} -> {e['exits_big']} exits"
+            f" for {dn} more requests, all four phases; {e['how']}){extra}")
+    results["virtio"] = {"phases": vt, "ratios_swiftvm_over_qemu": ratios, "exits": ex, "rows": g,
+                         "settings": {k: ENV.get(k) for k in ("VIRTIO_READ_MIB", "VIRTIO_WRITE_MIB", "VIRTIO_RAND",
+                                                              "VIRTIO_RAND_IRQ")}}
+    for phase, what, unit, size, nreq in VIRTIO_PHASES:
+        r = ratios.get(phase)
+        s_ = vt.get("swiftvm", {}).get(phase)
+        q_ = vt.get("qemu", {}).get(phase)
+        val = (f"{s_['rate_median']:.0f} vs {q_['rate_median']:.0f} {unit} ({x(r)})" if s_ and q_ else "n/a")
+        targets.append((f"virtio-blk {what}: swiftvm >= QEMU", val, ">= 1x", None if r is None else r >= 1,
+                        "issue 11"))
+    e = ex.get("swiftvm", {}).get("exits_per_request")
+    targets.append(("virtio-blk: userspace exits per request (ioeventfd)", "n/a" if e is None else f"{e:.3f}", "0",
+                    None if e is None else e < 0.005, "issue 11; all four phases"))
+    out()
+
 # targets ------------------------------------------------------------------------------------------
-out("Targets (issue 5)")
+out("Targets (issues 5 and 11)")
 for name, value, goal, met, note in targets:
     mark = "n/a " if met is None else ("met " if met else "MISS")
     out(f"   [{mark}] {name:<58} {value:<25} goal {goal}" + (f"  ({note})" if note else ""))
@@ -477,6 +586,22 @@ if "scale" in results:
     parts.append(bars("--memory: peak RSS (MiB)", [("swiftvm " + k.split()[-1], r["peak_rss_mib"]) for k, r in mem], "MiB"))
     parts.append(bars("--cpus: median time (ms)", [("swiftvm " + k.split()[-1] + " vCPUs", r["median_ms"]) for k, r in cpu], "ms"))
     parts.append(bars("--cpus: peak RSS (MiB)", [("swiftvm " + k.split()[-1] + " vCPUs", r["peak_rss_mib"]) for k, r in cpu], "MiB"))
+if "virtio" in results:
+    vt = results["virtio"]["phases"]
+    parts.append("<h2>7. virtio-blk in the guest</h2>")
+    for phase, what, unit, size, nreq in VIRTIO_PHASES:
+        items = [(vmm, vt[vmm][phase]["rate_median"]) for vmm in vt if phase in vt[vmm]]
+        if items:
+            parts.append(bars(f"{what} ({unit}, queue depth 1)", items, unit, 0 if unit == "IOPS" else 1))
+    parts.append(table(["phase", "VMM", "rate (median)", "min", "max", "us/request", "VMM CPU us/request",
+                        "non-vCPU us/request"],
+                       [[p, vmm, f"{v['rate_median']:.1f} {v['unit']}", f"{v['rate_min']:.1f}", f"{v['rate_max']:.1f}",
+                         f"{v['us_per_request']:.0f}", f"{v['cpu_us_per_request']:.0f}", f"{v['other_us_per_request']:.1f}"]
+                        for vmm in vt for p, v in vt[vmm].items()]))
+    ex = results["virtio"]["exits"]
+    if ex:
+        parts.append(table(["VMM", "userspace exits / request", "how counted"],
+                           [[vmm, f"{e['exits_per_request']:.3f}", e["how"]] for vmm, e in ex.items()]))
 parts.append("<h2>Printed table</h2><pre>" + html.escape("\n".join(lines)) + "</pre>")
 
 CSS = """
