@@ -65,9 +65,16 @@ public enum AMLDiff {
         guard let iasl = iaslPath, let before = disassemble(a, iasl: iasl), let after = disassemble(b, iasl: iasl) else {
             return [ABIChange(area: "acpi", item: "\(key) content", kind: .changed, old: nil, new: note, compatibility: .breaking)]
         }
-        let diff = unifiedDiff(before, after, oldLabel: "old/\(key).dsl", newLabel: "new/\(key).dsl")
-        var changes = [ABIChange(area: "acpi", item: "\(key) content", kind: .changed, old: nil, new: note,
-                                 compatibility: .breaking, detail: diff)]
+        // Judged on the whole diff, shown cut to `maximumDiffLines`.
+        let full = unifiedDiff(before, after, oldLabel: "old/\(key).dsl", newLabel: "new/\(key).dsl", maximumLines: .max)
+        let fullLines = full.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        let diff = truncated(fullLines, to: maximumDiffLines).joined(separator: "\n")
+        // Only added ASL lines (a new object, a new package entry): what the guest saw before is all still
+        // there, as with an added device or MADT entry. Anything removed or rewritten may break a guest.
+        let onlyAdditions = !full.isEmpty && !fullLines.contains { $0.hasPrefix("-") && !$0.hasPrefix("--- ") }
+        var changes = [ABIChange(area: "acpi", item: "\(key) content", kind: .changed, old: nil,
+                                 new: onlyAdditions ? note + " (ASL lines only added)" : note,
+                                 compatibility: onlyAdditions ? .compatible : .breaking, detail: diff)]
         changes += ABIDiff.map(area: "acpi", label: "\(key) device", devices(in: before), devices(in: after))
         return changes
     }
@@ -203,11 +210,13 @@ public enum AMLDiff {
             lines.append("@@ -\(oldStart + 1),\(oldCount) +\(newStart + 1),\(newCount) @@")
             lines += body
         }
-        if lines.count > maximumLines {
-            let cut = lines.count - maximumLines
-            lines = Array(lines.prefix(maximumLines)) + ["… \(cut) more diff line\(cut == 1 ? "" : "s") not shown"]
-        }
-        return lines.joined(separator: "\n")
+        return truncated(lines, to: maximumLines).joined(separator: "\n")
+    }
+
+    private static func truncated(_ lines: [String], to maximumLines: Int) -> [String] {
+        guard lines.count > maximumLines else { return lines }
+        let cut = lines.count - maximumLines
+        return Array(lines.prefix(maximumLines)) + ["… \(cut) more diff line\(cut == 1 ? "" : "s") not shown"]
     }
 
     private static func positionInNew(_ ops: [DiffOp], _ at: Int) -> Int {

@@ -14,6 +14,7 @@
 ///         DWordMemory (ResourceProducer, PosDecode, MinFixed, MaxFixed, NonCacheable, ReadWrite,
 ///                      0, 0xC0000000, 0xFEBFFFFF, 0, 0x3EC00000)
 ///       })
+///       Name (_PRT, Package () { Package () { 0x0002FFFF, Zero, Zero, 0x0A } })   // only with routes (swiftvm-1.2: virtio-blk INTA#)
 ///     }
 ///     Device (COM1) {
 ///       Name (_HID, EisaId ("PNP0501"))  Name (_UID, One)
@@ -80,12 +81,20 @@ public struct DSDT: Sendable {
             let width: AML.AddressSpace.Width = AML.AddressSpace.fits(window, .dword) ? .dword : .qword
             return AML.AddressSpace(width, .memory(cacheable: false, writable: true), window)
         }
-        return AML.Device(AML.NameString(bridge.name), [
+        var terms: [any AMLEncodable] = [
             AML.Name("_HID", AML.EISAID("PNP0A03")),
             AML.Name("_UID", AML.Integer(0)),
             AML.Name("_BBN", AML.Integer(UInt64(bridge.busNumbers.lowerBound))),
             AML.Name("_CRS", AML.ResourceTemplate(resources)),
-        ])
+        ]
+        if !bridge.interruptRoutes.isEmpty {
+            // Package { Address (device << 16 | 0xFFFF: any function), Pin, Source (0: hard-wired), Source Index (GSI) }
+            terms.append(AML.Name("_PRT", AML.Package(bridge.interruptRoutes.map { route in
+                AML.Package([AML.Integer(UInt64(route.device) << 16 | 0xFFFF), AML.Integer(UInt64(route.pin)),
+                             AML.Integer(0), AML.Integer(UInt64(route.gsi))])
+            })))
+        }
+        return AML.Device(AML.NameString(bridge.name), terms)
     }
 
     static func device(for description: ACPIDeviceDescription) -> AML.Device {

@@ -73,16 +73,20 @@ public struct PCIHostBridgeDescription: Sendable, Hashable {
     public var ioWindows: [ClosedRange<UInt16>]
     /// Emitted as DWordMemory when below 4 GiB, else QWordMemory.
     public var memoryWindows: [ClosedRange<UInt64>]
+    /// `_PRT`: where each wired INTx pin of a bus-0 device arrives; omitted when empty.
+    public var interruptRoutes: [PCIInterruptRoute]
 
     public init(name: String = "PCI0", busNumbers: ClosedRange<UInt8> = 0...0xFF,
                 configurationPortBase: UInt16 = 0xCF8, configurationPortCount: UInt8 = 8,
-                ioWindows: [ClosedRange<UInt16>], memoryWindows: [ClosedRange<UInt64>]) {
+                ioWindows: [ClosedRange<UInt16>], memoryWindows: [ClosedRange<UInt64>],
+                interruptRoutes: [PCIInterruptRoute] = []) {
         self.name = name
         self.busNumbers = busNumbers
         self.configurationPortBase = configurationPortBase
         self.configurationPortCount = configurationPortCount
         self.ioWindows = ioWindows
         self.memoryWindows = memoryWindows
+        self.interruptRoutes = interruptRoutes
     }
 
     /// All I/O ports except the configuration ports; memory from 3 GiB (RAM below 4 GiB ends there at
@@ -103,5 +107,26 @@ public struct PCIHostBridgeDescription: Sendable, Hashable {
             throw .invalidRange("PCI host bridge \(name): memory window \(window.lowerBound)...\(window.upperBound) is longer than a "
                                 + "QWordMemory descriptor can describe; split it")
         }
+        for route in interruptRoutes where route.device > 31 || route.pin > 3 {
+            throw .invalidRange("PCI host bridge \(name): interrupt route for device \(route.device) pin \(route.pin): "
+                                + "devices are 0-31, pins 0-3 (INTA#-INTD#)")
+        }
+        guard Set(interruptRoutes.map { [$0.device, $0.pin] }).count == interruptRoutes.count else {
+            throw .invalidRange("PCI host bridge \(name): two interrupt routes for the same device and pin")
+        }
+    }
+}
+
+/// One `_PRT` entry (ACPI 6.3 §6.2.13): INTx `pin` (0 = INTA#) of bus-0 `device`, any function, hard-wired
+/// to `gsi` (Source = 0, so no link device). The MADT says how the GSI is triggered.
+public struct PCIInterruptRoute: Sendable, Hashable {
+    public var device: UInt8
+    public var pin: UInt8
+    public var gsi: UInt32
+
+    public init(device: UInt8, pin: UInt8, gsi: UInt32) {
+        self.device = device
+        self.pin = pin
+        self.gsi = gsi
     }
 }

@@ -11,7 +11,10 @@ enum ACPIPlacement {
 
     /// Builds the machine type's tables for `cpuCount` vCPUs and writes them; returns the RSDP address.
     static func install(for machineType: MachineType, cpuCount: Int, into memory: GuestMemory) throws(MachineError) -> GuestAddress {
+        var bridge = PCIHostBridgeDescription.standard
+        bridge.interruptRoutes = machineType.pciInterruptRoutes
         let configuration = ACPIConfiguration(cpuCount: cpuCount, identity: ACPIIdentity(oemTableID: machineType.acpiTableID),
+                                              interruptOverrides: machineType.interruptOverrides, pciHostBridge: bridge,
                                               devices: machineType.acpiDevices, rsdpAddress: rsdpAddress)
         let tables: ACPITableSet
         do { tables = try ACPITableSet.build(configuration, placedAt: tablesBase) } catch { throw .acpi(error.description) }

@@ -211,6 +211,19 @@ func fadt(flags: UInt32, bootArch: UInt16, sci: UInt16, dsdt: UInt32, length: In
         #expect(try JSONDecoder().decode(ABIChange.self, from: Data(legacy.utf8)).detail == nil)
     }
 
+    /// 1.1 → 1.2 adds `_PRT` to PCI0 and nothing else in the DSDT: only added ASL lines, so compatible;
+    /// the reverse removes them, so breaking.
+    @Test(.enabled(if: AMLDiff.iaslPath != nil, "needs iasl (acpica-tools) for the ASL diff"))
+    func aDSDTThatOnlyGainsObjectsIsCompatibleAndLosingThemIsBreaking() throws {
+        let (v11, v12) = (try baseline("swiftvm-1.1"), try baseline("swiftvm-1.2"))
+        let forward = try #require(ABIDiff.compare(v11, v12).changes.first { $0.item == "DSDT content" })
+        #expect(forward.compatibility == .compatible)
+        #expect(forward.new?.hasSuffix("(ASL lines only added)") == true)
+        #expect(forward.detail?.contains("+            Name (_PRT, Package (0x01)") == true, "\(forward.detail ?? "")")
+        let backward = try #require(ABIDiff.compare(v12, v11).changes.first { $0.item == "DSDT content" })
+        #expect(backward.compatibility == .breaking)
+    }
+
     private func findSubsequence(_ haystack: [UInt8], _ needle: [UInt8]) -> Int? {
         guard haystack.count >= needle.count else { return nil }
         return (0...(haystack.count - needle.count)).first { Array(haystack[$0..<($0 + needle.count)]) == needle }

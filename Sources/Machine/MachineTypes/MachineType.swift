@@ -74,6 +74,21 @@ public struct VirtioBlockSlot: Sendable, Equatable {
     }
 }
 
+extension MachineType {
+    /// The DSDT's `_PRT`: the INTx pins wired to the IOAPIC (the virtio disk's INTA#).
+    public var pciInterruptRoutes: [PCIInterruptRoute] {
+        virtioBlock.map { [PCIInterruptRoute(device: $0.address.device, pin: 0, gsi: $0.gsi)] } ?? []
+    }
+
+    /// The MADT's interrupt source overrides: the PC's timer and SCI, and each PCI INTx GSI as level /
+    /// active high (KVM's IOAPIC takes a line level as asserted-high, as QEMU's pc declares IRQs 5, 9-11).
+    public var interruptOverrides: [InterruptSourceOverride] {
+        [.timer, .sci] + pciInterruptRoutes.filter { $0.gsi < 16 && $0.gsi != 9 }.map {
+            InterruptSourceOverride(irq: UInt8($0.gsi), gsi: $0.gsi, flags: .levelHigh)
+        }
+    }
+}
+
 /// The machine types this release knows, oldest first; the newest is the default.
 public enum MachineTypes {
     public static let all: [MachineType] = [v1_0, v1_1, v1_2]
@@ -117,7 +132,9 @@ extension MachineTypes {
         name: "swiftvm-1.2",
         summary: "swiftvm-1.1 plus a virtio-blk disk (modern virtio-pci, MSI-X, INTx on GSI 10) at 00:02.0",
         changes: ["PCI 00:02.0: virtio-blk 1af4:1042 rev 1, modern virtio-pci only: common/notify/ISR/device config and "
-                  + "MSI-X (2 vectors) in a 64-bit 32 KiB memory BAR4; INTA# on GSI 10 (Interrupt Line 10); `--disk FILE[,readonly]`"],
+                  + "MSI-X (2 vectors) in a 64-bit 32 KiB memory BAR4; INTA# on GSI 10 (Interrupt Line 10); `--disk FILE[,readonly]`",
+                  "DSDT: PCI0._PRT routes 00:02.0 INTA# to GSI 10",
+                  "MADT: interrupt source override ISA IRQ 10 → GSI 10, level, active high"],
         cpu: v1_1.cpu,
         pciFunctions: v1_1.pciFunctions,
         virtioBlock: VirtioBlockSlot(address: PCIAddress(device: 2), gsi: 10))
