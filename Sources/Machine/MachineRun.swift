@@ -5,7 +5,10 @@ import Synchronization
 extension Machine {
     /// Runs the guest until it exits through the debug-exit port, a vCPU stops, or `timeout` seconds pass.
     /// A machine runs once: a stopped vCPU is left with `immediate_exit` set.
-    public func run(timeout: Double) -> RunResult {
+    ///
+    /// `start`: the `Machine.now()` the timeout counts from; by default the start of this run. swiftvm
+    /// passes its own start, so that `--timeout` bounds the whole process, set-up included.
+    public func run(timeout: Double, countingFrom start: Double? = nil) -> RunResult {
         VirtualCPU.installKickHandler()
         let runStart = monotonicSeconds()
         let dispatcher = ExitDispatcher(bus: bus, strictIO: configuration.strictIO, msrs: configuration.machineType.msrs,
@@ -27,7 +30,7 @@ extension Machine {
                 latch.stop(.vmmFailure(cpu: vcpu.id, error.description))
             }
         }
-        watch(timeout: timeout, since: runStart, pause: pause)
+        watch(timeout: timeout, since: min(start ?? runStart, runStart), pause: pause)
         for thread in threads { thread.join() }
         let runEnd = monotonicSeconds()
         return RunResult(status: latch.status ?? .vmmFailure(cpu: 0, "run ended without a status"),
@@ -40,6 +43,9 @@ extension Machine {
 }
 
 extension Machine {
+    /// CLOCK_MONOTONIC in seconds: the clock of `run(timeout:countingFrom:)`.
+    public static func now() -> Double { monotonicSeconds() }
+
     /// The first look for a deadlock, and the longest gap between two: the looks start soon after boot
     /// and thin out (each pauses every vCPU for a few ioctls, ~0.1 ms here).
     static let deadlockFirstLook = 0.005

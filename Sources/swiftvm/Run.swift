@@ -36,7 +36,7 @@ struct Run: ParsableCommand {
     @Option(help: ArgumentHelp("Where guest console output goes: stdout, none, or file:PATH.", valueName: "target"))
     var serial: SerialTarget = .stdout
 
-    @Option(help: ArgumentHelp("Stop the run after this long, e.g. 10s, 500ms, 2m.", valueName: "duration"))
+    @Option(help: ArgumentHelp("Stop the run this long after swiftvm started, e.g. 10s, 500ms, 2m.", valueName: "duration"))
     var timeout: String = "10s"
 
     @Flag(help: "Fail the run when the guest touches a port or MMIO address with no device.")
@@ -83,6 +83,8 @@ struct Run: ParsableCommand {
     }
 
     func run() throws {
+        // --timeout bounds the whole run, set-up included: a timeout verdict costs the timeout, not more.
+        let started = Machine.now()
         signal(SIGPIPE, SIG_IGN)
         var config = MachineConfiguration(kernelPath: kernel)
         config.machineType = try choice.resolve()   // checked in validate()
@@ -97,7 +99,7 @@ struct Run: ParsableCommand {
             spec.hasSuffix(",readonly") ? DiskImage(path: String(spec.dropLast(",readonly".count)), readOnly: true) : DiskImage(path: spec)
         }
 
-        let status = runMachine(config)
+        let status = runMachine(config, started: started)
         throw ExitCode(exitStatus(for: status))
     }
 
@@ -105,7 +107,7 @@ struct Run: ParsableCommand {
     /// Order matters for the deferred teardown: the child must hold the VM fds *before* the Machine is
     /// released (else closing them here destroys the VM here), and guest RAM must be unmapped by that
     /// release *before* exit (else exit_mmap pays the same cost).
-    private func runMachine(_ config: MachineConfiguration) -> RunStatus {
+    private func runMachine(_ config: MachineConfiguration, started: Double) -> RunStatus {
         let machine: Machine
         // Output files are capped (--file-limit): a guest writing forever cannot fill the host's disk.
         let limit = Quantities.byteSize(fileLimit)!
@@ -130,7 +132,7 @@ struct Run: ParsableCommand {
         } catch {
             fail("\(error)", status: .badInput)
         }
-        let result = machine.run(timeout: Quantities.seconds(timeout)!)
+        let result = machine.run(timeout: Quantities.seconds(timeout)!, countingFrom: started)
         report(result, machine: machine)
         for file in files where file.sink.droppedByteCount > 0 {
             writeStandardError("swiftvm: \(file.what) full at --file-limit \(fileLimit); \(file.sink.droppedByteCount) bytes not written\n")

@@ -1,0 +1,44 @@
+import Foundation
+import Testing
+
+/// The suite's deliberate timeouts test the watchdog's accuracy, not its patience: on swiftvm a timeout
+/// verdict costs at most the test's timeout + 50 ms of wall time as tck measures it (process start to
+/// exit), and `cli; hlt` costs no timeout at all (a deadlock, found at once).
+@Suite(.enabled(if: TCKProcess.kvmUsable, TCKProcess.kvmReason))
+struct TimeoutCostTests {
+    static let deliberate = ["hang-spin", "flood", "hostile-stringio-out"]
+    static let slack = 0.05
+
+    @Test func aTimeoutVerdictCostsItsTimeoutPlusAtMost50ms() throws {
+        let directory = NSTemporaryDirectory() + "tck-timeouts-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let filters = (Self.deliberate + ["hang"]).flatMap { ["--filter", $0] }
+        let listed = try TCKProcess.run(["list", "--json"] + filters)
+        let tests = (try JSONSerialization.jsonObject(with: Data(listed.stdout.utf8)) as? [String: Any])?["tests"] as? [[String: Any]] ?? []
+        let timeouts = Dictionary(uniqueKeysWithValues: tests.map { ("\($0["name"]!)", $0["timeoutSeconds"] as? Double ?? 0) })
+        #expect(timeouts.count == 4, "tck list: \(listed.stderr)")
+        for name in Self.deliberate {
+            #expect((timeouts[name] ?? 0) > 0 && (timeouts[name] ?? 0) <= 1, "\(name): a deliberate timeout should be short")
+        }
+
+        // One job: the figure is the watchdog's, not the neighbour's.
+        let output = try TCKProcess.run(["run", "--driver", "swiftvm", "--jobs", "1", "--report-dir", directory] + filters)
+        #expect(output.status == 0, "tck: \(output.stderr)")
+        let data = try Data(contentsOf: URL(fileURLWithPath: directory + "/results.json"))
+        let results = (try JSONSerialization.jsonObject(with: data) as? [String: Any])?["results"] as? [[String: Any]] ?? []
+        #expect(results.count == 4)
+        for result in results {
+            let name = "\(result["test"]!)"
+            let duration = try #require(result["durationSeconds"] as? Double)
+            let timeout = try #require(timeouts[name])
+            #expect(result["outcome"] as? String == "timeout" && result["expected"] as? Bool == true, "\(name): \(result["reason"]!)")
+            if name == "hang" {
+                #expect(duration < timeout / 2, "hang is a deadlock, found at once: \(duration) s")
+                #expect("\(result["reason"]!)".contains("nothing can wake the guest"))
+            } else {
+                #expect(duration >= timeout, "\(name) ended before its timeout: \(duration) s")
+                #expect(duration <= timeout + Self.slack, "\(name): \(duration) s for a \(timeout) s timeout")
+            }
+        }
+    }
+}
