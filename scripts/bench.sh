@@ -17,8 +17,8 @@
 #            reads and writes (MiB/s), 4 KiB random reads (IOPS), polled and with MSI-X completion, on one
 #            64 MiB patterned raw image, swiftvm vs QEMU -M pc with virtio-blk-pci. Each phase is timed on
 #            the host between console markers by benchmarks/vmmprobe.c, which also takes the VMM's CPU per
-#            thread over the phase; userspace exits per request from `swiftvm run -v` (QEMU: strace's
-#            count of KVM_RUN returns), (e(big) - e(small)) / (requests(big) - requests(small))
+#            thread over the phase; userspace exits per request = (e(big) - e(small)) / (requests(big) -
+#            requests(small)), e = ioctl(KVM_RUN) returns other than EINTR under strace (and swiftvm run -v)
 # Output: a table on stdout; Reports/bench/bench.json, Reports/bench/index.html (scripts/bench_report.py);
 # raw timing exports (hyperfine-shaped JSON) and the manifest under Reports/bench/raw/.
 # Usage: scripts/bench.sh [swiftvm [tck]]
@@ -272,23 +272,33 @@ virtio_cmd() {   # virtio_cmd swiftvm|qemu IMAGE CMDLINE
 
 # Userspace exits per request, outside the timed rounds: a small and a big run of every phase, with
 # counts chosen so that every number the kernel prints has as many digits in both runs (its console
-# lines then cost the same exits). swiftvm counts its exits itself (-v); QEMU's are strace's count of
-# KVM_RUN returns (strace slows QEMU down, but not what the guest does per request).
+# lines then cost the same exits). Both VMMs: strace's count of ioctl(KVM_RUN) returns, split into exits
+# (returned 0) and signal kicks (EINTR: swiftvm's deadlock watchdog pauses every vCPU every 50 ms, so
+# those follow the run's length, not its requests); strace slows the VMM down, not what the guest does
+# per request. swiftvm also reports its own counters (-v): exits, BAR accesses by exit, ioeventfd kicks.
+# Line: VMM TAG ARGS KVM_RUN-returns EINTR [-v exits, BAR exits, ioeventfd kicks]
 virtio_exits() {   # virtio_exits IMAGE
-  local img=$1 tag args n out=$raw/virtio-exits.tsv
+  local img=$1 tag args vmm counts v out=$raw/virtio-exits.tsv
   : >"$out"
+  command -v strace >/dev/null || notes+=("virtio: strace not found, so exits per request come from swiftvm -v only")
   for tag in small big; do
     args="read=1 write=1 rand=100 rand_irq=100"
     [ "$tag" = big ] && args="read=4 write=4 rand=200 rand_irq=200"
-    split "$(virtio_cmd swiftvm "$img" "$args")"
-    { "${words[@]}" -v </dev/null 2>&1 >/dev/null | tr '\n' ' '; echo; } |
-      sed -n 's/.* \([0-9]*\) exits,.* \([0-9]*\) BAR accesses by exit, \([0-9]*\) kicks through ioeventfd.*/\1\t\2\t\3/p' |
-      sed "s/^/swiftvm\t$tag\t$args\t/" >>"$out"
-    if [ "$have_qemu" = 1 ] && command -v strace >/dev/null; then
-      split "$(virtio_cmd qemu "$img" "$args")"
-      n=$(strace -f -qq -e trace=ioctl -o /dev/stdout "${words[@]}" </dev/null 2>/dev/null | grep -c 'KVM_RUN' || true)
-      printf 'qemu\t%s\t%s\t%s\t\t\n' "$tag" "$args" "$n" >>"$out"
-    fi
+    for vmm in swiftvm qemu; do
+      [ "$vmm" = qemu ] && [ "$have_qemu" != 1 ] && continue
+      split "$(virtio_cmd "$vmm" "$img" "$args")"
+      counts="\t"
+      if command -v strace >/dev/null; then
+        counts=$(strace -f -qq -e trace=ioctl -o /dev/stdout "${words[@]}" </dev/null 2>/dev/null |
+          awk '/KVM_RUN/ { n++; if (/EINTR/) e++ } END { printf "%d\t%d", n, e }') || true   # QEMU ends 1
+      fi
+      v=""
+      if [ "$vmm" = swiftvm ]; then
+        v=$({ "${words[@]}" -v </dev/null 2>&1 >/dev/null | tr '\n' ' '; echo; } |
+          sed -n 's/.* \([0-9]*\) exits,.* \([0-9]*\) BAR accesses by exit, \([0-9]*\) kicks through ioeventfd.*/\1\t\2\t\3/p') || true
+      fi
+      printf '%s\t%s\t%s\t%b\t%s\n' "$vmm" "$tag" "$args" "$counts" "$v" >>"$out"
+    done
   done
 }
 

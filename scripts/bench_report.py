@@ -394,35 +394,48 @@ if "virtio" in groups:
     out("   (VMM CPU = user + system of every VMM thread over the phase, /proc/TID/schedstat; non-vCPU = the threads seen blocked"
         " outside KVM_RUN: I/O thread, main loop, workers. On an emulating host the vCPU thread's share is KVM emulating the"
         " guest's poll loop, ~ the wall time)")
-    # exits per request: (e(big) - e(small)) / (requests(big) - requests(small))
+    # exits per request: (e(big) - e(small)) / (requests(big) - requests(small)); see virtio_exits in bench.sh
     ex = {}
     rows_ex = {}
     for line in read_lines("virtio-exits.tsv"):
-        f = line.split("\t")
-        if len(f) >= 4 and f[3].isdigit():
-            rows_ex[(f[0], f[1])] = f
+        f = line.split("\t") + [""] * 8
+        rows_ex[(f[0], f[1])] = f
+
+    def nreq(args):
+        kv = dict(w.split("=") for w in args.split())
+        return int(kv["read"]) * 16 + int(kv["write"]) * 16 + int(kv["rand"]) + int(kv["rand_irq"])
+
+    def delta(sm, bg, i):
+        return int(bg[i]) - int(sm[i]) if sm[i].isdigit() and bg[i].isdigit() else None
+
     for vmm in ("swiftvm", "qemu"):
         sm, bg = rows_ex.get((vmm, "small")), rows_ex.get((vmm, "big"))
         if not sm or not bg:
             continue
-
-        def nreq(args):
-            kv = dict(w.split("=") for w in args.split())
-            return int(kv["read"]) * 16 + int(kv["write"]) * 16 + int(kv["rand"]) + int(kv["rand_irq"])
         dn = nreq(bg[2]) - nreq(sm[2])
-        e = {"exits_small": int(sm[3]), "exits_big": int(bg[3]), "requests_delta": dn,
-             "exits_per_request": (int(bg[3]) - int(sm[3])) / dn,
-             "how": "swiftvm run -v" if vmm == "swiftvm" else "strace -f: ioctl(KVM_RUN) returns"}
-        if len(sm) >= 6 and len(bg) >= 6 and sm[4].isdigit() and bg[4].isdigit():
-            e["bar_exits_per_request"] = (int(bg[4]) - int(sm[4])) / dn
-            e["ioeventfd_kicks_per_request"] = (int(bg[5]) - int(sm[5])) / dn
+        runs_, eintr, vexits, bar, kicks = (delta(sm, bg, i) for i in (3, 4, 5, 6, 7))
+        e = {"requests_delta": dn, "small": sm[3:8], "big": bg[3:8]}
+        if runs_ is not None and eintr is not None:
+            e["exits_per_request"] = (runs_ - eintr) / dn
+            e["eintr_delta"] = eintr
+            e["how"] = "strace -f: ioctl(KVM_RUN) returns other than EINTR"
+        if vexits is not None:
+            e["swiftvm_v_exits_per_request"] = vexits / dn
+            e["bar_exits_per_request"] = bar / dn
+            e["ioeventfd_kicks_per_request"] = kicks / dn
+            if "exits_per_request" not in e:
+                e["exits_per_request"], e["how"] = vexits / dn, "swiftvm run -v"
+        if "exits_per_request" not in e:
+            continue
         ex[vmm] = e
         extra = ""
+        if "eintr_delta" in e:
+            extra += f"; plus {e['eintr_delta']} more EINTR returns (signal kicks; they follow run time, not requests)"
         if "bar_exits_per_request" in e:
-            extra = (f"; device BAR exits {e['bar_exits_per_request']:.3f}/request, kicks through ioeventfd"
-                     f" {e['ioeventfd_kicks_per_request']:.3f}/request")
-        out(f"   {vmm} userspace exits per request: {e['exits_per_request']:.3f} ({e['exits_small']} -> {e['exits_big']} exits"
-            f" for {dn} more requests, all four phases; {e['how']}){extra}")
+            extra += (f"; swiftvm -v: exits {e['swiftvm_v_exits_per_request']:.3f}/request, device BAR exits"
+                      f" {e['bar_exits_per_request']:.3f}/request, kicks through ioeventfd {e['ioeventfd_kicks_per_request']:.3f}/request")
+        out(f"   {vmm} userspace exits per request: {e['exits_per_request']:.3f} over {dn} more requests, all four phases"
+            f" ({e['how']}){extra}")
     results["virtio"] = {"phases": vt, "ratios_swiftvm_over_qemu": ratios, "exits": ex, "rows": g,
                          "settings": {k: ENV.get(k) for k in ("VIRTIO_READ_MIB", "VIRTIO_WRITE_MIB", "VIRTIO_RAND",
                                                               "VIRTIO_RAND_IRQ")}}
