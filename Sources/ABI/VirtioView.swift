@@ -136,15 +136,7 @@ enum VirtioDiff {
                 if a.msixVectors != b.msixVectors {
                     change("\(label) MSI-X vectors", .changed, a.msixVectors, b.msixVectors, value(b.msixVectors) > value(a.msixVectors))
                 }
-                if a.capabilities != b.capabilities {
-                    for index in 0..<max(a.capabilities.count, b.capabilities.count) {
-                        let p = index < a.capabilities.count ? describe(a.capabilities[index]) : nil
-                        let q = index < b.capabilities.count ? describe(b.capabilities[index]) : nil
-                        guard p != q else { continue }
-                        let kind: ABIChange.Kind = p == nil ? .added : q == nil ? .removed : .changed
-                        change("\(label) capability #\(index + 1)", kind, p, q, kind == .added)
-                    }
-                }
+                if a.capabilities != b.capabilities { changes += capabilities(label, a.capabilities, b.capabilities) }
                 if a.deviceConfig != b.deviceConfig {
                     let (fieldChanges, notes) = config(label, a, b)
                     changes += fieldChanges
@@ -208,17 +200,64 @@ enum VirtioDiff {
             + ", \(value(function.msixVectors)) MSI-X vectors" + (function.setup == "ok" ? "" : ", setup failed")
     }
 
-    static func describe(_ cap: VirtioCapability) -> String {
+    /// Capabilities matched by kind (virtio cfg_type, MSI-X, …; a repeated kind by its ordinal), not by
+    /// place in the list: a driver walks the list, so where a capability sits is compatible, while a
+    /// structure moved to another BAR, offset or length, or a capability removed, is breaking.
+    static func capabilities(_ label: String, _ a: [VirtioCapability], _ b: [VirtioCapability]) -> [ABIChange] {
+        let x = keyed(a), y = keyed(b)
+        var changes: [ABIChange] = []
+        for key in Set(x.keys).union(y.keys).sorted() {
+            let item = "\(label) capability \(key)"
+            switch (x[key], y[key]) {
+            case let (nil, cap?):
+                changes.append(ABIChange(area: "virtio", item: item, kind: .added, old: nil, new: describe(cap), compatibility: .compatible))
+            case let (cap?, nil):
+                changes.append(ABIChange(area: "virtio", item: item, kind: .removed, old: describe(cap), new: nil, compatibility: .breaking))
+            case let (p?, q?):
+                if (p.bar, p.offset, p.length) != (q.bar, q.offset, q.length) {
+                    changes.append(ABIChange(area: "virtio", item: item, kind: .changed, old: placement(p), new: placement(q),
+                                             compatibility: .breaking))
+                }
+                if p.position != q.position {
+                    changes.append(ABIChange(area: "virtio", item: "\(item) position", kind: .changed, old: p.position, new: q.position,
+                                             compatibility: .compatible))
+                }
+            default:
+                break
+            }
+        }
+        return changes
+    }
+
+    /// "virtio common", "MSI-X", a second "virtio shared memory" as "virtio shared memory #2".
+    private static func keyed(_ caps: [VirtioCapability]) -> [String: VirtioCapability] {
+        var keyed: [String: VirtioCapability] = [:]
+        var seen: [String: Int] = [:]
+        for cap in caps {
+            let kind = kindName(cap)
+            seen[kind, default: 0] += 1
+            keyed[seen[kind]! == 1 ? kind : "\(kind) #\(seen[kind]!)"] = cap
+        }
+        return keyed
+    }
+
+    private static func placement(_ cap: VirtioCapability) -> String {
+        value(cap.id) == 0x09 ? "BAR\(value(cap.bar)) +\(cap.offset), length \(cap.length)" : "id \(cap.id)"
+    }
+
+    static func kindName(_ cap: VirtioCapability) -> String {
         let cfgNames = [1: "common", 2: "notify", 3: "ISR", 4: "device", 5: "PCI cfg access", 8: "shared memory", 9: "vendor"]
         switch value(cap.id) {
-        case 0x09:
-            let cfg = cfgNames[Int(value(cap.cfgType))] ?? "cfg_type \(value(cap.cfgType))"
-            return "virtio \(cfg) at \(cap.position): BAR\(value(cap.bar)) +\(cap.offset), length \(cap.length)"
-        case 0x11: return "MSI-X at \(cap.position)"
-        case 0x05: return "MSI at \(cap.position)"
-        case 0x10: return "PCI Express at \(cap.position)"
-        case 0x01: return "power management at \(cap.position)"
-        default: return "capability \(cap.id) at \(cap.position)"
+        case 0x09: return "virtio " + (cfgNames[Int(value(cap.cfgType))] ?? "cfg_type \(value(cap.cfgType))")
+        case 0x11: return "MSI-X"
+        case 0x05: return "MSI"
+        case 0x10: return "PCI Express"
+        case 0x01: return "power management"
+        default: return "id \(cap.id)"
         }
+    }
+
+    static func describe(_ cap: VirtioCapability) -> String {
+        value(cap.id) == 0x09 ? "\(kindName(cap)) at \(cap.position): \(placement(cap))" : "\(kindName(cap)) at \(cap.position)"
     }
 }

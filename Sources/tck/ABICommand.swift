@@ -52,12 +52,12 @@ struct CaptureOptions: ParsableArguments {
         let memoryBytes: UInt64
         let kvmSupportedCPUIDHash: String?
 
-        func capture(machine: String?) throws -> ABICapture.Captured {
+        func capture(machine: String?, disk: DiskSpec? = nil) throws -> ABICapture.Captured {
             if let failure = DriverPreflight.check(driver, machine: machine, defaultName: info.details["machine"]) {
                 exitForEnvironment("\(failure)")
             }
             do {
-                return try ABICapture(machine: machine, cpus: cpus, memoryBytes: memoryBytes)
+                return try ABICapture(machine: machine, cpus: cpus, memoryBytes: memoryBytes, disk: disk)
                     .capture(driver: driver, info: info, kernelDirectory: kernels, kvmSupportedCPUIDHash: kvmSupportedCPUIDHash)
             } catch {
                 throw EnvironmentFailure("\(error)")
@@ -82,9 +82,18 @@ extension ABICommand {
         @Option(help: ArgumentHelp("Also write each ACPI table as SIG.dat (acpidump -b style, for iasl -d).", valueName: "dir"))
         var tablesDir: String?
 
+        @Option(help: ArgumentHelp("Attach a virtio-blk disk, in the catalog's words (e.g. \"1M zero\"), so a driver whose "
+                                   + "drive needs an image (QEMU) shows its virtio-blk function.", valueName: "spec"))
+        var disk: String?
+
+        func validate() throws {
+            if let disk, case let .failure(error) = DiskSpec.parse(disk) { throw ValidationError("--disk: \(error)") }
+        }
+
         func run() throws {
             let captured: ABICapture.Captured
-            do { captured = try options.capturer().capture(machine: machine) } catch { exitForEnvironment("\(error)") }
+            let spec = try disk.map { try DiskSpec.parse($0).get() }
+            do { captured = try options.capturer().capture(machine: machine, disk: spec) } catch { exitForEnvironment("\(error)") }
             try AtomicFile.write(FingerprintFile.encode(captured.fingerprint), to: output)
             if let tablesDir { _ = try ABICapture.writeTables(of: captured.fingerprint, to: tablesDir) }
             let abi = captured.fingerprint.abi

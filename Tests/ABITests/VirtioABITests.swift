@@ -4,14 +4,23 @@ import Testing
 
 /// Record type 12 (docs/abi-records.md) as abiprobe lays it out.
 func virtioRecord(device: UInt8 = 2, status: UInt8 = 0, features: UInt64, queues: [UInt16] = [256], msix: UInt16 = 2,
-                  config: [UInt8] = virtioBlkConfig()) -> [UInt8] {
+                  config: [UInt8] = virtioBlkConfig(), caps: [[UInt8]] = [commonCap(), msixCap()]) -> [UInt8] {
     let b = RecordBuilder()
     var payload: [UInt8] = [0, device, 0, status] + b.le(UInt16(0x1042)) + b.le(UInt16(2)) + b.le(features)
-    payload += b.le(UInt16(queues.count)) + b.le(msix) + [UInt8(queues.count), 2] + b.le(UInt16(config.count))
+    payload += b.le(UInt16(queues.count)) + b.le(msix) + [UInt8(queues.count), UInt8(caps.count)] + b.le(UInt16(config.count))
     for size in queues { payload += b.le(size) }
-    payload += [0x40, 0x09, 1, 4] + b.le(UInt32(0)) + b.le(UInt32(0x1000))      // virtio common cfg, BAR4
-    payload += [0x98, 0x11, 0, 0] + b.le(UInt32(0)) + b.le(UInt32(0))           // MSI-X
-    return payload + config
+    return payload + caps.flatMap { $0 } + config
+}
+
+/// A capability entry of record type 12: position, id, cfg_type, BAR, offset, length.
+func commonCap(at position: UInt8 = 0x40, offset: UInt32 = 0) -> [UInt8] {
+    let b = RecordBuilder()
+    return [position, 0x09, 1, 4] + b.le(offset) + b.le(UInt32(0x1000))            // virtio common cfg, BAR4
+}
+
+func msixCap(at position: UInt8 = 0x98) -> [UInt8] {
+    let b = RecordBuilder()
+    return [position, 0x11, 0, 0] + b.le(UInt32(0)) + b.le(UInt32(0))               // MSI-X
 }
 
 func virtioBlkConfig(capacity: UInt64 = 0, segMax: UInt32 = 254, blkSize: UInt32 = 512) -> [UInt8] {
@@ -88,6 +97,23 @@ let blkFeatures: UInt64 = 1 << 32 | 1 << 29 | 1 << 28 | 1 << 9 | 1 << 6 | 1 << 2
         #expect(config.changes.first?.compatibility == .breaking)
         // Capacity is the disk's, not the machine's: capture context, never a change.
         #expect(config.contextChanges.contains { $0.hasPrefix("virtio 00:02.0 capacity") })
+    }
+
+    /// Capabilities are matched by kind: a reordered list only moves them (compatible); a structure in
+    /// another place, or a capability gone, is breaking.
+    @Test func capabilitiesAreComparedByKindNotByPlaceInTheList() throws {
+        let old = try fingerprint { $0.add(12, virtioRecord(features: blkFeatures)) }
+        let reordered = try fingerprint { $0.add(12, virtioRecord(features: blkFeatures, caps: [msixCap(at: 0x40), commonCap(at: 0x98)])) }
+        let moved = ABIDiff.compare(old, reordered)
+        #expect(moved.breaking.isEmpty)
+        #expect(moved.changes.map(\.summary).sorted() == ["virtio 00:02.0 capability MSI-X position 0x98→0x40",
+                                                           "virtio 00:02.0 capability virtio common position 0x40→0x98"])
+        let elsewhere = try fingerprint { $0.add(12, virtioRecord(features: blkFeatures, caps: [commonCap(offset: 0x2000), msixCap()])) }
+        #expect(ABIDiff.compare(old, elsewhere).breaking.map(\.summary)
+                == ["virtio 00:02.0 capability virtio common BAR4 +0x00000000, length 0x00001000→BAR4 +0x00002000, length 0x00001000"])
+        let noMSIX = try fingerprint { $0.add(12, virtioRecord(features: blkFeatures, caps: [commonCap()])) }
+        #expect(ABIDiff.compare(old, noMSIX).breaking.map(\.item) == ["virtio 00:02.0 capability MSI-X"])
+        #expect(ABIDiff.compare(noMSIX, old).changes.map(\.kind) == [.added])
     }
 
     @Test func functionAddedListsItsFeatures() throws {

@@ -10,12 +10,18 @@ public struct ABICapture: Sendable {
     public var cpus: Int
     public var memoryBytes: UInt64
     public var timeoutSeconds: Double
+    /// A disk for the machine's virtio-blk slot (made in a private temporary directory, removed after):
+    /// lets a driver that has no drive without an image (QEMU) show its virtio-blk function. Its capacity
+    /// is capture context, not ABI.
+    public var disk: DiskSpec?
 
-    public init(machine: String?, cpus: Int = 2, memoryBytes: UInt64 = 64 << 20, timeoutSeconds: Double = 30) {
+    public init(machine: String?, cpus: Int = 2, memoryBytes: UInt64 = 64 << 20, timeoutSeconds: Double = 30,
+                disk: DiskSpec? = nil) {
         self.machine = machine
         self.cpus = cpus
         self.memoryBytes = memoryBytes
         self.timeoutSeconds = timeoutSeconds
+        self.disk = disk
     }
 
     public struct Captured: Sendable {
@@ -35,7 +41,17 @@ public struct ABICapture: Sendable {
             swiftvm.recordsProgrammedTables = true
             vmm = swiftvm
         }
-        let run = vmm.run(entry, kernelDirectory: kernelDirectory, cancelled: { false })
+        let run: DriverRun
+        if let disk {
+            let directory = NSTemporaryDirectory() + "tck-abi-disk-\(getpid())-\(UUID().uuidString)"
+            defer { try? FileManager.default.removeItem(atPath: directory) }
+            let path = DiskImages.path(directory: directory, driver: driver.name, test: entry.name)
+            do { try DiskImages.create(disk, at: path) } catch { throw .probeFailed(error.description) }
+            run = vmm.run(entry, kernelDirectory: kernelDirectory, disk: AttachedDisk(path: path, readOnly: disk.readOnly),
+                          cancelled: { false })
+        } else {
+            run = vmm.run(entry, kernelDirectory: kernelDirectory, cancelled: { false })
+        }
         // A probe that reports failing cases still delivered its records: those failures become problems.
         guard case .guestExit = run.termination else {
             throw .probeFailed("the ABI probe did not finish cleanly on \(driver.name): \(Judge.exitDescription(run.termination))"
