@@ -17,6 +17,7 @@ struct Machines: ParsableCommand {
             print("    cpu: \(type.cpu.vendor.rawValue) family 0x\(String(type.cpu.family, radix: 16)) "
                   + "model 0x\(String(type.cpu.model, radix: 16)) stepping \(type.cpu.stepping), \"\(type.cpu.brand)\"")
             print("    features: \(type.cpu.featureNames.joined(separator: " "))")
+            if let virtio = type.virtioBlockSummary { print("    virtio-blk: \(virtio)") }
             let constants = type.msrs.entries.filter { $0.behaviour != .kvm }.count
             print("    msrs: \(type.msrs.entries.count) entries (\(type.msrs.entries.count - constants) KVM's, \(constants) constants); "
                   + "any other MSR raises #GP (docs/machine-types.md)")

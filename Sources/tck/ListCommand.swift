@@ -27,6 +27,9 @@ struct ListCommand: ParsableCommand {
         print(pad("TEST", width) + "  " + pad("KERNEL", 12) + "  CPUS  MEMORY  TIMEOUT  GROUPS / EXPECTATIONS")
         for entry in entries {
             var notes = entry.groups.joined(separator: " ")
+            if let disk = entry.disk {
+                notes += "  disk \(disk.sizeBytes >> 10)K \(disk.content.rawValue)" + (disk.readOnly ? " readonly" : "")
+            }
             if entry.defaultExpectation.outcome != .pass { notes += "  expect \(entry.defaultExpectation.outcome.rawValue)" }
             for (driver, expectation) in entry.expectations.sorted(by: { $0.key < $1.key }) {
                 notes += "  \(driver): \(expectation.outcome.rawValue)"
@@ -42,8 +45,8 @@ struct ListCommand: ParsableCommand {
 
 /// `tck list --json`: `{"catalog": path, "tests": [{name, kernel, groups, description, cpus, memoryBytes,
 /// timeoutSeconds, commandLine, machines: {driver: machine type}, expectations: {driver: {outcome, reason?,
-/// link?}}}]}`. Every driver tck knows gets an expectation (the catalog default where it names none) and,
-/// when the catalog sets one, a machine type; keys are sorted.
+/// link?}}, disk?: {sizeBytes, content, readOnly}}]}`. Every driver tck knows gets an expectation (the
+/// catalog default where it names none) and, when the catalog sets one, a machine type; keys are sorted.
 enum ListJSON {
     struct Document: Encodable {
         var catalog: String
@@ -61,6 +64,8 @@ enum ListJSON {
         var timeoutSeconds: Double
         var commandLine: String
         var expectations: [String: Expectation]
+        /// The disk tck makes for the test (absent: none).
+        var disk: DiskSpec?
     }
 
     static func encode(_ entries: [CatalogEntry], catalog: String) throws -> Data {
@@ -68,7 +73,8 @@ enum ListJSON {
             Test(name: entry.name, kernel: entry.kernel, groups: entry.groups, description: entry.description,
                  machines: DriverKind.allCases.reduce(into: [:]) { $0[$1.rawValue] = entry.machine(for: $1.rawValue) }, cpus: entry.cpus, memoryBytes: entry.memoryBytes,
                  timeoutSeconds: entry.timeoutSeconds, commandLine: entry.commandLine,
-                 expectations: Dictionary(uniqueKeysWithValues: DriverKind.allCases.map { ($0.rawValue, entry.expectation(for: $0.rawValue)) }))
+                 expectations: Dictionary(uniqueKeysWithValues: DriverKind.allCases.map { ($0.rawValue, entry.expectation(for: $0.rawValue)) }),
+                 disk: entry.disk)
         }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]

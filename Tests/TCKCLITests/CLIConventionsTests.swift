@@ -17,6 +17,7 @@ import Testing
         [conf-io]
         kernel = hello
         groups = io
+        disk = 64K pattern readonly
         [smp-4]
         kernel = hello
         cpus = 4
@@ -107,6 +108,11 @@ import Testing
         let expectations = try #require(msr["expectations"] as? [String: [String: String]])
         #expect(expectations["swiftvm"] == ["outcome": "pass"])
         #expect(expectations["qemu"] == ["outcome": "xfail", "reason": "QEMU leaves MSRs to KVM", "link": "docs/driver-differences.md"])
+        #expect(pci["disk"] == nil)
+        let disk = try #require(tests[2]["disk"] as? [String: Any])
+        #expect(disk["sizeBytes"] as? Int == 65536 && disk["content"] as? String == "pattern" && disk["readOnly"] as? Bool == true)
+        let text = try list(scratch, ["--filter", "conf-io"])
+        #expect(text.stdout.contains("io  disk 64K pattern readonly"), "\(text.stdout)")
     }
 
     @Test func aReportDirectoryThatCannotBeCreatedStopsTheRunAtOnce() throws {

@@ -1,5 +1,7 @@
 import ACPI
+import BlockBackends
 import Devices
+import Virtio
 
 /// A versioned, immutable definition of everything a guest can see: once released, a machine type
 /// never changes; a change to what guests see is a new machine type (swiftvm-1.1, …), documented in
@@ -75,6 +77,15 @@ public struct VirtioBlockSlot: Sendable, Equatable {
 }
 
 extension MachineType {
+    /// For `swiftvm machines -v`: the virtio-blk function as a guest finds it.
+    public var virtioBlockSummary: String? {
+        guard let slot = virtioBlock else { return nil }
+        let features = VirtioBlockFeatures.offered(readOnly: false).names(deviceType: .block).joined(separator: " ")
+        let queues = VirtioBlockDevice(backend: EmptyMedium()).queueMaxSizes
+        return "\(slot.address) 1af4:1042; features \(features) (and VIRTIO_BLK_F_RO on a read-only image); "
+            + "\(queues.count) queue of at most \(queues[0]) entries; \(queues.count + 1) MSI-X vectors; INTA# on GSI \(slot.gsi)"
+    }
+
     /// The DSDT's `_PRT`: the INTx pins wired to the IOAPIC (the virtio disk's INTA#).
     public var pciInterruptRoutes: [PCIInterruptRoute] {
         virtioBlock.map { [PCIInterruptRoute(device: $0.address.device, pin: 0, gsi: $0.gsi)] } ?? []
