@@ -9,13 +9,16 @@
  * takes CLOCK_MONOTONIC and, for every thread of the VMM, the CPU time it has used
  * (/proc/PID/task/TID/schedstat: ns, user + system; a thread born during the phase counts whole, one that
  * ended during it is lost) and /proc/PID/stat's utime and stime (clock ticks, all threads including
- * ended ones). Every 5 ms during a phase it reads each thread's /proc/PID/task/TID/syscall: a thread seen
- * blocked in any system call but ioctl(fd, KVM_RUN) is a VMM thread (I/O thread, main loop, worker); one
- * seen in KVM_RUN, or never seen off a CPU (a polling guest keeps its vCPU thread in guest mode), is a
- * vCPU thread. So QEMU's and swiftvm's threads are told apart the same way, without thread names.
+ * ended ones). Every 5 ms during a phase it reads each thread's /proc/PID/task/TID/syscall: a thread
+ * found running (a polling guest keeps its vCPU thread in guest mode) or in ioctl(fd, KVM_RUN) at least as
+ * often as blocked in any other call is a vCPU thread; the rest (I/O thread, main loop, workers: blocked
+ * most of the time) are the VMM's own. A vCPU thread caught in a pause handshake or a console write now
+ * and then stays a vCPU thread. So QEMU's and swiftvm's threads are told apart the same way, without
+ * thread names.
  * Appends one line per phase to LOG:
  *   phase NAME wall_ns cpu_ns vcpu_ns other_ns utime_ticks stime_ticks threads
- * (cpu_ns = vcpu_ns + other_ns), then "run STATUS" when PROGRAM ends. The
+ * (cpu_ns = vcpu_ns + other_ns), "data KEY VALUE" for each "TCK:1 DATA bench.KEY VALUE" line of the
+ * kernel, then "run STATUS" when PROGRAM ends. The
  * marker lines' own UART exits fall outside the phase except the end marker's, a few bytes.
  * Ends as PROGRAM ended; PROGRAM gets PR_SET_PDEATHSIG(SIGKILL). Linux only.
  */
@@ -38,7 +41,7 @@
 #define MAX_THREADS 256
 #define KVM_RUN 0xAE80
 
-struct thread { int tid; bool vcpu, blocked; uint64_t ns; };
+struct thread { int tid; unsigned in_guest, blocked; uint64_t ns; };
 struct snap { uint64_t t; unsigned long utime, stime; int n; struct thread th[MAX_THREADS]; };
 
 static pid_t child;
@@ -96,12 +99,14 @@ static void sample(struct snap *s)
 		snprintf(path, sizeof path, "/proc/%d/task/%d/syscall", child, tid);
 		unsigned long nr, a0, a1;
 		if (!s) {
-			/* "running" (on a CPU: a vCPU in guest mode too) tells nothing. */
-			if (k && read_small(path, buf, sizeof buf) > 0 && sscanf(buf, "%lu %lx %lx", &nr, &a0, &a1) == 3) {
-				if (nr == 16 && a1 == KVM_RUN)
-					k->vcpu = true;
+			/* "running": on a CPU or runnable (a vCPU in guest mode shows this); else the call it is
+			 * blocked in. */
+			if (k && read_small(path, buf, sizeof buf) > 0) {
+				if (!strncmp(buf, "running", 7) ||
+				    (sscanf(buf, "%lu %lx %lx", &nr, &a0, &a1) == 3 && nr == 16 && a1 == KVM_RUN))
+					k->in_guest++;
 				else
-					k->blocked = true;
+					k->blocked++;
 			}
 			continue;
 		}
@@ -134,7 +139,7 @@ static void phase_line(FILE *log, const char *name, const struct snap *a, const 
 			if (a->th[j].tid == b->th[i].tid)
 				d -= a->th[j].ns;
 		struct thread *k = known_tid(b->th[i].tid);
-		if (k && (k->vcpu || !k->blocked))
+		if (k && k->in_guest >= k->blocked)
 			vcpu += d;
 		else
 			other += d;
@@ -177,7 +182,7 @@ int main(int argc, char **argv)
 	}
 	close(fds[1]);
 	static struct snap begin, end;
-	char line[64], name[64] = "";
+	char line[160], name[64] = "";
 	size_t len = 0;
 	bool in_phase = false;
 	struct pollfd p = { .fd = fds[0], .events = POLLIN };
@@ -206,12 +211,18 @@ int main(int argc, char **argv)
 			len = 0;
 			if (!strncmp(line, "@@b ", 4)) {
 				sample(&begin);
-				snprintf(name, sizeof name, "%s", line + 4);
+				snprintf(name, sizeof name, "%.*s", (int)sizeof name - 1, line + 4);
 				in_phase = true;
 			} else if (!strcmp(line, "@@e") && in_phase) {
 				sample(&end);
 				phase_line(log, name, &begin, &end);
 				in_phase = false;
+			} else if (!strncmp(line, "TCK:1 DATA bench.", 17)) {
+				char *value = strchr(line + 11, ' ');
+				if (value) {
+					*value++ = 0;
+					fprintf(log, "data\t%s\t%s\n", line + 11, value);
+				}
 			}
 		}
 		(void)!write(1, chunk, (size_t)n);

@@ -347,6 +347,8 @@ def virtio_runs(vmm, keep):
         if f[0] == "phase" and len(f) >= 9:
             cur[f[1]] = {"wall_ns": int(f[2]), "cpu_ns": int(f[3]), "vcpu_ns": int(f[4]), "other_ns": int(f[5]),
                          "utime_ticks": int(f[6]), "stime_ticks": int(f[7]), "threads": int(f[8])}
+        elif f[0] == "data" and len(f) >= 3:
+            cur.setdefault("data", {})[f[1]] = f[2]
         elif f[0] == "run":
             runs.append(cur)
             cur = {}
@@ -357,7 +359,8 @@ if "virtio" in groups:
     g = groups["virtio"]
     out(f"7. virtio-blk in the guest (bench_virtio, queue depth 1, 64 MiB raw image; phases timed on the host between console"
         f" markers; medians of {next(iter(g.values()))['runs']} interleaved runs)")
-    out(f"   {'phase':<40} {'VMM':<8} {'rate':>12} {'us/req':>8} {'VMM CPU us/req':>15} {'non-vCPU us/req':>16}")
+    out(f"   {'phase':<40} {'VMM':<8} {'rate':>12} {'us/req':>8} {'VMM CPU us/req':>15} {'non-vCPU us/req':>16}"
+        f" {'guest spins/req':>16}")
     vt = {}
     for vmm in ("swiftvm", "qemu"):
         if vmm not in g:
@@ -368,6 +371,11 @@ if "virtio" in groups:
             recs = [r[phase] for r in runs if phase in r]
             if not recs or not nreq:
                 continue
+            data = [r.get("data", {}) for r in runs if phase in r]
+            bad = sum(int(d.get(f"bench.{phase}.bad", "0")) for d in data)
+            if bad or any(f"bench.{phase}.requests" not in d for d in data):
+                problems.append(f"virtio / {vmm} / {phase}: {bad} bad requests, or no result line (see the kernel's output)")
+            spins = [int(d[f"bench.{phase}.spins_per_request"]) for d in data if f"bench.{phase}.spins_per_request" in d]
             rates = [(nreq * size / MIB if unit == "MiB/s" else nreq) / (r["wall_ns"] / 1e9) for r in recs]
             vt[vmm][phase] = {
                 "unit": unit, "requests": nreq, "bytes_per_request": size, "runs": len(recs),
@@ -378,6 +386,7 @@ if "virtio" in groups:
                 "other_us_per_request": statistics.median(r["other_ns"] for r in recs) / nreq / 1e3,
                 "user_sys_ticks_median": [statistics.median(r["utime_ticks"] for r in recs),
                                           statistics.median(r["stime_ticks"] for r in recs)],
+                "guest_spins_per_request": statistics.median(spins) if spins else None,
             }
     for phase, what, unit, size, nreq in VIRTIO_PHASES:
         for vmm in vt:
@@ -385,7 +394,7 @@ if "virtio" in groups:
             if v:
                 rate = f"{v['rate_median']:.0f} {unit}" if unit == "IOPS" else f"{v['rate_median']:.1f} {unit}"
                 out(f"   {what:<40} {vmm:<8} {rate:>12} {v['us_per_request']:>8.0f} {v['cpu_us_per_request']:>15.0f}"
-                    f" {v['other_us_per_request']:>16.1f}")
+                    f" {v['other_us_per_request']:>16.1f} {fmt(v['guest_spins_per_request'], '.0f'):>16}")
     ratios = {}
     for phase, what, unit, size, nreq in VIRTIO_PHASES:
         s_, q_ = (vt.get(v, {}).get(phase, {}).get("rate_median") for v in ("swiftvm", "qemu"))
@@ -393,7 +402,8 @@ if "virtio" in groups:
     out("   swiftvm / qemu: " + "; ".join(f"{p} {x(r)}" for p, r in ratios.items()))
     out("   (VMM CPU = user + system of every VMM thread over the phase, /proc/TID/schedstat; non-vCPU = the threads seen blocked"
         " outside KVM_RUN: I/O thread, main loop, workers. On an emulating host the vCPU thread's share is KVM emulating the"
-        " guest's poll loop, ~ the wall time)")
+        " guest's poll loop, ~ the wall time. Guest spins/req: iterations of the guest's wait loop per request, counted only"
+        " while the vCPU runs: in the polled phases the wait for the used ring, in the MSI-X phase the wait for the interrupt)")
     # exits per request: (e(big) - e(small)) / (requests(big) - requests(small)); see virtio_exits in bench.sh
     ex = {}
     rows_ex = {}
@@ -607,9 +617,10 @@ if "virtio" in results:
         if items:
             parts.append(bars(f"{what} ({unit}, queue depth 1)", items, unit, 0 if unit == "IOPS" else 1))
     parts.append(table(["phase", "VMM", "rate (median)", "min", "max", "us/request", "VMM CPU us/request",
-                        "non-vCPU us/request"],
+                        "non-vCPU us/request", "guest spins/request"],
                        [[p, vmm, f"{v['rate_median']:.1f} {v['unit']}", f"{v['rate_min']:.1f}", f"{v['rate_max']:.1f}",
-                         f"{v['us_per_request']:.0f}", f"{v['cpu_us_per_request']:.0f}", f"{v['other_us_per_request']:.1f}"]
+                         f"{v['us_per_request']:.0f}", f"{v['cpu_us_per_request']:.0f}", f"{v['other_us_per_request']:.1f}",
+                         fmt(v["guest_spins_per_request"], ".0f")]
                         for vmm in vt for p, v in vt[vmm].items()]))
     ex = results["virtio"]["exits"]
     if ex:
