@@ -51,13 +51,13 @@ let package = Package(
         .testTarget(name: "BlockBackendsTests", dependencies: ["BlockBackends"]),
         .testTarget(name: "VirtioTests", dependencies: ["Virtio", "GuestMemory", "Devices", "BlockBackends"]),
         .testTarget(name: "ReportsTests", dependencies: ["Reports", "TCK"]),
-        .testTarget(name: "TCKTests", dependencies: ["TCK"]),
+        .testTarget(name: "TCKTests", dependencies: ["TCK", "ABI"]),
         .testTarget(name: "MachineTests", dependencies: ["Machine", "KVM", "Devices", "Boot", "GuestMemory", "CPUFeatures"],
                     resources: [.copy("Fixtures")]),
         // Runs the built swiftvm binary; depending on it makes `swift build --build-tests` build it first.
         .testTarget(name: "SwiftVMCLITests", dependencies: ["swiftvm"]),
         // Runs the built tck binary (and through it swiftvm and qemu) on temporary catalogs.
         .testTarget(name: "TCKCLITests", dependencies: ["tck", "swiftvm"]),
-        .testTarget(name: "ABITests", dependencies: ["ABI", "CPUFeatures", "Reports"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "ABITests", dependencies: ["ABI", "CPUFeatures", "Reports", "TCK"], resources: [.copy("Fixtures")]),
     ]
 )

@@ -2,12 +2,15 @@ import Foundation
 
 /// The semantic diff engine: compares two fingerprints area by area and names each difference.
 public enum ABIDiff {
-    public static func compare(_ old: Fingerprint, _ new: Fingerprint, oldName: String = "old", newName: String = "new") -> ABIDiffResult {
+    /// `disassembler` turns DSDT/SSDT changes into ASL diffs (tck passes iasl); without one they are a
+    /// byte note, and breaking.
+    public static func compare(_ old: Fingerprint, _ new: Fingerprint, oldName: String = "old", newName: String = "new",
+                               disassembler: (any ASLDisassembler)? = nil) -> ABIDiffResult {
         var changes: [ABIChange] = []
         let cpuid = CPUIDDiff.compare(old.abi.cpuid, new.abi.cpuid)
         changes += cpuid.changes
         changes += memoryMap(old.abi.memoryMap, new.abi.memoryMap)
-        changes += ACPIDiff.compare(old.abi.acpi, new.abi.acpi)
+        changes += ACPIDiff.compare(old.abi.acpi, new.abi.acpi, disassembler: disassembler)
         if old.abi.rsdp != new.abi.rsdp {
             changes.append(ABIChange(area: "rsdp", item: "RSDP location (boot info, legacy scan)", kind: .changed,
                                      old: old.abi.rsdp.map { "\($0.bootInfo), \($0.legacyScan)" },

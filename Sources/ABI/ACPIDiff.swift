@@ -1,7 +1,8 @@
 /// ACPI differences per table: added/removed tables, header fields, MADT entries by meaning, and a
-/// byte-level note for other content (the AML text diff comes from `iasl` where it is installed).
+/// byte-level note for other content (DSDT/SSDT as ASL when the caller gives a disassembler).
 enum ACPIDiff {
-    static func compare(_ old: [String: ACPITable], _ new: [String: ACPITable]) -> [ABIChange] {
+    static func compare(_ old: [String: ACPITable], _ new: [String: ACPITable],
+                        disassembler: (any ASLDisassembler)?) -> [ABIChange] {
         var changes: [ABIChange] = []
         for key in Set(old.keys).union(new.keys).sorted() {
             switch (old[key], new[key]) {
@@ -12,7 +13,7 @@ enum ACPIDiff {
                 changes.append(ABIChange(area: "acpi", item: "ACPI table \(key)", kind: .removed, old: "\(table.length) bytes",
                                          new: nil, compatibility: .breaking))
             case let (a?, b?) where a != b:
-                changes += table(key, a, b)
+                changes += table(key, a, b, disassembler: disassembler)
             default:
                 break
             }
@@ -20,7 +21,8 @@ enum ACPIDiff {
         return changes
     }
 
-    private static func table(_ key: String, _ a: ACPITable, _ b: ACPITable) -> [ABIChange] {
+    private static func table(_ key: String, _ a: ACPITable, _ b: ACPITable,
+                              disassembler: (any ASLDisassembler)?) -> [ABIChange] {
         var changes: [ABIChange] = []
         func field(_ name: String, _ x: String, _ y: String, _ compatibility: ABIChange.Compatibility) {
             if x != y { changes.append(ABIChange(area: "acpi", item: "\(key) \(name)", kind: .changed, old: x, new: y, compatibility: compatibility)) }
@@ -45,7 +47,7 @@ enum ACPIDiff {
                 changes += fields.isEmpty
                     ? [ABIChange(area: "acpi", item: "\(key) content", kind: .changed, old: nil, new: note, compatibility: .breaking)] : fields
             } else if key.hasPrefix("DSDT") || key.hasPrefix("SSDT") {
-                changes += AMLDiff.compare(key: key, before, after, note: note)
+                changes += AMLDiff.compare(key: key, before, after, note: note, disassembler: disassembler)
             } else {
                 changes.append(ABIChange(area: "acpi", item: "\(key) content", kind: .changed, old: nil, new: note, compatibility: .breaking))
             }

@@ -1,68 +1,16 @@
 import Foundation
 
-/// DSDT/SSDT differences in ASL terms: both versions are disassembled with ACPICA's `iasl -d` (when it is
-/// installed) and the change gets a bounded unified diff of the ASL as `detail`, plus object-level
-/// changes ("DSDT device \_SB.PCI0.S08 added (_HID PNP0A03)") found by scanning the ASL text.
-///
-/// `iasl` runs on table bytes captured from a guest: it runs in a private temporary directory, with a
-/// timeout, and whatever it prints or fails to print only ever becomes text in a report.
+/// DSDT/SSDT differences in ASL terms: both versions go through the caller's disassembler (tck: iasl)
+/// and the change gets a bounded unified diff of the ASL as `detail`, plus object-level changes
+/// ("DSDT device \_SB.PCI0.S08 added (_HID PNP0A03)") found by scanning the ASL text.
 public enum AMLDiff {
     public static let maximumDiffLines = 200
-    static let timeoutSeconds = 20.0
-
-    /// The `iasl` used: `$TCK_IASL` when set (empty disables the ASL diff), else the first on `$PATH`.
-    public static var iaslPath: String? {
-        let environment = ProcessInfo.processInfo.environment
-        if let configured = environment["TCK_IASL"] {
-            return configured.isEmpty || !FileManager.default.isExecutableFile(atPath: configured) ? nil : configured
-        }
-        for directory in (environment["PATH"] ?? "/usr/bin:/bin").split(separator: ":") {
-            let candidate = "\(directory)/iasl"
-            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
-        }
-        return nil
-    }
-
-    /// The ASL text of a table, without iasl's leading comment block (file names, dates, header
-    /// fields that are diffed separately), or nil when iasl is missing or fails.
-    public static func disassemble(_ table: [UInt8], iasl: String) -> String? {
-        let directory = NSTemporaryDirectory() + "tck-aml-\(UUID().uuidString)"
-        defer { try? FileManager.default.removeItem(atPath: directory) }
-        do {
-            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: false,
-                                                    attributes: [.posixPermissions: 0o700])
-            try Data(table).write(to: URL(fileURLWithPath: directory + "/table.dat"))
-        } catch {
-            return nil
-        }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: iasl)
-        process.arguments = ["-d", "table.dat"]
-        process.currentDirectoryURL = URL(fileURLWithPath: directory)
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        process.standardInput = FileHandle.nullDevice
-        do { try process.run() } catch { return nil }
-        let deadline = Date().addingTimeInterval(timeoutSeconds)
-        while process.isRunning {
-            if Date() > deadline { process.terminate(); process.waitUntilExit(); return nil }
-            Thread.sleep(forTimeInterval: 0.01)
-        }
-        guard process.terminationStatus == 0,
-              let data = FileManager.default.contents(atPath: directory + "/table.dsl"), data.count <= 16 << 20 else { return nil }
-        return withoutLeadingComment(String(decoding: data, as: UTF8.self))
-    }
-
-    static func withoutLeadingComment(_ text: String) -> String {
-        let trimmed = text.drop { $0.isWhitespace }
-        guard trimmed.hasPrefix("/*"), let end = trimmed.range(of: "*/") else { return text }
-        return String(trimmed[end.upperBound...].drop { $0 == "\n" })
-    }
 
     /// The changes for a DSDT/SSDT whose content differs: the byte note carrying the ASL diff as detail,
     /// then one change per device added, removed or with a different _HID.
-    static func compare(key: String, _ a: [UInt8], _ b: [UInt8], note: String) -> [ABIChange] {
-        guard let iasl = iaslPath, let before = disassemble(a, iasl: iasl), let after = disassemble(b, iasl: iasl) else {
+    static func compare(key: String, _ a: [UInt8], _ b: [UInt8], note: String,
+                        disassembler: (any ASLDisassembler)?) -> [ABIChange] {
+        guard let disassembler, let before = disassembler.disassemble(a), let after = disassembler.disassemble(b) else {
             return [ABIChange(area: "acpi", item: "\(key) content", kind: .changed, old: nil, new: note, compatibility: .breaking)]
         }
         // Judged on the whole diff, shown cut to `maximumDiffLines`.

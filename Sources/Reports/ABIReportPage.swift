@@ -4,6 +4,7 @@ import FoundationXML
 import Foundation
 #endif
 import ABI
+import TCK
 
 /// `tck abi report`: the release × machine-type page. One row per machine type (oldest first) with its
 /// baseline and what changed from the previous machine type; optionally a column comparing the newest
@@ -15,16 +16,8 @@ import ABI
 /// whose masked items (not compared) are listed in `#t<n>-masked`; a matrix cell of a comparison with masked
 /// items says how many and links there (`a.masked-note`), so no comparison looks silently equal.
 public enum ABIReportPage {
-    public struct Machine: Sendable {
-        public var name: String
-        public var fingerprint: Fingerprint
-        public var path: String
-        public init(name: String, fingerprint: Fingerprint, path: String) {
-            self.name = name
-            self.fingerprint = fingerprint
-            self.path = path
-        }
-    }
+    /// A machine type's committed baseline.
+    public typealias Machine = ABIBaseline
 
     public struct Comparison: Sendable {
         public var from: String

@@ -1,3 +1,4 @@
+import ABI
 import Foundation
 
 /// `results.json`: the JSON form of a `RunReport` (schema in docs/results-json.md). Encoding is

@@ -40,7 +40,7 @@ struct CaptureOptions: ParsableArguments {
         let info: DriverInfo
         do { info = try vmm.probe() } catch { throw EnvironmentFailure("\(error)") }
         return Capturer(driver: vmm, info: info, kernels: kernels, cpus: cpus, memoryBytes: bytes,
-                        kvmSupportedCPUIDHash: driver == .swiftvm ? KVMCPUIDHash.of(swiftvm: paths.swiftvm) : nil)
+                        kvmSupportedCPUIDHash: driver == .swiftvm ? HostCPUIDContext.hash(swiftvm: paths.swiftvm) : nil)
     }
 
     /// A probed driver, ready to capture one fingerprint per machine type.
@@ -137,7 +137,8 @@ extension ABICommand {
             let newer: Fingerprint
             do {
                 newer = try FingerprintFile.read(new)
-                result = ABIDiff.compare(try FingerprintFile.read(old), newer, oldName: old, newName: new)
+                result = ABIDiff.compare(try FingerprintFile.read(old), newer, oldName: old, newName: new,
+                                         disassembler: IASLDisassembler.find())
                 if let waivers { ABIWaivers.apply(try ABIWaivers.load(path: waivers), to: &result, machine: newer.machine) }
             } catch {
                 exitForEnvironment("\(error)")
@@ -184,16 +185,19 @@ extension ABICommand {
             do {
                 let waiverList = try ABIWaiverFile.load(explicit: waivers, baselines: baselines)
                 machines = try ABIBaselines.list(baselines)
+                let disassembler = IASLDisassembler.find()
                 guard !machines.isEmpty else { exitForEnvironment("no <machine>.json baselines in \(baselines)") }
                 for (previous, next) in zip(machines, machines.dropFirst()) {
-                    var result = ABIDiff.compare(previous.fingerprint, next.fingerprint, oldName: previous.name, newName: next.name)
+                    var result = ABIDiff.compare(previous.fingerprint, next.fingerprint, oldName: previous.name, newName: next.name,
+                                                 disassembler: disassembler)
                     ABIWaivers.apply(waiverList, to: &result, machine: next.name)
                     result.unusedWaivers = []  // waivers are for baseline-vs-capture; between machine types they are informational
                     transitions.append(ABIReportPage.Comparison(from: previous.name, to: next.name, result: result))
                 }
                 if let path = self.against, let newest = machines.last {
                     let other = try FingerprintFile.read(path)
-                    let result = ABIDiff.compare(newest.fingerprint, other, oldName: newest.name, newName: other.machine)
+                    let result = ABIDiff.compare(newest.fingerprint, other, oldName: newest.name, newName: other.machine,
+                                                 disassembler: disassembler)
                     against = ABIReportPage.Comparison(from: newest.name, to: "\(other.machine) (\(other.context.driver))", result: result)
                 }
             } catch {
@@ -231,155 +235,72 @@ extension ABICommand {
 
         func run() throws {
             let swiftvm = options.swiftvm ?? DriverFactory.defaultSwiftVM
-            let machines = SwiftVMMachines.list(swiftvm: swiftvm)
+            let machines = SwiftVMMachineTypes.list(swiftvm: swiftvm)
             guard !machines.isEmpty else { exitForEnvironment("could not list machine types with \(swiftvm) machines") }
             let capturer: CaptureOptions.Capturer
             do { capturer = try options.capturer() } catch { exitForEnvironment("\(error)") }
-            let waiverList: [ABIWaiver]
-            do { waiverList = try ABIWaiverFile.load(explicit: waivers, baselines: baselines) } catch { exitForEnvironment("\(error)") }
-            var changed = 0
-            var stale = 0
-            var reports: [(name: String, result: ABIDiffResult)] = []
+            let check: ABICheck
+            do {
+                check = ABICheck(baselines: baselines, waivers: try ABIWaiverFile.load(explicit: waivers, baselines: baselines),
+                                 disassembler: IASLDisassembler.find())
+            } catch { exitForEnvironment("\(error)") }
+            var outcomes: [ABICheck.Outcome] = []
             for machine in machines {
                 let captured: ABICapture.Captured
                 do { captured = try capturer.capture(machine: machine) } catch { exitForEnvironment("\(machine): \(error)") }
-                let path = "\(baselines)/\(machine).json"
                 if update {
-                    try AtomicFile.write(FingerprintFile.encode(captured.fingerprint), to: path)
+                    try AtomicFile.write(FingerprintFile.encode(captured.fingerprint), to: ABIBaselines.path(directory: baselines, machine: machine))
                     print("\(machine): baseline written (\(captured.fingerprint.hash))")
                     continue
                 }
-                guard FileManager.default.fileExists(atPath: path) else {
-                    print("\(machine): no baseline at \(path) (run `tck abi check --update` and review it)")
-                    changed += 1
-                    continue
+                let outcome: ABICheck.Outcome
+                do { outcome = try check.judge(machine: machine, captured: captured.fingerprint, problems: captured.problems) } catch {
+                    exitForEnvironment("\(error)")
                 }
-                // A capture the guest could not vouch for (a failed probe case, a register KVM did not
-                // honour) fails the gate: it says nothing reliable about the machine type.
-                if !captured.problems.isEmpty {
-                    print("\(machine): the capture has problems, so it cannot be compared:")
-                    for problem in captured.problems { print("  \(problem)") }
-                    changed += 1
-                    continue
-                }
-                let baseline: Fingerprint
-                do { baseline = try FingerprintFile.read(path) } catch { exitForEnvironment("\(error)") }
-                var result = ABIDiff.compare(baseline, captured.fingerprint, oldName: "\(machine) baseline", newName: "\(machine) now")
-                ABIWaivers.apply(waiverList, to: &result, machine: machine)
+                print(Self.text(outcome))
+                outcomes.append(outcome)
+            }
+            guard !update else { return }
+            writeReports(outcomes)
+            let summary = ABICheck.Summary(outcomes)
+            print("tck abi check: \(summary.passed) passed, \(summary.failed) failed"
+                  + (summary.failedOnlyForUnusedWaivers == 0 ? "" : " (\(summary.failedOnlyForUnusedWaivers) only for unused waivers)")
+                  + "; \(counted(summary.masked, "item")) masked, not compared; reports in \(reportDir)")
+            throw ExitCode(summary.failed == 0 ? 0 : TCKExit.regression)
+        }
+
+        static func text(_ outcome: ABICheck.Outcome) -> String {
+            let machine = outcome.machine
+            switch outcome.verdict {
+            case let .noBaseline(path):
+                return "\(machine): no baseline at \(path) (run `tck abi check --update` and review it)"
+            case let .unreliableCapture(problems):
+                return (["\(machine): the capture has problems, so it cannot be compared:"] + problems.map { "  \($0)" }).joined(separator: "\n")
+            case let .compared(hash, result):
                 if result.isIdentical && result.unusedWaivers.isEmpty {
                     // Identical is said with what was not compared: masked items are counted and named, never silent.
-                    print("\(machine): identical to its baseline (\(baseline.hash))" + (result.masked.isEmpty ? "" : "\n" + result.maskedText.joined(separator: "\n")))
-                } else if result.unwaived.isEmpty && result.unusedWaivers.isEmpty {
-                    print("\(machine): matches its baseline except for waived differences\n" + result.text)
-                } else {
-                    print(result.text)
+                    return "\(machine): identical to its baseline (\(hash))" + (result.masked.isEmpty ? "" : "\n" + result.maskedText.joined(separator: "\n"))
                 }
-                if !result.unwaived.isEmpty { changed += 1 } else if !result.unusedWaivers.isEmpty { stale += 1 }
-                reports.append((machine, result))
-            }
-            if !update {
-                var files: [(data: Data, path: String)] = reports.flatMap { name, result in [
-                    (Data(ABIDiffHTML.render(result, title: "ABI check: \(name) baseline → now").utf8), "\(reportDir)/\(name).html"),
-                    (Data(ABIDiffJUnit.render(result, gate: .anyChange, name: name).utf8), "\(reportDir)/\(name).junit.xml"),
-                ] }
-                files.append((Data(ABIDiffJUnit.render(reports, gate: .anyChange).utf8), "\(reportDir)/junit.xml"))
-                do {
-                    try FileManager.default.createDirectory(atPath: reportDir, withIntermediateDirectories: true)
-                    try AtomicFile.write(files)
-                } catch {
-                    FileHandle.standardError.write(Data("tck: warning: could not write the ABI reports to \(reportDir): \(error)\n".utf8))
-                }
-                let failed = changed + stale
-                let maskedCount = reports.reduce(0) { $0 + $1.result.masked.count }
-                print("tck abi check: \(machines.count - failed) passed, \(failed) failed"
-                      + (stale == 0 ? "" : " (\(stale) only for unused waivers)")
-                      + "; \(counted(maskedCount, "item")) masked, not compared; reports in \(reportDir)")
-            }
-            throw ExitCode(changed + stale == 0 ? 0 : TCKExit.regression)
-        }
-    }
-}
-
-/// The waiver file: an explicit --waivers path must exist; otherwise <baselines>/waivers.cfg is used when present.
-enum ABIWaiverFile {
-    static func load(explicit: String?, baselines: String) throws -> [ABIWaiver] {
-        if let explicit { return try ABIWaivers.load(path: explicit) }
-        let path = "\(baselines)/waivers.cfg"
-        return FileManager.default.fileExists(atPath: path) ? try ABIWaivers.load(path: path) : []
-    }
-}
-
-/// The committed baselines, one <machine>.json each, in version order.
-enum ABIBaselines {
-    static func list(_ directory: String) throws -> [ABIReportPage.Machine] {
-        let names = try FileManager.default.contentsOfDirectory(atPath: directory).filter { $0.hasSuffix(".json") }
-        return try names.map { name in
-            let path = "\(directory)/\(name)"
-            return ABIReportPage.Machine(name: String(name.dropLast(5)), fingerprint: try FingerprintFile.read(path), path: path)
-        }.sorted { versionOrder($0.name, $1.name) }
-    }
-
-    /// "swiftvm-1.2" before "swiftvm-1.10": digit runs compare as numbers.
-    static func versionOrder(_ a: String, _ b: String) -> Bool {
-        func parts(_ text: String) -> [Either] {
-            var result: [Either] = []
-            var current = ""
-            var digits = false
-            for character in text {
-                if character.isASCII && character.isNumber != digits && !current.isEmpty {
-                    result.append(digits ? .number(Int(current) ?? 0) : .text(current))
-                    current = ""
-                }
-                digits = character.isASCII && character.isNumber
-                current.append(character)
-            }
-            if !current.isEmpty { result.append(digits ? .number(Int(current) ?? 0) : .text(current)) }
-            return result
-        }
-        let x = parts(a), y = parts(b)
-        for (p, q) in zip(x, y) where p != q {
-            switch (p, q) {
-            case let (.number(m), .number(n)): return m < n
-            case let (.text(s), .text(t)): return s < t
-            case (.number, .text): return true
-            case (.text, .number): return false
+                if outcome.passed { return "\(machine): matches its baseline except for waived differences\n" + result.text }
+                return result.text
             }
         }
-        return x.count < y.count
-    }
 
-    enum Either: Equatable { case number(Int), text(String) }
-}
-
-/// swiftvm's machine types, from `swiftvm machines`.
-enum SwiftVMMachines {
-    static func list(swiftvm: String) -> [String] {
-        let result = ChildProcess(executable: swiftvm, arguments: ["machines"], timeoutSeconds: 10).run()
-        return String(decoding: result.stdout, as: UTF8.self).split(separator: "\n")
-            .compactMap { $0.split(separator: " ").first.map(String.init) }
-    }
-}
-
-/// A hash of the host's KVM_GET_SUPPORTED_CPUID (from `swiftvm host`): recorded in fingerprint contexts so
-/// a diff can tell "the host's KVM changed" from "swiftvm changed".
-enum KVMCPUIDHash {
-    static func of(swiftvm: String) -> String? {
-        let result = ChildProcess(executable: swiftvm, arguments: ["host"], timeoutSeconds: 10).run()
-        guard case .exited(0) = result.ending else { return nil }
-        let lines = String(decoding: result.stdout, as: UTF8.self).split(separator: "\n").filter { $0.hasPrefix("CPUID.") }
-        return "sha256:" + SHA256.hex(Array(lines.map(withoutAPICID).joined(separator: "\n").utf8))
-    }
-
-    /// KVM reports the APIC id of the host CPU the ioctl ran on (leaf 1 EBX[31:24], leaves 0xB/0x1F EDX);
-    /// that says nothing about what KVM supports, so it is zeroed before hashing.
-    static func withoutAPICID(_ line: Substring) -> String {
-        var text = String(line)
-        if text.hasPrefix("CPUID.00000001.0:"), let range = text.range(of: "ebx=") {
-            text.replaceSubrange(range.upperBound..<text.index(range.upperBound, offsetBy: 2), with: "00")
+        /// <machine>.html and <machine>.junit.xml per compared machine type, plus junit.xml for all.
+        func writeReports(_ outcomes: [ABICheck.Outcome]) {
+            let compared = outcomes.compactMap { outcome in outcome.comparison.map { (name: outcome.machine, result: $0) } }
+            var files: [(data: Data, path: String)] = compared.flatMap { name, result in [
+                (Data(ABIDiffHTML.render(result, title: "ABI check: \(name) baseline → now").utf8), "\(reportDir)/\(name).html"),
+                (Data(ABIDiffJUnit.render(result, gate: .anyChange, name: name).utf8), "\(reportDir)/\(name).junit.xml"),
+            ] }
+            files.append((Data(ABIDiffJUnit.render(compared, gate: .anyChange).utf8), "\(reportDir)/junit.xml"))
+            do {
+                try FileManager.default.createDirectory(atPath: reportDir, withIntermediateDirectories: true)
+                try AtomicFile.write(files)
+            } catch {
+                FileHandle.standardError.write(Data("tck: warning: could not write the ABI reports to \(reportDir): \(error)\n".utf8))
+            }
         }
-        if text.hasPrefix("CPUID.0000000b.") || text.hasPrefix("CPUID.0000001f."), let range = text.range(of: "edx=") {
-            text.replaceSubrange(range.upperBound..<text.index(range.upperBound, offsetBy: 8), with: "00000000")
-        }
-        return text
     }
 }
+

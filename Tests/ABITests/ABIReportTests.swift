@@ -4,10 +4,14 @@ import FoundationXML
 #endif
 import Testing
 @testable import ABI
+import TCK
 @testable import Reports
 
 let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
     .deletingLastPathComponent().path
+
+/// The iasl the tck CLI would use (nil: not installed).
+let iasl = IASLDisassembler.find()
 
 func baseline(_ machine: String) throws -> Fingerprint {
     let data = try Data(contentsOf: URL(fileURLWithPath: packageRoot + "/Reports/abi/\(machine).json"))
@@ -188,7 +192,7 @@ func fadt(flags: UInt32, bootArch: UInt16, sci: UInt16, dsdt: UInt32, length: In
         #expect(AMLDiff.unifiedDiff(a, a, oldLabel: "o", newLabel: "n").isEmpty)
     }
 
-    @Test(.enabled(if: AMLDiff.iaslPath != nil, "needs iasl (acpica-tools) for the ASL diff"))
+    @Test(.enabled(if: iasl != nil, "needs iasl (acpica-tools) for the ASL diff"))
     func aDSDTChangeCarriesTheASLDiffAndDeviceChanges() throws {
         let old = try baseline("swiftvm-1.0")
         var new = old
@@ -197,7 +201,7 @@ func fadt(flags: UInt32, bootArch: UInt16, sci: UInt16, dsdt: UInt32, length: In
         table.replaceSubrange(at..<(at + 4), with: Array("COM2".utf8))
         table[9] = table[9] &- 1  // keep the checksum right: '2' is one more than '1'
         new.abi.acpi["DSDT"]!.bytes = hexBytes(table)
-        let changes = ABIDiff.compare(old, new).changes
+        let changes = ABIDiff.compare(old, new, disassembler: iasl).changes
         let content = try #require(changes.first { $0.item == "DSDT content" })
         let detail = try #require(content.detail)
         #expect(detail.hasPrefix("--- old/DSDT.dsl\n+++ new/DSDT.dsl\n@@"))
@@ -213,14 +217,14 @@ func fadt(flags: UInt32, bootArch: UInt16, sci: UInt16, dsdt: UInt32, length: In
 
     /// 1.1 → 1.2 adds `_PRT` to PCI0 and nothing else in the DSDT: only added ASL lines, so compatible;
     /// the reverse removes them, so breaking.
-    @Test(.enabled(if: AMLDiff.iaslPath != nil, "needs iasl (acpica-tools) for the ASL diff"))
+    @Test(.enabled(if: iasl != nil, "needs iasl (acpica-tools) for the ASL diff"))
     func aDSDTThatOnlyGainsObjectsIsCompatibleAndLosingThemIsBreaking() throws {
         let (v11, v12) = (try baseline("swiftvm-1.1"), try baseline("swiftvm-1.2"))
-        let forward = try #require(ABIDiff.compare(v11, v12).changes.first { $0.item == "DSDT content" })
+        let forward = try #require(ABIDiff.compare(v11, v12, disassembler: iasl).changes.first { $0.item == "DSDT content" })
         #expect(forward.compatibility == .compatible)
         #expect(forward.new?.hasSuffix("(ASL lines only added)") == true)
         #expect(forward.detail?.contains("+            Name (_PRT, Package (0x01)") == true, "\(forward.detail ?? "")")
-        let backward = try #require(ABIDiff.compare(v12, v11).changes.first { $0.item == "DSDT content" })
+        let backward = try #require(ABIDiff.compare(v12, v11, disassembler: iasl).changes.first { $0.item == "DSDT content" })
         #expect(backward.compatibility == .breaking)
     }
 

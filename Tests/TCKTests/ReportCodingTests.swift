@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import ABI
 import TCK
 
 @Suite struct ReportCodingTests {

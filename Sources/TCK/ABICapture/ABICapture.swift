@@ -111,31 +111,3 @@ public enum ABICaptureError: Error, Equatable, Sendable, CustomStringConvertible
         }
     }
 }
-
-/// Reading and writing fingerprint files.
-public enum FingerprintFile {
-    public static let maximumBytes = 64 << 20
-
-    public static func read(_ path: String) throws -> Fingerprint {
-        guard let attributes = try? FileManager.default.attributesOfItem(atPath: path),
-              let size = attributes[.size] as? Int else { throw CocoaError(.fileReadNoSuchFile, userInfo: [NSFilePathErrorKey: path]) }
-        guard size <= maximumBytes else { throw CocoaError(.fileReadTooLarge, userInfo: [NSFilePathErrorKey: path]) }
-        let data = try Data(contentsOf: URL(fileURLWithPath: path))
-        guard data.count <= maximumBytes else { throw CocoaError(.fileReadTooLarge, userInfo: [NSFilePathErrorKey: path]) }
-        if let problem = JSONNesting.problem(data) {
-            throw CocoaError(.fileReadCorruptFile, userInfo: [NSLocalizedDescriptionKey: "\(path): \(problem)"])
-        }
-        let fingerprint = try JSONDecoder().decode(Fingerprint.self, from: data)
-        guard fingerprint.schemaVersion <= Fingerprint.currentSchemaVersion else {
-            throw CocoaError(.fileReadCorruptFile, userInfo: [NSLocalizedDescriptionKey:
-                "\(path): fingerprint schema \(fingerprint.schemaVersion) is newer than this tck understands (\(Fingerprint.currentSchemaVersion))"])
-        }
-        return fingerprint
-    }
-
-    public static func encode(_ fingerprint: Fingerprint) -> Data {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        return ((try? encoder.encode(fingerprint)) ?? Data()) + Data("\n".utf8)
-    }
-}

@@ -1,5 +1,5 @@
-/// A cheap pre-check for JSON read from untrusted files (results.json, fingerprints): how deeply
-/// arrays and objects nest. Foundation's parser refuses depth 512 and beyond only as "not valid
+/// A cheap pre-check for JSON read from untrusted files (fingerprints here; tck's results.json uses it
+/// too, from this lowest module that reads JSON files): how deeply arrays and objects nest. Foundation's parser refuses depth 512 and beyond only as "not valid
 /// JSON"; this says what is wrong, and keeps the limit far below any stack trouble.
 public enum JSONNesting {
     /// tck's own files nest at most 6 levels (report → results → result → cases → case).
