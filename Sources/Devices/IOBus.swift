@@ -2,32 +2,43 @@ import Synchronization
 
 /// The port I/O address space: maps ports to devices and counts accesses that hit nothing.
 ///
-/// Used from every vCPU thread at once. Each device gets its own lock, so two vCPUs never run the same
-/// device concurrently while different devices proceed in parallel. A string instruction arrives as one
-/// call per element, and an access is dispatched by its first port only (no access spans two devices).
+/// Used from every vCPU thread at once. A port access takes no lock and allocates nothing: devices are
+/// found in an immutable table (replaced, not changed, when a device is registered, which happens while
+/// the machine is built) and the stray-access counters are atomics. With `serializesDevices` (a machine
+/// with more than one vCPU) each device also gets its own lock, so two vCPUs never run the same device
+/// concurrently while different devices proceed in parallel; with one vCPU there is nobody to exclude.
+/// A string instruction arrives as one call per element, and an access is dispatched by its first port
+/// only (no access spans two devices).
 public final class IOBus: Sendable {
-    private struct State {
-        var slots: [Slot] = []
-        var unhandledAccesses: UInt64 = 0
-        var firstUnhandled: (port: UInt16, isWrite: Bool)?
+    private let serializesDevices: Bool
+    /// The address of the current `PortTable` (retained by `tables`), 0 before the first device.
+    private let table = Atomic<UInt>(0)
+    /// Every table ever published (the current one last): released with the bus, so a reader never
+    /// sees a table freed under it.
+    private let tables = Mutex<[PortTable]>([])
+    private let unhandled = Atomic<UInt64>(0)
+    /// The first unhandled access: port | isWrite << 16 | 1 << 17; 0 while there was none.
+    private let firstUnhandledAccess = Atomic<UInt32>(0)
+
+    public init(serializesDevices: Bool = true) {
+        self.serializesDevices = serializesDevices
     }
-
-    private let state = Mutex(State())
-
-    public init() {}
 
     /// Places `device` at ports [base, base + length). `name` appears in error messages.
     public func register(_ device: PortDevice, base: UInt16, length: UInt16, name: String) throws {
         guard length > 0, UInt32(base) + UInt32(length) <= 0x1_0000 else {
             throw IOBusError.invalidRange(name: name, base: base, length: length)
         }
-        let slot = Slot(device: device, base: base, length: length, name: name)
-        try state.withLock { state in
-            if let other = state.slots.first(where: { $0.overlaps(slot) }) {
+        let slot = Slot(device: device, base: base, length: length, name: name, locked: serializesDevices)
+        try tables.withLock { tables in
+            let slots = tables.last?.slots ?? []
+            if let other = slots.first(where: { $0.overlaps(slot) }) {
                 throw IOBusError.overlap(name: name, base: base, length: length, existing: other.name,
                                          existingBase: other.base, existingLength: other.length)
             }
-            state.slots.append(slot)
+            let next = PortTable(slots: (slots + [slot]).sorted { $0.base < $1.base })
+            tables.append(next)
+            table.store(UInt(bitPattern: Unmanaged.passUnretained(next).toOpaque()), ordering: .releasing)
         }
     }
 
@@ -49,46 +60,97 @@ public final class IOBus: Sendable {
         return .handled(value)
     }
 
+    /// Whether a device sits at `port`.
+    public func isAssigned(_ port: UInt16) -> Bool { slot(at: port) != nil }
+
+    /// Counts `count` writes to unassigned `port` that did not come through `write` (KVM coalesced them).
+    public func countUnhandledWrites(port: UInt16, count: UInt64) {
+        guard count > 0 else { return }
+        countUnhandled(port: port, isWrite: true, count: count)
+    }
+
     /// Reads plus writes that hit no device (or had a size other than 1, 2 or 4).
-    public var unhandledAccesses: UInt64 { state.withLock { $0.unhandledAccesses } }
+    public var unhandledAccesses: UInt64 { unhandled.load(ordering: .relaxed) }
 
     /// The first access that hit no device, for an error message under `--strict-io`.
-    public var firstUnhandled: (port: UInt16, isWrite: Bool)? { state.withLock { $0.firstUnhandled } }
+    public var firstUnhandled: (port: UInt16, isWrite: Bool)? {
+        let first = firstUnhandledAccess.load(ordering: .relaxed)
+        guard first != 0 else { return nil }
+        return (UInt16(truncatingIfNeeded: first), first & (1 << 16) != 0)
+    }
 
     /// The registered devices as (name, base, length), lowest base first — for diagnostics.
     public var layout: [(name: String, base: UInt16, length: UInt16)] {
-        state.withLock { $0.slots.sorted { $0.base < $1.base }.map { ($0.name, $0.base, $0.length) } }
+        currentSlots.map { ($0.name, $0.base, $0.length) }
+    }
+
+    private var currentSlots: [Slot] {
+        guard let pointer = UnsafeRawPointer(bitPattern: table.load(ordering: .acquiring)) else { return [] }
+        return Unmanaged<PortTable>.fromOpaque(pointer)._withUnsafeGuaranteedRef { $0.slots }
     }
 
     private func slot(at port: UInt16) -> Slot? {
-        state.withLock { $0.slots.first { $0.contains(port) } }
+        guard let pointer = UnsafeRawPointer(bitPattern: table.load(ordering: .acquiring)) else { return nil }
+        return Unmanaged<PortTable>.fromOpaque(pointer)._withUnsafeGuaranteedRef { $0.slot(at: port) }
     }
 
-    private func countUnhandled(port: UInt16, isWrite: Bool) {
-        state.withLock { state in
-            state.unhandledAccesses &+= 1
-            if state.firstUnhandled == nil { state.firstUnhandled = (port, isWrite) }
+    private func countUnhandled(port: UInt16, isWrite: Bool, count: UInt64 = 1) {
+        unhandled.add(count, ordering: .relaxed)
+        if firstUnhandledAccess.load(ordering: .relaxed) == 0 {
+            let encoded = UInt32(port) | (isWrite ? 1 << 16 : 0) | 1 << 17
+            _ = firstUnhandledAccess.compareExchange(expected: 0, desired: encoded, ordering: .relaxed)
         }
     }
 
     private static func isValid(_ size: Int) -> Bool { size == 1 || size == 2 || size == 4 }
 }
 
-/// One registered device and the lock that serializes access to it.
+/// The devices at one moment, lowest base first; never changed once published. Lookups walk a plain
+/// buffer: no iterator, no accessor coroutine (which unoptimised builds allocate), no lock.
+private final class PortTable: @unchecked Sendable {
+    let slots: [Slot]
+    private let entries: UnsafeMutableBufferPointer<Slot>
+
+    init(slots: [Slot]) {
+        self.slots = slots
+        entries = .allocate(capacity: slots.count)
+        _ = entries.initialize(from: slots)
+    }
+
+    deinit {
+        entries.deinitialize()
+        entries.deallocate()
+    }
+
+    func slot(at port: UInt16) -> Slot? {
+        guard let base = entries.baseAddress else { return nil }
+        var index = 0
+        while index < entries.count {
+            if base[index].contains(port) { return base[index] }
+            index += 1
+        }
+        return nil
+    }
+}
+
+/// One registered device and, on a bus that serializes devices, the lock around it.
 ///
-/// `@unchecked Sendable`: `device` need not be Sendable itself; every call into it goes through `lock`.
+/// `@unchecked Sendable`: `device` need not be Sendable itself; every call into it goes through `lock`,
+/// or, on a bus without locks, comes from the machine's only vCPU thread.
 private final class Slot: @unchecked Sendable {
     let base: UInt16
     let length: UInt16
     let name: String
     private let device: PortDevice
+    private let locked: Bool
     private let lock = Mutex(())
 
-    init(device: PortDevice, base: UInt16, length: UInt16, name: String) {
+    init(device: PortDevice, base: UInt16, length: UInt16, name: String, locked: Bool) {
         self.device = device
         self.base = base
         self.length = length
         self.name = name
+        self.locked = locked
     }
 
     private var end: UInt32 { UInt32(base) + UInt32(length) }
@@ -98,10 +160,12 @@ private final class Slot: @unchecked Sendable {
     func overlaps(_ other: Slot) -> Bool { UInt32(base) < other.end && UInt32(other.base) < end }
 
     func read(offset: UInt16, size: Int) -> UInt32 {
-        lock.withLock { _ in PortAccess.truncate(device.read(offset: offset, size: size), toSize: size) }
+        guard locked else { return PortAccess.truncate(device.read(offset: offset, size: size), toSize: size) }
+        return lock.withLock { _ in PortAccess.truncate(device.read(offset: offset, size: size), toSize: size) }
     }
 
     func write(offset: UInt16, size: Int, value: UInt32) {
+        guard locked else { return device.write(offset: offset, size: size, value: value) }
         lock.withLock { _ in device.write(offset: offset, size: size, value: value) }
     }
 }

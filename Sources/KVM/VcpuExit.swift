@@ -3,10 +3,12 @@
 /// A pure value: the run loop's dispatch can be unit-tested with made-up exits, no VM needed.
 public enum VcpuExit: Equatable, Sendable {
     /// The guest wrote `data` (count × size bytes, in order) to `port`: `out`, or `outs` with a rep count.
-    case ioOut(port: UInt16, size: Int, data: [UInt8])
-    /// The guest reads `count` elements of `size` bytes from `port`; answer with `VirtualCPU.completeIOIn`.
+    /// `data` views kvm_run: handle it before the next KVM_RUN.
+    case ioOut(port: UInt16, size: Int, data: ExitBytes)
+    /// The guest reads `count` elements of `size` bytes from `port`; answer into `VirtualCPU.ioInBuffer`
+    /// (or with `VirtualCPU.completeIOIn`).
     case ioIn(port: UInt16, size: Int, count: Int)
-    case mmioWrite(address: UInt64, data: [UInt8])
+    case mmioWrite(address: UInt64, data: ExitBytes)
     /// Answer with `VirtualCPU.completeMMIORead`.
     case mmioRead(address: UInt64, length: Int)
     /// `rdmsr` of an MSR the filter denies; answer with `VirtualCPU.completeMSRRead`.

@@ -87,21 +87,20 @@ public final class VirtualCPU: @unchecked Sendable {
             let io = state.io
             let size = Int(io.size), count = Int(io.count)
             let length = size * count
-            guard [1, 2, 4].contains(size), io.data_offset >= UInt64(MemoryLayout<kvm_run>.size),
+            guard size == 1 || size == 2 || size == 4, io.data_offset >= UInt64(MemoryLayout<kvm_run>.size),
                   io.data_offset <= UInt64(mapSize), UInt64(length) <= UInt64(mapSize) - io.data_offset else {
                 throw KVMError.protocolViolation("I/O exit with size \(size), count \(count) at offset \(io.data_offset)")
             }
             if io.direction == UInt8(KVM_EXIT_IO_OUT) {
-                let data = UnsafeRawBufferPointer(start: UnsafeRawPointer(run) + Int(io.data_offset), count: length)
-                return .ioOut(port: io.port, size: size, data: Array(data))
+                return .ioOut(port: io.port, size: size, data: ExitBytes(viewing: UnsafeRawPointer(run) + Int(io.data_offset), count: length))
             }
             return .ioIn(port: io.port, size: size, count: count)
         case KVM_EXIT_MMIO:
             let mmio = state.mmio
             let length = min(Int(mmio.len), 8)
             if mmio.is_write != 0 {
-                let data = withUnsafeBytes(of: mmio.data) { Array($0.prefix(length)) }
-                return .mmioWrite(address: mmio.phys_addr, data: data)
+                let value = withUnsafeBytes(of: mmio.data) { $0.loadUnaligned(as: UInt64.self) }
+                return .mmioWrite(address: mmio.phys_addr, data: ExitBytes(littleEndian: UInt64(littleEndian: value), count: length))
             }
             return .mmioRead(address: mmio.phys_addr, length: length)
         case KVM_EXIT_X86_RDMSR:
@@ -125,6 +124,24 @@ public final class VirtualCPU: @unchecked Sendable {
             return .interrupted
         default:
             return .unhandled(reason: state.exit_reason)
+        }
+    }
+
+    /// Where the answer to the `.ioIn` exit just returned goes: its count × size bytes inside kvm_run
+    /// (checked by the decoder). Empty after any other exit.
+    public var ioInBuffer: UnsafeMutableRawBufferPointer {
+        let io = run.pointee.io
+        guard run.pointee.exit_reason == UInt32(KVM_EXIT_IO), io.direction == UInt8(KVM_EXIT_IO_IN) else {
+            return UnsafeMutableRawBufferPointer(start: nil, count: 0)
+        }
+        return UnsafeMutableRawBufferPointer(start: UnsafeMutableRawPointer(run) + Int(io.data_offset),
+                                             count: Int(io.size) * Int(io.count))
+    }
+
+    /// Answers the `.mmioRead` exit just returned with `value`, little-endian (KVM takes its length).
+    public func completeMMIORead(value: UInt64) {
+        withUnsafeMutableBytes(of: &run.pointee.mmio.data) { target in
+            target.storeBytes(of: value.littleEndian, toByteOffset: 0, as: UInt64.self)
         }
     }
 

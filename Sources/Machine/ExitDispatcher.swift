@@ -6,10 +6,10 @@ import Synchronization
 enum ExitAction: Equatable, Sendable {
     /// Enter the guest again.
     case resume
-    /// Hand `data` to the pending `in` instruction, then resume.
-    case answerIO([UInt8])
-    /// Hand `data` to the pending MMIO read, then resume.
-    case answerMMIO([UInt8])
+    /// The answer to the pending `in` instruction is in the buffer `handle` was given: resume.
+    case answeredIO
+    /// Hand `value` (little-endian, the read's length) to the pending MMIO read, then resume.
+    case answerMMIO(UInt64)
     /// Answer the pending `rdmsr`: the value, or nil for #GP.
     case answerMSRRead(UInt64?)
     /// Answer the pending `wrmsr`: accepted, or #GP.
@@ -22,12 +22,17 @@ enum ExitAction: Equatable, Sendable {
 
 /// Turns a decoded exit into device accesses and an action. Knows the bus, not KVM: it can be driven
 /// with made-up exits in tests.
+///
+/// Allocation-free on port and MMIO exits (AllocationFreeExitTests counts): output arrives as a view
+/// into kvm_run, input is written straight into the buffer KVM hands back to the guest, MMIO values
+/// travel as integers, and the counters are atomics.
 final class ExitDispatcher: Sendable {
     let bus: IOBus
     let strictIO: Bool
     let msrs: MSRPolicy
     /// Devices behind guest-physical addresses (PCI memory BARs), asked in order.
     let mmio: [any MMIORegion]
+    private let regions: MMIORegionTable
     private let unassignedMMIO = Atomic<UInt64>(0)
     private let refusedMSRs = Atomic<UInt64>(0)
 
@@ -36,6 +41,7 @@ final class ExitDispatcher: Sendable {
         self.strictIO = strictIO
         self.msrs = msrs
         self.mmio = mmio
+        regions = MMIORegionTable(mmio)
     }
 
     /// MSR accesses the machine type answered with #GP (MSRs it does not have, writes to constants).
@@ -44,47 +50,51 @@ final class ExitDispatcher: Sendable {
     /// Port and MMIO accesses no device claimed.
     var unassignedAccesses: UInt64 { bus.unhandledAccesses + unassignedMMIO.load(ordering: .relaxed) }
 
-    func handle(_ exit: VcpuExit, cpu: UInt32) -> ExitAction {
+    /// `ioAnswer`: where an `.ioIn` exit's count × size bytes go (`VirtualCPU.ioInBuffer`).
+    func handle(_ exit: VcpuExit, cpu: UInt32, ioAnswer: UnsafeMutableRawBufferPointer = UnsafeMutableRawBufferPointer(start: nil, count: 0))
+        -> ExitAction {
         switch exit {
         case let .ioOut(port, size, data):
             // String I/O (`rep outs`) arrives as count × size bytes in one exit: one bus write per element.
-            for start in stride(from: 0, to: data.count, by: size) {
-                let value = data[start..<start + size].reversed().reduce(UInt32(0)) { $0 << 8 | UInt32($1) }
+            var start = 0
+            while start + size <= data.count {
+                let value = UInt32(truncatingIfNeeded: data.littleEndianValue(at: start, size: size))
                 if case .unhandled = bus.write(port: port, size: size, value: value), strictIO {
                     return .stop(.unassignedAccess(cpu: cpu, UnassignedAccess(space: .port, address: UInt64(port), size: size, isWrite: true)))
                 }
+                start += size
             }
             return .resume
         case let .ioIn(port, size, count):
-            var data: [UInt8] = []
-            data.reserveCapacity(size * count)
-            for _ in 0..<count {
+            guard size > 0, ioAnswer.count >= size * count, let answer = ioAnswer.baseAddress else {
+                return .stop(.vmmFailure(cpu: cpu, "no room for the answer to an in of \(count)×\(size) bytes from port 0x\(String(port, radix: 16))"))
+            }
+            for element in 0..<count {
                 let access = bus.read(port: port, size: size)
                 if case .unhandled = access, strictIO {
                     return .stop(.unassignedAccess(cpu: cpu, UnassignedAccess(space: .port, address: UInt64(port), size: size, isWrite: false)))
                 }
-                data += (0..<size).map { UInt8(truncatingIfNeeded: access.value >> ($0 * 8)) }
+                for byte in 0..<size {
+                    answer.storeBytes(of: UInt8(truncatingIfNeeded: access.value >> (8 * UInt32(byte))),
+                                      toByteOffset: element * size + byte, as: UInt8.self)
+                }
             }
-            return .answerIO(data)
+            return .answeredIO
         case let .mmioWrite(address, data):
-            let value = data.reversed().reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
-            if mmio.contains(where: { $0.write(address: address, size: data.count, value: value) }) { return .resume }
+            let value = data.littleEndianValue(size: data.count)
+            if regions.write(address: address, size: data.count, value: value) { return .resume }
             unassignedMMIO.add(1, ordering: .relaxed)
             if strictIO {
                 return .stop(.unassignedAccess(cpu: cpu, UnassignedAccess(space: .mmio, address: address, size: data.count, isWrite: true)))
             }
             return .resume
         case let .mmioRead(address, length):
-            for region in mmio {
-                if let value = region.read(address: address, size: length) {
-                    return .answerMMIO((0..<length).map { UInt8(truncatingIfNeeded: value >> ($0 * 8)) })
-                }
-            }
+            if let value = regions.read(address: address, size: length) { return .answerMMIO(value) }
             unassignedMMIO.add(1, ordering: .relaxed)
             if strictIO {
                 return .stop(.unassignedAccess(cpu: cpu, UnassignedAccess(space: .mmio, address: address, size: length, isWrite: false)))
             }
-            return .answerMMIO([UInt8](repeating: 0xFF, count: length))
+            return .answerMMIO(UInt64.max)
         case let .msrRead(index):
             // Only MSRs outside KVM's allow list come here: constants, or #GP.
             let value = msrs.read(index)
@@ -109,5 +119,41 @@ final class ExitDispatcher: Sendable {
         case let .unhandled(reason):
             return .stop(.vmmFailure(cpu: cpu, "unhandled KVM exit reason \(reason)"))
         }
+    }
+}
+
+/// The MMIO regions in a plain buffer, asked in order: no iterator or accessor coroutine on the exit path
+/// (unoptimised builds allocate for those).
+private final class MMIORegionTable: @unchecked Sendable {
+    private let entries: UnsafeMutableBufferPointer<any MMIORegion>
+
+    init(_ regions: [any MMIORegion]) {
+        entries = .allocate(capacity: regions.count)
+        _ = entries.initialize(from: regions)
+    }
+
+    deinit {
+        entries.deinitialize()
+        entries.deallocate()
+    }
+
+    func read(address: UInt64, size: Int) -> UInt64? {
+        guard let base = entries.baseAddress else { return nil }
+        var index = 0
+        while index < entries.count {
+            if let value = base[index].read(address: address, size: size) { return value }
+            index += 1
+        }
+        return nil
+    }
+
+    func write(address: UInt64, size: Int, value: UInt64) -> Bool {
+        guard let base = entries.baseAddress else { return false }
+        var index = 0
+        while index < entries.count {
+            if base[index].write(address: address, size: size, value: value) { return true }
+            index += 1
+        }
+        return false
     }
 }

@@ -89,7 +89,8 @@ public final class Machine {
         let console = CaptureSink(limit: configuration.consoleCaptureLimit)
         self.console = console
         let consoleSink: ByteSink = consoleOutput.map { TeeSink([console, $0]) } ?? console
-        bus = IOBus()
+        // One vCPU thread: nobody for a device lock to exclude (the exit path then takes no lock at all).
+        bus = IOBus(serializesDevices: configuration.cpus > 1)
         let cpuid = try Self.cpuidTables(system: system, count: configuration.cpus, machineType: configuration.machineType)
         programmedCPUID = cpuid[0]
         let vcpus = try Self.createVCPUs(vm: vm, cpuid: cpuid, entry: entry)

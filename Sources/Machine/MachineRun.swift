@@ -106,16 +106,16 @@ struct VcpuLoop {
             do {
                 let exit = try vcpu.runOnce()
                 exits.increment()
-                switch dispatcher.handle(exit, cpu: vcpu.id) {
+                switch dispatcher.handle(exit, cpu: vcpu.id, ioAnswer: vcpu.ioInBuffer) {
                 case .resume:
                     continue
                 case .checkStop:
                     // Kicked: by a stop (the loop ends) or by the watchdog pausing every vCPU to look.
                     pausesAnswered = pause.answer(vcpu, index: index, answered: pausesAnswered, latch: latch)
-                case let .answerIO(data):
-                    try vcpu.completeIOIn(data)
-                case let .answerMMIO(data):
-                    vcpu.completeMMIORead(data)
+                case .answeredIO:
+                    continue
+                case let .answerMMIO(value):
+                    vcpu.completeMMIORead(value: value)
                 case let .answerMSRRead(value):
                     vcpu.completeMSRRead(value)
                 case let .answerMSRWrite(accepted):

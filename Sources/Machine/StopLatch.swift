@@ -13,6 +13,8 @@ final class StopLatch: Sendable {
     }
 
     private let first = Mutex<Stop?>(nil)
+    /// Set once `first` holds the stop: what the vCPU loops check after every exit, without a lock.
+    private let stopped = Atomic<Bool>(false)
     private let wakeupRead: Int32
     private let wakeupWrite: Int32
     private let onStop: @Sendable () -> Void
@@ -31,7 +33,7 @@ final class StopLatch: Sendable {
         close(wakeupWrite)
     }
 
-    var isStopped: Bool { first.withLock { $0 != nil } }
+    var isStopped: Bool { stopped.load(ordering: .sequentiallyConsistent) }
     var status: RunStatus? { first.withLock { $0?.status } }
     var snapshot: CPUSnapshot? { first.withLock { $0?.snapshot } }
 
@@ -44,6 +46,7 @@ final class StopLatch: Sendable {
             return true
         }
         guard isFirst else { return false }
+        stopped.store(true, ordering: .sequentiallyConsistent)
         var one: UInt8 = 1
         _ = write(wakeupWrite, &one, 1)
         onStop()

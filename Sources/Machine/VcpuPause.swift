@@ -50,8 +50,10 @@ final class VcpuPause: Sendable {
             answers.withLock { if $0.indices.contains(index) { $0[index] = (asked, state) } }
             while resumed.load(ordering: .sequentiallyConsistent) < asked && !latch.isStopped { napBriefly() }
         }
-        // Re-arm before the caller checks the latch: a stop after that check kicks again.
+        // Re-arm before the caller checks the latch: a stop after that check kicks again. The fence keeps
+        // this store from passing the caller's load of the latch (x86 reorders a store with a later load).
         vcpu.rearm()
+        atomicMemoryFence(ordering: .sequentiallyConsistent)
         return max(asked, answered)
     }
 

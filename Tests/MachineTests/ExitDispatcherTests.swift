@@ -38,26 +38,32 @@ final class RecordingPort: PortDevice, @unchecked Sendable {
 
     @Test func stringInputConcatenatesLittleEndianElements() {
         device.nextRead = 0x0A0B_0C01
+        let (action, answer) = ExitDispatcher(bus: bus, strictIO: false).answering(.ioIn(port: 0x500, size: 4, count: 2), cpu: 1)
+        #expect(action == .answeredIO)
+        #expect(answer == [0x01, 0x0C, 0x0B, 0x0A, 0x02, 0x0C, 0x0B, 0x0A])
+    }
+
+    @Test func anInputWithNoRoomForItsAnswerIsAVMMFailure() {
         let action = ExitDispatcher(bus: bus, strictIO: false).handle(.ioIn(port: 0x500, size: 4, count: 2), cpu: 1)
-        #expect(action == .answerIO([0x01, 0x0C, 0x0B, 0x0A, 0x02, 0x0C, 0x0B, 0x0A]))
+        #expect(action == .stop(.vmmFailure(cpu: 1, "no room for the answer to an in of 2×4 bytes from port 0x500")))
     }
 
     @Test func unassignedPortsReadAllOnesUnlessStrict() {
         let lenient = ExitDispatcher(bus: bus, strictIO: false)
-        #expect(lenient.handle(.ioIn(port: 0x2F8, size: 2, count: 1), cpu: 0) == .answerIO([0xFF, 0xFF]))
+        #expect(lenient.answering(.ioIn(port: 0x2F8, size: 2, count: 1), cpu: 0) == (.answeredIO, [0xFF, 0xFF]))
         #expect(lenient.handle(.ioOut(port: 0x80, size: 1, data: [1]), cpu: 0) == .resume)
         #expect(lenient.unassignedAccesses == 2)
 
         let strict = ExitDispatcher(bus: bus, strictIO: true)
         #expect(strict.handle(.ioOut(port: 0x80, size: 1, data: [1]), cpu: 2)
                 == .stop(.unassignedAccess(cpu: 2, UnassignedAccess(space: .port, address: 0x80, size: 1, isWrite: true))))
-        #expect(strict.handle(.ioIn(port: 0x2F8, size: 1, count: 1), cpu: 0)
+        #expect(strict.answering(.ioIn(port: 0x2F8, size: 1, count: 1), cpu: 0).0
                 == .stop(.unassignedAccess(cpu: 0, UnassignedAccess(space: .port, address: 0x2F8, size: 1, isWrite: false))))
     }
 
     @Test func mmioWithNoDeviceReadsAllOnesAndIsCounted() {
         let dispatcher = ExitDispatcher(bus: bus, strictIO: false)
-        #expect(dispatcher.handle(.mmioRead(address: 0xD000_0000, length: 4), cpu: 0) == .answerMMIO([0xFF, 0xFF, 0xFF, 0xFF]))
+        #expect(dispatcher.handle(.mmioRead(address: 0xD000_0000, length: 4), cpu: 0) == .answerMMIO(UInt64.max))
         #expect(dispatcher.handle(.mmioWrite(address: 0xD000_0000, data: [1]), cpu: 0) == .resume)
         #expect(dispatcher.unassignedAccesses == 2)
         #expect(ExitDispatcher(bus: bus, strictIO: true).handle(.mmioRead(address: 0x1000_0000, length: 8), cpu: 3)
@@ -83,6 +89,16 @@ final class RecordingPort: PortDevice, @unchecked Sendable {
                 == "vCPU 0: read from unassigned port 0x2f8 (1 byte) (--strict-io)")
         #expect(RunStatus.internalError(cpu: 1, InternalError(suberror: 1, data: [1, 0x90CC02, 0])).summary
                 == "KVM internal error on vCPU 1: emulation failure, instruction bytes cc 90")
+    }
+}
+
+extension ExitDispatcher {
+    /// `handle` with a buffer for an `in`'s answer, as `VirtualCPU.ioInBuffer` provides; returns both.
+    func answering(_ exit: VcpuExit, cpu: UInt32) -> (ExitAction, [UInt8]) {
+        guard case let .ioIn(_, size, count) = exit else { return (handle(exit, cpu: cpu), []) }
+        var answer = [UInt8](repeating: 0, count: size * count)
+        let action = answer.withUnsafeMutableBytes { handle(exit, cpu: cpu, ioAnswer: $0) }
+        return (action, answer)
     }
 }
 
