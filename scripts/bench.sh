@@ -25,7 +25,7 @@
 # Env:   RUNS=10 WARMUP=2 BOOT_RUNS=3*RUNS SUITE_RUNS=3 (scale them down for a quick look)
 #        GAP_MS=25  idle time before each run, so a detached VM teardown does not overlap the next boot
 #        EXITS_N=20000 UART_BYTES=32768 TESTDEV_BYTES=16777216 SECTIONS="boot exits stream suite abi scale virtio"
-#        VIRTIO_RUNS=5 VIRTIO_READ_MIB=16 VIRTIO_WRITE_MIB=16 VIRTIO_RAND=600 VIRTIO_RAND_IRQ=200 (the section:
+#        VIRTIO_RUNS=7 VIRTIO_READ_MIB=16 VIRTIO_WRITE_MIB=16 VIRTIO_RAND=600 VIRTIO_RAND_IRQ=200 (the section:
 #        ~1 s per run and VMM here; a phase's figures come from one boot, so fewer runs than elsewhere)
 #        CC=cc QEMU=qemu-system-x86_64
 set -euo pipefail
@@ -42,7 +42,7 @@ EXITS_N=${EXITS_N:-20000}
 UART_BYTES=${UART_BYTES:-32768}
 TESTDEV_BYTES=${TESTDEV_BYTES:-16777216}
 SECTIONS=${SECTIONS:-boot exits stream suite abi scale virtio}
-VIRTIO_RUNS=${VIRTIO_RUNS:-5}
+VIRTIO_RUNS=${VIRTIO_RUNS:-7}
 VIRTIO_READ_MIB=${VIRTIO_READ_MIB:-16}
 VIRTIO_WRITE_MIB=${VIRTIO_WRITE_MIB:-16}
 VIRTIO_RAND=${VIRTIO_RAND:-600}
