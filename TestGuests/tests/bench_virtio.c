@@ -21,8 +21,11 @@
  * three descriptors, the poll loop, one 8-byte check of the data) is the same on every VMM; data is
  * checked in its first word only, because each guest instruction is expensive on emulating hosts.
  *
- * Negotiates VERSION_1 only, so every VMM gets the same descriptor layout (header, one data buffer,
- * status). Command line: as conf_virtio_blk (virtio_window=, virtio_ecam=) plus the counts above,
+ * Negotiates VERSION_1 and FLUSH only, so every VMM gets the same descriptor layout (header, one data
+ * buffer, status) and the same cache mode: with FLUSH a device may keep writes in a write-back cache (the
+ * host's page cache); without it the driver may take a completed write as durable, and QEMU then
+ * fdatasyncs after every write (swiftvm-1.2 does not). No FLUSH request is sent, so the phases time the
+ * write-back path on both VMMs. Command line: as conf_virtio_blk (virtio_window=, virtio_ecam=) plus the counts above,
  * seed=N for the random offsets and submit_cli. DATA keys: bench.<phase>.requests, .bytes, .bad (requests whose status
  * was not OK or whose data did not start with its pattern), .spins_per_request (iterations of the
  * library's wait loop per request: how long the vCPU, while it ran, waited for the device; host load
@@ -73,7 +76,7 @@ static void marker(const char *what, const char *phase)
 
 static bool bring_up(uint16_t msix_entry)
 {
-	if (virtio_init_features(&dev, VIRTIO_BIT(VIRTIO_F_VERSION_1)) ||
+	if (virtio_init_features(&dev, VIRTIO_BIT(VIRTIO_F_VERSION_1) | VIRTIO_BIT(VIRTIO_BLK_F_FLUSH)) ||
 	    virtq_init(&vq, dev.queue_max > 128 ? 128 : dev.queue_max, ring_mem, sizeof ring_mem) ||
 	    virtio_setup_queue(&dev, 0, &vq, msix_entry))
 		return false;
