@@ -44,7 +44,7 @@ public final class IOBus: Sendable {
 
     public func read(port: UInt16, size: Int) -> PortAccess {
         guard Self.isValid(size), let slot = slot(at: port) else {
-            countUnhandled(port: port, isWrite: false)
+            recordUnhandled(port: port, isWrite: false)
             return .unhandled(PortAccess.allOnes(size: size))
         }
         return .handled(slot.read(offset: port - slot.base, size: size))
@@ -53,7 +53,7 @@ public final class IOBus: Sendable {
     public func write(port: UInt16, size: Int, value: UInt32) -> PortAccess {
         let value = PortAccess.truncate(value, toSize: size)
         guard Self.isValid(size), let slot = slot(at: port) else {
-            countUnhandled(port: port, isWrite: true)
+            recordUnhandled(port: port, isWrite: true)
             return .unhandled(value)
         }
         slot.write(offset: port - slot.base, size: size, value: value)
@@ -63,10 +63,11 @@ public final class IOBus: Sendable {
     /// Whether a device sits at `port`.
     public func isAssigned(_ port: UInt16) -> Bool { slot(at: port) != nil }
 
-    /// Counts `count` writes to unassigned `port` that did not come through `write` (KVM coalesced them).
-    public func countUnhandledWrites(port: UInt16, count: UInt64) {
+    /// Counts `count` accesses to unassigned `port` that did not come through `read`/`write` one by one
+    /// (writes KVM coalesced; a string instruction answered in one go).
+    public func countUnhandled(port: UInt16, isWrite: Bool, count: UInt64) {
         guard count > 0 else { return }
-        countUnhandled(port: port, isWrite: true, count: count)
+        recordUnhandled(port: port, isWrite: isWrite, count: count)
     }
 
     /// Reads plus writes that hit no device (or had a size other than 1, 2 or 4).
@@ -94,7 +95,7 @@ public final class IOBus: Sendable {
         return Unmanaged<PortTable>.fromOpaque(pointer)._withUnsafeGuaranteedRef { $0.slot(at: port) }
     }
 
-    private func countUnhandled(port: UInt16, isWrite: Bool, count: UInt64 = 1) {
+    private func recordUnhandled(port: UInt16, isWrite: Bool, count: UInt64 = 1) {
         unhandled.add(count, ordering: .relaxed)
         if firstUnhandledAccess.load(ordering: .relaxed) == 0 {
             let encoded = UInt32(port) | (isWrite ? 1 << 16 : 0) | 1 << 17

@@ -175,6 +175,13 @@ public final class VirtualCPU: @unchecked Sendable {
         run.pointee.msr.error = accepted ? 0 : 1
     }
 
+    /// The VM's coalesced-write ring, as mapped with this vCPU (nil when the mapping is too short for it).
+    public var coalescedRing: CoalescedRing? {
+        let offset = Int(KVM_COALESCED_MMIO_PAGE_OFFSET) * 4096
+        guard mapSize >= offset + 4096 else { return nil }
+        return CoalescedRing(page: UnsafeMutableRawPointer(run) + offset)
+    }
+
     // MARK: - State
 
     public func registers() throws(KVMError) -> Registers {

@@ -55,7 +55,12 @@ final class ExitDispatcher: Sendable {
         -> ExitAction {
         switch exit {
         case let .ioOut(port, size, data):
-            // String I/O (`rep outs`) arrives as count × size bytes in one exit: one bus write per element.
+            // String I/O (`rep outs`) arrives as count × size bytes in one exit: one bus write per element
+            // (to nothing: counted in one go).
+            if data.count > size, !strictIO, !bus.isAssigned(port) {
+                bus.countUnhandled(port: port, isWrite: true, count: UInt64(data.count / size))
+                return .resume
+            }
             var start = 0
             while start + size <= data.count {
                 let value = UInt32(truncatingIfNeeded: data.littleEndianValue(at: start, size: size))
@@ -68,6 +73,12 @@ final class ExitDispatcher: Sendable {
         case let .ioIn(port, size, count):
             guard size > 0, ioAnswer.count >= size * count, let answer = ioAnswer.baseAddress else {
                 return .stop(.vmmFailure(cpu: cpu, "no room for the answer to an in of \(count)×\(size) bytes from port 0x\(String(port, radix: 16))"))
+            }
+            if count > 1, !strictIO, !bus.isAssigned(port) {
+                // `rep ins` from nothing: all-ones in one go, each element still counted.
+                answer.initializeMemory(as: UInt8.self, repeating: 0xFF, count: size * count)
+                bus.countUnhandled(port: port, isWrite: false, count: UInt64(count))
+                return .answeredIO
             }
             for element in 0..<count {
                 let access = bus.read(port: port, size: size)
