@@ -236,6 +236,8 @@ for area in ("cmos", "ioAPIC", "msr", "localAPIC"):
 small["abi"]["acpi"] = {k: v for k, v in small["abi"]["acpi"].items() if k in ("APIC", "RSD PTR", "FACP")}
 small["abi"]["cpuid"] = dict(list(small["abi"]["cpuid"].items())[:6])
 small["abi"]["pciBARs"] = {"00:01.0 BAR0": {"original": "0x00000000", "sizeMask": "0xfffff000"}}
+if "programmed" in small:  # the tables swiftvm programmed into KVM (baselines since 7467ca3): a few of each
+    small["programmed"] = {area: dict(list(entries.items())[:3]) for area, entries in small["programmed"].items()}
 put("fuzz-abi", "fingerprint.json", abi_header(2) + json.dumps(small, sort_keys=True).encode())
 
 # --- fuzz-acpi ----------------------------------------------------------------------------------
@@ -323,3 +325,94 @@ put("fuzz-pc-devices", "rtc-time-flags-ram.bin",
     + wr(0x70, 0x0B) + wr(0x71, 0x06) + wr(0x70, 0x09) + rd(0x71) + wr(0x70, 0x320F, 2) + rd(0x70, 2) + tick(59)
     + wr(0x70, 0x3C, 1) + wr(0x71, 0x5A) + rd(0x71) + wr(0x70, 0x01) + wr(0x71, 0xC0) + tick(200) + wr(0x70, 0x0C)
     + rd(0x71, 4) + rd(0x70) + wr(0x70, 0x0B) + wr(0x71, 0x80) + tick(3) + wr(0x70, 0x0C) + rd(0x71))
+
+
+# --- fuzz-virtio --------------------------------------------------------------------------------
+# Layout of the RAM image (Sources/fuzz-virtio/main.swift): queue of 8 with the descriptor table at 0,
+# avail ring at 0x80, used ring at 0x100; request header at 0x200, an indirect table at 0x300, status
+# bytes from 0x400, data at 0x600 (512 bytes) and in the high region at 0xD000.
+VQ_DESC, VQ_AVAIL, VQ_USED = 0x000, 0x080, 0x100
+HDR, ITABLE, STATUS, DATA, HIGH = 0x200, 0x300, 0x400, 0x600, 0xD000
+F_NEXT, F_WRITE, F_INDIRECT = 1, 2, 4
+S_INDIRECT, S_EVENT_IDX, S_READONLY, S_MSIX, S_UNOFFERED = 1, 2, 4, 8, 0x10
+
+
+def vdesc(addr, length, flags=0, nxt=0):
+    return struct.pack("<QIHH", addr, length, flags, nxt)
+
+
+def blk_header(kind, sector):
+    return struct.pack("<IIQ", kind, 0, sector)
+
+
+def virtio_seed(name, chains, setup=0, heads=None, steps=b"\x00", qsize=8, headers=(), tables=(), rings=None):
+    """chains: descriptors placed at 0, 1, ...; heads: the avail ring (default: [0]); headers: (address,
+    kind, sector); tables: (address, [descriptors]). The image ends at the last byte anything uses."""
+    image = bytearray(0x800)
+    for index, d in enumerate(chains):
+        image[VQ_DESC + 16 * index:VQ_DESC + 16 * index + 16] = d
+    heads = [0] if heads is None else heads
+    image[VQ_AVAIL:VQ_AVAIL + 4] = struct.pack("<HH", 0, len(heads))
+    for slot, head in enumerate(heads):
+        image[VQ_AVAIL + 4 + 2 * slot:VQ_AVAIL + 6 + 2 * slot] = struct.pack("<H", head)
+    for address, kind, sector in headers:
+        image[address:address + 16] = blk_header(kind, sector)
+    for address, descriptors in tables:
+        blob = b"".join(descriptors)
+        image[address:address + len(blob)] = blob
+    desc, avail, used = rings or (VQ_DESC, VQ_AVAIL, VQ_USED)
+    head = struct.pack("<BHIIIH", setup, qsize, desc, avail, used, len(image))
+    put("fuzz-virtio", name, head + bytes(image) + steps)
+
+
+def kick(queue=0, bar=False):
+    return bytes([queue << 3 | (0x20 if bar else 0)])
+
+
+def poke(address, value):
+    return bytes([1]) + struct.pack("<HH", address, value)
+
+
+def make_available(count):
+    return bytes([2, count])
+
+
+RESET = bytes([3])
+
+
+def bar(offset, size_index, value=None):
+    op = 4 | size_index << 3 | (0x20 if value is not None else 0)
+    return bytes([op]) + struct.pack("<H", offset) + (struct.pack("<I", value) if value is not None else b"")
+
+
+read_chain = [vdesc(HDR, 16, F_NEXT, 1), vdesc(DATA, 512, F_WRITE | F_NEXT, 2), vdesc(STATUS, 1, F_WRITE)]
+virtio_seed("read-sector-1.bin", read_chain, headers=[(HDR, 0, 1)])
+virtio_seed("write-flush-getid-through-bar.bin",
+            [vdesc(HDR, 16, F_NEXT, 1), vdesc(DATA, 512, F_NEXT, 2), vdesc(STATUS, 1, F_WRITE),
+             vdesc(HDR + 16, 16, F_NEXT, 4), vdesc(STATUS + 1, 1, F_WRITE),
+             vdesc(HDR + 32, 16, F_NEXT, 6), vdesc(HIGH, 20, F_WRITE | F_NEXT, 7), vdesc(STATUS + 2, 1, F_WRITE)],
+            heads=[0, 3, 5], headers=[(HDR, 1, 2), (HDR + 16, 4, 0), (HDR + 32, 8, 0)], steps=kick(bar=True))
+virtio_seed("indirect-read-two-segments.bin", [vdesc(ITABLE, 4 * 16, F_INDIRECT)], setup=S_INDIRECT,
+            headers=[(HDR, 0, 3)],
+            tables=[(ITABLE, [vdesc(HDR, 16, F_NEXT, 1), vdesc(DATA, 256, F_WRITE | F_NEXT, 2),
+                              vdesc(HIGH, 256, F_WRITE | F_NEXT, 3), vdesc(STATUS, 1, F_WRITE)])])
+virtio_seed("loop-in-next-fields.bin", [vdesc(HDR, 16, F_NEXT, 1), vdesc(DATA, 512, F_WRITE | F_NEXT, 2),
+                                        vdesc(STATUS, 1, F_WRITE | F_NEXT, 1)], headers=[(HDR, 0, 1)])
+virtio_seed("nested-indirect.bin", [vdesc(ITABLE, 16, F_INDIRECT)], setup=S_INDIRECT, headers=[(HDR, 0, 1)],
+            tables=[(ITABLE, [vdesc(ITABLE + 0x40, 48, F_INDIRECT)]),
+                    (ITABLE + 0x40, read_chain)])
+virtio_seed("buffer-in-the-hole.bin", [vdesc(HDR, 16, F_NEXT, 1), vdesc(0xBF00, 512, F_WRITE | F_NEXT, 2),
+                                       vdesc(STATUS, 1, F_WRITE)], headers=[(HDR, 0, 1)])
+virtio_seed("buffer-wraps.bin", [vdesc(HDR, 16, F_NEXT, 1), vdesc(0xFFFFFFFFFFFFFE00, 1024, F_WRITE | F_NEXT, 2),
+                                 vdesc(STATUS, 1, F_WRITE)], headers=[(HDR, 0, 1)])
+virtio_seed("readonly-disk-write.bin", [vdesc(HDR, 16, F_NEXT, 1), vdesc(DATA, 512, F_NEXT, 2), vdesc(STATUS, 1, F_WRITE)],
+            setup=S_READONLY, headers=[(HDR, 1, 0)])
+virtio_seed("event-idx-msix-refill.bin", read_chain, setup=S_EVENT_IDX | S_MSIX, headers=[(HDR, 0, 5)],
+            steps=kick() + poke(VQ_AVAIL + 6, 0) + make_available(1) + kick(bar=True) + make_available(7) + kick())
+virtio_seed("reset-and-serve-again.bin", [vdesc(HDR, 16, F_NEXT, 0)] + read_chain[1:], headers=[(HDR, 0, 1)],
+            steps=kick() + RESET + poke(VQ_DESC + 14, 1) + make_available(1) + kick() + kick(queue=2, bar=True))
+virtio_seed("bar-registers.bin", read_chain, headers=[(HDR, 0, 1)],
+            steps=bar(0x1000, 0) + bar(0x14, 0, 0x4F) + bar(0x16, 1, 0) + bar(0x18, 1, 3) + bar(0x20, 3, 0x10)
+            + bar(0x3000, 1, 0) + bar(0x2000, 3) + bar(0x4000, 2, 0xFEE00000) + kick() + RESET + kick())
+virtio_seed("unoffered-feature.bin", read_chain, setup=S_UNOFFERED, headers=[(HDR, 0, 1)])
+virtio_seed("misaligned-rings.bin", read_chain, headers=[(HDR, 0, 1)], rings=(0x8, 0x81, 0x102))

@@ -81,7 +81,7 @@ private func checkJudged(_ result: TestResult, parsed: ParsedConsole, run: Drive
     require(!result.reason.isEmpty, "empty reason")
     let (raw, _) = Judge.rawVerdict(entry: entry, run: run, parsed: parsed)
     switch run.termination {
-    case .timeout: require(raw == .timeout, "timeout judged \(raw)")
+    case .timeout, .deadlock: require(raw == .timeout, "\(run.termination) judged \(raw)")
     case .guestCrash: require(raw == .crash, "crash judged \(raw)")
     case .vmmFailure: require(raw == .error, "VMM failure judged \(raw)")
     case let .guestExit(code):
