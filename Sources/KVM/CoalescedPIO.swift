@@ -31,10 +31,10 @@ public struct CoalescedRing: @unchecked Sendable {
     /// Whether KVM has appended writes not yet drained (a read of two words, no lock).
     public var hasEntries: Bool { first.pointee != last.pointee }
 
-    /// Hands each pending write (port or address, length, whether PIO) to `body` in order and frees its
-    /// entry; returns how many there were.
+    /// Hands each pending write (port or address, length, the value written, little-endian) to `body`
+    /// in order and frees its entry; returns how many there were.
     @discardableResult
-    public func drain(_ body: (_ address: UInt64, _ length: UInt32, _ isPIO: Bool) -> Void) -> Int {
+    public func drain(_ body: (_ address: UInt64, _ length: UInt32, _ value: UInt64) -> Void) -> Int {
         var drained = 0
         var index = first.pointee
         let end = last.pointee
@@ -42,7 +42,8 @@ public struct CoalescedRing: @unchecked Sendable {
         let entries = (page + 8).assumingMemoryBound(to: kvm_coalesced_mmio.self)
         while index != end, index < Self.capacity {
             let entry = entries[Int(index)]
-            body(entry.phys_addr, entry.len, entry.pio != 0)
+            let value = withUnsafeBytes(of: entry.data) { $0.loadUnaligned(as: UInt64.self) }
+            body(entry.phys_addr, entry.len, UInt64(littleEndian: value))
             index = (index + 1) % Self.capacity
             // KVM reads `first` to find room: the entry is read before it is given back.
             atomicMemoryFence(ordering: .releasing)

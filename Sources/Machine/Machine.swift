@@ -29,8 +29,8 @@ public final class Machine {
     /// The machine type's virtio-blk function, when it has one.
     let virtioBlock: VirtioPCIAttachment?
     let console: CaptureSink
-    /// Writes to unclaimed ports that KVM queues instead of exiting (nil under --strict-io, or without host support).
-    let strayPortWrites: StrayPortWrites?
+    /// Port writes that KVM queues instead of exiting (index latches; unclaimed ports unless --strict-io).
+    let coalescedPortWrites: CoalescedPortWrites?
     let latch: StopLatch
     let createdAt: Double
 
@@ -107,8 +107,8 @@ public final class Machine {
         virtioBlock = attachment
         try Self.registerDevices(on: bus, configuration: configuration, vm: vm, memory: memory, latch: latch,
                                  consoleSink: consoleSink, dataOutput: dataOutput, virtioBlock: attachment)
-        strayPortWrites = configuration.strictIO || !configuration.coalescesStrayPortWrites ? nil
-            : StrayPortWrites.install(on: vm, ring: vcpus[0].coalescedRing, bus: bus)
+        coalescedPortWrites = !configuration.coalescesPortWrites ? nil
+            : CoalescedPortWrites.install(on: vm, ring: vcpus[0].coalescedRing, bus: bus, strays: !configuration.strictIO)
     }
 
     /// The disk behind the machine type's virtio-blk slot: the image given, or an empty drive; nil when the

@@ -16,9 +16,10 @@ public struct MachineConfiguration: Sendable {
     public var testdev = false
     /// An access to an unassigned port or MMIO address ends the run with `.unassignedAccess`.
     public var strictIO = false
-    /// Writes to unassigned ports are queued by KVM (coalesced PIO) and counted later instead of each
-    /// exiting (ignored under `strictIO`). Off: every such write exits, as the bench's exit figures need.
-    public var coalescesStrayPortWrites = true
+    /// Writes to unassigned ports (not under `strictIO`) and to the PCI and CMOS index latches are queued
+    /// by KVM (coalesced PIO) and applied before the next exit instead of each exiting. Off: every such
+    /// write exits, as the bench's exit figures need.
+    public var coalescesPortWrites = true
     /// The image behind the machine type's virtio-blk disk (`--disk`); with none the drive is empty.
     public var disk: DiskImage?
     /// How much console output the run result keeps; more is counted, not kept.

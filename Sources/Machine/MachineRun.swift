@@ -23,9 +23,9 @@ extension Machine {
         }
         for (index, vcpu) in vcpus.enumerated() where !latch.isStopped {
             do {
-                threads.append(try VcpuThread { [latch, strayPortWrites] in
+                threads.append(try VcpuThread { [latch, coalescedPortWrites] in
                     VcpuLoop(vcpu: vcpu, index: index, dispatcher: dispatcher, latch: latch, exits: exits, pause: pause,
-                             strayPortWrites: strayPortWrites).run()
+                             coalescedPortWrites: coalescedPortWrites).run()
                 })
             } catch {
                 latch.stop(.vmmFailure(cpu: vcpu.id, error.description))
@@ -33,7 +33,7 @@ extension Machine {
         }
         watch(timeout: timeout, since: min(start ?? runStart, runStart), pause: pause)
         for thread in threads { thread.join() }
-        strayPortWrites?.drainIfPending()
+        coalescedPortWrites?.drainIfPending()
         let runEnd = monotonicSeconds()
         return RunResult(status: latch.status ?? .vmmFailure(cpu: 0, "run ended without a status"),
                          snapshot: latch.snapshot, console: console.bytes,
@@ -100,7 +100,7 @@ struct VcpuLoop {
     let latch: StopLatch
     let exits: ExitCounter
     let pause: VcpuPause
-    let strayPortWrites: StrayPortWrites?
+    let coalescedPortWrites: CoalescedPortWrites?
 
     func run() {
         vcpu.bindToCurrentThread()
@@ -109,7 +109,7 @@ struct VcpuLoop {
             do {
                 let exit = try vcpu.runOnce()
                 exits.increment()
-                strayPortWrites?.drainIfPending()
+                coalescedPortWrites?.drainIfPending()
                 switch dispatcher.handle(exit, cpu: vcpu.id, ioAnswer: vcpu.ioInBuffer) {
                 case .resume:
                     continue

@@ -64,7 +64,7 @@ struct Run: ParsableCommand {
     @Flag(help: ArgumentHelp("Destroy the VM before exiting instead of in a detached child (costs ~20 ms here).", visibility: .hidden))
     var keepTeardown = false
 
-    @Flag(help: ArgumentHelp("Let every write to an unassigned port exit to swiftvm instead of KVM queueing it (for measuring exits).",
+    @Flag(help: ArgumentHelp("Let every port write exit to swiftvm instead of KVM queueing writes to unassigned ports and index latches (for measuring exits).",
                              visibility: .hidden))
     var noCoalescedPio = false
 
@@ -99,7 +99,7 @@ struct Run: ParsableCommand {
         config.bootProtocol = boot.protocolChoice
         config.testdev = testdev
         config.strictIO = strictIO
-        config.coalescesStrayPortWrites = !noCoalescedPio
+        config.coalescesPortWrites = !noCoalescedPio
         config.disk = disk.map { spec in
             spec.hasSuffix(",readonly") ? DiskImage(path: String(spec.dropLast(",readonly".count)), readOnly: true) : DiskImage(path: spec)
         }
