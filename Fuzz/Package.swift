@@ -46,6 +46,7 @@ let package = Package(
         .executableTarget(name: "fuzz-abi", dependencies: ["FuzzSupport", "ABI", "TCK"]),
         .executableTarget(name: "fuzz-acpi", dependencies: ["FuzzSupport", "ACPI"]),
         .executableTarget(name: "fuzz-pc-devices", dependencies: ["FuzzSupport", "Devices"]),
+        .executableTarget(name: "fuzz-virtio", dependencies: ["FuzzSupport", "Virtio", "GuestMemory", "BlockBackends", "Devices"]),
     ],
     swiftLanguageVersions: [.version("6")]
 )
