@@ -70,8 +70,10 @@ struct RunCommand: ParsableCommand {
         let preflight = DriverPreflight.check(Array(zip(selectedDrivers, driverInfos)), entries: entries)
         guard preflight.isEmpty else { exitForEnvironment(preflight.map(\.description).joined(separator: "\ntck: ")) }
 
+        // The last run into this directory (else the baseline) says which tests take longest: they start first.
+        let lastRun = (try? ReportCoding.read(path: reportDir + "/results.json", restoringLogs: false)) ?? previous
         let runner = SuiteRunner(entries: entries, drivers: selectedDrivers, parallelism: jobs, kernelDirectory: suite.kernels,
-                                 diskDirectory: reportDir + "/disks")
+                                 diskDirectory: reportDir + "/disks", history: StartOrder.history(lastRun))
         let interrupts = InterruptHandler { runner.cancel() }
         if tap { FileHandle.standardOutput.write(Data(TAPStream.header(planned: runner.jobCount).utf8)) }
         let tapLine: (@Sendable (TestResult, Int) -> String)? = tap ? { @Sendable result, number in TAPStream.entry(result, number: number) } : nil

@@ -11,6 +11,8 @@ public final class SuiteRunner: Sendable {
     }
 
     private let jobs: [Job]
+    /// Indexes into `jobs` in the order they start: longest expected first (`StartOrder`).
+    private let startOrder: [Int]
     private let parallelism: Int
     private let kernelDirectory: String
     private let diskDirectory: String
@@ -18,13 +20,15 @@ public final class SuiteRunner: Sendable {
 
     /// `diskDirectory`: where the images of tests with a `disk` go (`<dir>/<driver>/<test>.img`, made
     /// afresh for every run); `tck run` uses `<report-dir>/disks`, the default is a per-process temporary one.
+    /// `history`: `driver/test` → seconds from an earlier run, to start the longest tests first.
     public init(entries: [CatalogEntry], drivers: [any Driver], parallelism: Int, kernelDirectory: String,
-                diskDirectory: String? = nil) {
+                diskDirectory: String? = nil, history: [String: Double] = [:]) {
         var jobs: [Job] = []
         for entry in entries {
             for driver in drivers { jobs.append(Job(index: jobs.count, entry: entry, driver: driver)) }
         }
         self.jobs = jobs
+        startOrder = StartOrder.order(jobs.map { ($0.entry, $0.driver.name) }, history: history)
         self.parallelism = max(1, parallelism)
         self.kernelDirectory = kernelDirectory
         self.diskDirectory = diskDirectory ?? NSTemporaryDirectory() + "tck-disks-\(getpid())"
@@ -52,7 +56,7 @@ public final class SuiteRunner: Sendable {
                     defer { counter += 1 }
                     return counter
                 }) {
-                    let job = self.jobs[index]
+                    let job = self.jobs[self.startOrder[index]]
                     progress(.started(job.entry.name, driver: job.driver.name))
                     let result: TestResult
                     do throws(DiskImageError) {
@@ -65,7 +69,7 @@ public final class SuiteRunner: Sendable {
                     } catch {
                         result = Self.notStarted(job, because: error)
                     }
-                    finished.withLock { $0[index] = result }
+                    finished.withLock { $0[job.index] = result }
                     progress(.finished(result))
                 }
             }
