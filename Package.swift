@@ -49,9 +49,11 @@ let package = Package(
         .testTarget(name: "BootTests", dependencies: ["Boot"], resources: [.copy("Fixtures")]),
         .testTarget(name: "DevicesTests", dependencies: ["Devices"]),
         .testTarget(name: "BlockBackendsTests", dependencies: ["BlockBackends"]),
-        .testTarget(name: "VirtioTests", dependencies: ["Virtio", "GuestMemory", "Devices", "BlockBackends"]),
+        .testTarget(name: "VirtioTests", dependencies: ["Virtio", "GuestMemory", "Devices", "BlockBackends", "TestSupport"]),
         .testTarget(name: "ReportsTests", dependencies: ["Reports", "TCK"]),
-        .testTarget(name: "TCKTests", dependencies: ["TCK", "ABI"]),
+        // Seeded randomness for the tests that use it (SplitMix64, a printed seed, TEST_SEED to replay).
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .testTarget(name: "TCKTests", dependencies: ["TCK", "ABI", "TestSupport"]),
         // Counts heap allocations per thread (interposes malloc in the test executable): the exit path's proof.
         .target(name: "AllocationCounter", path: "Tests/AllocationCounter"),
         .testTarget(name: "MachineTests", dependencies: ["Machine", "KVM", "Devices", "Boot", "GuestMemory", "CPUFeatures", "AllocationCounter"],
@@ -60,6 +62,6 @@ let package = Package(
         .testTarget(name: "SwiftVMCLITests", dependencies: ["swiftvm"]),
         // Runs the built tck binary (and through it swiftvm and qemu) on temporary catalogs.
         .testTarget(name: "TCKCLITests", dependencies: ["tck", "swiftvm"]),
-        .testTarget(name: "ABITests", dependencies: ["ABI", "CPUFeatures", "Reports", "TCK"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "ABITests", dependencies: ["ABI", "CPUFeatures", "Reports", "TCK", "TestSupport"], resources: [.copy("Fixtures")]),
     ]
 )

@@ -57,6 +57,25 @@ struct IASLJudgeTests {
         #expect(corrupted.output.contains("FAIL APIC.dat"), "\(corrupted.output)")
         #expect(corrupted.output.contains("Incorrect checksum"), "\(corrupted.output)")
     }
+
+    /// A dump that lost tables, or holds a cut RSDP, fails: the script judges what the machine declares,
+    /// not only what happens to be in the directory, and a failing tool is never a checksum of 0.
+    @Test func checkScriptFailsOnMissingTablesAndOnATruncatedRSDP() throws {
+        let directory = try IASL.write(try Fixture.tables())
+        defer { try? FileManager.default.removeItem(at: directory) }
+        for signature in ["XSDT", "FACP", "APIC", "DSDT"] {
+            try FileManager.default.removeItem(at: directory.appendingPathComponent("\(signature).dat"))
+        }
+        let onlyRSDP = try IASL.runScript(directory)
+        #expect(onlyRSDP.status == 1, "\(onlyRSDP.output)")
+        for signature in ["XSDT", "FACP", "APIC", "DSDT"] {
+            #expect(onlyRSDP.output.contains("FAIL \(signature): missing"), "\(onlyRSDP.output)")
+        }
+        let rsdp = directory.appendingPathComponent("RSDP.dat")
+        try Data(try [UInt8](Data(contentsOf: rsdp)).prefix(18)).write(to: rsdp)
+        let cut = try IASL.runScript(directory, required: ["RSDP"])
+        #expect(cut.status == 1 && cut.output.contains("FAIL RSDP.dat: RSDP: cannot read 20 bytes"), "\(cut.output)")
+    }
 }
 
 enum IASL {
@@ -92,8 +111,8 @@ enum IASL {
         try launch(URL(fileURLWithPath: path!), arguments, in: directory)
     }
 
-    static func runScript(_ directory: URL) throws -> (status: Int32, output: String) {
-        try launch(URL(fileURLWithPath: "/bin/bash"), [checkScript.path, directory.path], in: directory)
+    static func runScript(_ directory: URL, required: [String] = []) throws -> (status: Int32, output: String) {
+        try launch(URL(fileURLWithPath: "/bin/bash"), [checkScript.path, directory.path] + required, in: directory)
     }
 
     private static func launch(_ executable: URL, _ arguments: [String], in directory: URL) throws

@@ -12,7 +12,15 @@ struct TCKProcess {
     static let kernels = packageRoot + "/TestGuests/build"
     static let kvmUsable = access("/dev/kvm", R_OK | W_OK) == 0
     static let kvmReason: Comment = "needs a usable /dev/kvm (absent or no permission on this host)"
-    static let qemuInstalled = FileManager.default.isExecutableFile(atPath: "/usr/bin/qemu-system-x86_64")
+    /// Found where the qemu driver looks: on PATH.
+    static let qemuInstalled = onPath("qemu-system-x86_64")
+    static let qemuReason: Comment = "needs qemu-system-x86_64 on PATH (apt-get install qemu-system-x86)"
+    static let iaslInstalled = onPath("iasl")
+
+    static func onPath(_ tool: String) -> Bool {
+        (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin").split(separator: ":")
+            .contains { FileManager.default.isExecutableFile(atPath: "\($0)/\(tool)") }
+    }
 
     struct Output {
         let status: Int32

@@ -71,8 +71,10 @@ struct TCKRunTests {
     }
 
     @Test func ctrlCWritesAPartialReport() throws {
-        let scratch = try Scratch(catalog: "[hello]\n[hang]\ntimeout = 30s\nexpect = timeout\n")
-        let output = try scratch.run("r", interruptAfter: 1.5)
+        // A busy loop: swiftvm finds a cli;hlt deadlock at once, so only a spinning guest is still running
+        // when the interrupt comes. Two jobs: the longest test is scheduled first, hello beside it.
+        let scratch = try Scratch(catalog: "[hello]\n[hang]\ncmdline = spin\ntimeout = 30s\nexpect = timeout\n")
+        let output = try scratch.run("r", ["--jobs", "2"], interruptAfter: 1.5)
         #expect(output.status == 130)
         #expect(output.stderr.contains("interrupted"))
         let results = try scratch.results("r")

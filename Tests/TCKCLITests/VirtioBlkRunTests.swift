@@ -24,7 +24,7 @@ struct VirtioBlkRunTests {
         try check(drivers: ["swiftvm"])
     }
 
-    @Test(.enabled(if: TCKProcess.qemuInstalled, "needs /usr/bin/qemu-system-x86_64"))
+    @Test(.enabled(if: TCKProcess.qemuInstalled, TCKProcess.qemuReason))
     func passesOnSwiftVMAndQEMU() throws {
         try check(drivers: ["swiftvm", "qemu"])
     }
