@@ -3,8 +3,9 @@
 /// Raw outcome, from the termination first, then from the parsed console:
 /// 1. `.timeout` → `timeout`; `.deadlock` → `timeout` at once, the VMM's reason kept (the guest could never
 ///    have finished); `.guestCrash` → `crash`; `.vmmFailure` → `error`.
-/// 2. `.guestExit(code)`: a report that cannot be judged — no `BEGIN`, no `END`, or `END` counts that
-///    differ from the `CASE` lines — → `error`.
+/// 2. `.guestExit(code)`: a report that cannot be judged — no `BEGIN`, no `END`, `END` counts that
+///    differ from the `CASE` lines, or no case at all (a kernel that checked nothing proves nothing) —
+///    → `error`.
 /// 3. Any `FAIL` case, or an exit code other than 0 → `fail` (the reason says when the exit code and
 ///    the cases disagree: a FAIL case yet exit 0, or exit ≠ 0 with no FAIL case).
 /// 4. At least one case and all of them `SKIP` → `skip`.
@@ -75,6 +76,9 @@ public enum Judge {
             return (.error, "END says \(summary) but the kernel reported \(parsed.reported) in CASE lines")
         }
         let counts = parsed.reported
+        guard counts.total > 0 else {
+            return (.error, "the kernel reported no cases: nothing was checked (guest exit \(code))")
+        }
         if counts.fail > 0 {
             let failed = parsed.cases.filter { $0.status == .fail }.map(\.name)
             let sentence = "\(counts.fail) of \(counts.total) cases failed: \(list(failed, total: counts.fail))"
@@ -83,14 +87,13 @@ public enum Judge {
         if code != 0 {
             return (.fail, "the guest exited \(code) although no case failed")
         }
-        if counts.total > 0, counts.skip == counts.total {
+        if counts.skip == counts.total {
             let first = parsed.cases.first { $0.status == .skip }
             let why = first.map { " (\($0.name): \($0.message ?? "no reason given"))" } ?? ""
             return (.skip, counts.total == 1 ? "the only case was skipped\(why)" : "all \(counts.total) cases were skipped\(why)")
         }
-        switch (counts.pass, counts.skip) {
-        case (0, _): return (.pass, "the kernel reported no cases and exited 0")
-        case (_, 0): return (.pass, counts.pass == 1 ? "1 case passed" : "all \(counts.pass) cases passed")
+        switch counts.skip {
+        case 0: return (.pass, counts.pass == 1 ? "1 case passed" : "all \(counts.pass) cases passed")
         default: return (.pass, "\(counts.pass) of \(counts.total) cases passed, \(counts.skip) skipped")
         }
     }

@@ -1,8 +1,11 @@
-/* test_format.c - fmt_snprintf against expected strings (and glibc where they agree). */
+/* test_format.c - fmt_snprintf against expected strings, and against glibc's snprintf for every
+ * format where the two are meant to agree (CHECK); CHECK_OURS is for the guest library's own contract
+ * (NULL %s, unknown conversions), which C leaves undefined. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <cmocka.h>
 #include <string.h>
 
@@ -12,11 +15,19 @@
 #pragma GCC diagnostic ignored "-Wformat"
 #pragma GCC diagnostic ignored "-Wformat-overflow"
 
-#define CHECK(expect, ...) do { \
+#define CHECK_OURS(expect, ...) do { \
 	char b_[256]; \
 	int n_ = fmt_snprintf(b_, sizeof b_, __VA_ARGS__); \
 	assert_string_equal(b_, expect); \
 	assert_int_equal(n_, (int)strlen(expect)); \
+} while (0)
+
+#define CHECK(expect, ...) do { \
+	char g_[256]; \
+	CHECK_OURS(expect, __VA_ARGS__); \
+	int gn_ = snprintf(g_, sizeof g_, __VA_ARGS__); \
+	assert_string_equal(g_, expect); \
+	assert_int_equal(gn_, (int)strlen(expect)); \
 } while (0)
 
 static void test_integers(void **state)
@@ -64,10 +75,10 @@ static void test_strings_and_misc(void **state)
 {
 	(void)state;
 	CHECK("hello world", "%s %s", "hello", "world");
-	CHECK("(null)", "%s", (char *)NULL);
+	CHECK_OURS("(null)", "%s", (char *)NULL);
 	CHECK("100%", "%d%%", 100);
 	CHECK("c=A", "c=%c", 'A');
-	CHECK("%q", "%q");              /* unknown conversion is shown verbatim */
+	CHECK_OURS("%q", "%q");         /* unknown conversion is shown verbatim */
 	CHECK("", "%s", "");
 }
 

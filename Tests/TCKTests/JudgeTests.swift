@@ -65,7 +65,10 @@ import TCK
         let result = judge(.guestExit(code: 0), console)
         #expect(result.outcome == .skip && result.expected)
         #expect(result.reason == "the only case was skipped (smp.x: one CPU)")
-        #expect(judge(.guestExit(code: 0), Fixtures.transcript(cases: [])).outcome == .pass)
+        // BEGIN and END with no case between them checked nothing: an error, not a pass or a skip.
+        let empty = judge(.guestExit(code: 0), Fixtures.transcript(cases: []))
+        #expect(empty.outcome == .error && !empty.expected)
+        #expect(empty.reason == "the kernel reported no cases: nothing was checked (guest exit 0)")
     }
 
     @Test func terminationsMapToOutcomes() {
