@@ -17,7 +17,7 @@ VENV         := .build/venv
 PYTHON       := $(VENV)/bin/python
 
 FUZZ_SECONDS ?= 60
-.PHONY: all setup setup-test build guests run test fuzz test-swift test-guests test-qemu test-tck test-unprivileged test-hostile bench clean
+.PHONY: all setup setup-test build guests run test fuzz test-swift test-graph test-guests test-qemu test-tck test-unprivileged test-hostile bench clean
 
 all: build guests
 
@@ -59,10 +59,16 @@ run: setup build guests
 	$(TCK) run --driver swiftvm --jobs 2 --report-dir Reports/latest
 
 ## test: everything CI gates on (Swift last: its closing line is the summary CI reads)
-test: setup-test guests test-guests test-qemu test-tck test-unprivileged test-swift
+test: setup-test guests test-graph test-guests test-qemu test-tck test-unprivileged test-swift
 
 test-guests:
 	$(MAKE) -s -C TestGuests unit
+
+## test-graph: every import declared in Package.swift, and Fuzz/Package.swift in step with it
+test-graph:
+	$(SWIFT) package dump-package > .build/package.json
+	cd Fuzz && $(SWIFT) package dump-package > ../.build/fuzz-package.json
+	python3 scripts/check-module-graph.py .build/package.json .build/fuzz-package.json
 
 ## test-unprivileged: the smoke group as user tckuser with only /dev/kvm access (root; idempotent)
 test-unprivileged: guests

@@ -28,7 +28,7 @@ let package = Package(
         .target(name: "ACPI"),
         .target(name: "Machine", dependencies: ["KVM", "GuestMemory", "Boot", "Devices", "CPUFeatures", "ACPI", "Virtio", "BlockBackends"]),
         .executableTarget(name: "swiftvm", dependencies: [
-            "Machine", "Quantities",
+            "Machine", "KVM", "Boot", "Devices", "Quantities",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
@@ -46,8 +46,8 @@ let package = Package(
         .testTarget(name: "GuestMemoryTests", dependencies: ["GuestMemory"]),
         .testTarget(name: "QuantitiesTests", dependencies: ["Quantities"]),
         .testTarget(name: "ACPITests", dependencies: ["ACPI"]),
-        .testTarget(name: "BootTests", dependencies: ["Boot"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "DevicesTests", dependencies: ["Devices"]),
+        .testTarget(name: "BootTests", dependencies: ["Boot", "GuestMemory"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "DevicesTests", dependencies: ["Devices", "GuestMemory"]),
         .testTarget(name: "BlockBackendsTests", dependencies: ["BlockBackends"]),
         .testTarget(name: "VirtioTests", dependencies: ["Virtio", "GuestMemory", "Devices", "BlockBackends", "TestSupport"]),
         .testTarget(name: "ReportsTests", dependencies: ["Reports", "TCK"]),

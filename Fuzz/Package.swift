@@ -14,7 +14,8 @@ import PackageDescription
 let package = Package(
     name: "swiftvm-tck-fuzz",
     targets: [
-        // The main package's modules (symlinked sources); keep this graph in step with ../Package.swift.
+        // The main package's modules (symlinked sources), with its dependencies: `make test-graph`
+        // (scripts/check-module-graph.py) fails when they drift from ../Package.swift.
         .target(name: "CKVM", path: "Modules/CKVM"),
         .target(name: "CProcess", path: "Modules/CProcess"),
         .systemLibrary(name: "CLibELF", path: "Modules/CLibELF", pkgConfig: "libelf"),
