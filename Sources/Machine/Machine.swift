@@ -191,7 +191,10 @@ public final class Machine {
     private static func registerDevices(on bus: IOBus, configuration: MachineConfiguration, vm: VirtualMachine,
                                         memory: GuestMemory, latch: StopLatch, consoleSink: ByteSink,
                                         dataOutput: ByteSink?, virtioBlock: VirtioPCIAttachment?) throws(MachineError) {
-        let serial = Serial16550(output: consoleSink, interrupt: KVMInterruptLine(vm: vm, irq: serialIRQ))
+        let serialLine = KVMInterruptLine(vm: vm, irq: serialIRQ) { error in
+            latch.stop(.vmmFailure(cpu: 0, "serial interrupt (IRQ \(serialIRQ)): \(error)"))
+        }
+        let serial = Serial16550(output: consoleSink, interrupt: serialLine)
         // The debug-exit device only asks for the run to end; the latch decides and kicks the vCPUs.
         let debugExit = DebugExit { value in latch.stop(.guestExit(code: value)) }
         let keyboardController = I8042(onReset: { latch.stop(.guestReset(via: "i8042 keyboard controller")) })

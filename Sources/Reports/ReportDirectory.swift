@@ -39,7 +39,7 @@ public enum ReportDirectory {
         try AtomicFile.write(logs.map { ($0.data, "\(base)/\($0.path)") }
                              + [(Data(JUnitWriter.render(written).utf8), paths.junit),
                                 (Data(HTMLWriter.render(written).utf8), paths.html),
-                                (try JSONWriter.encode(written), paths.json)])
+                                (try ReportCoding.encode(written), paths.json)])
         ReportLogs.removeStale(in: base, keep: Set(logs.map(\.path)))
         return paths
     }
