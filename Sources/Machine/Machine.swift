@@ -65,8 +65,16 @@ public final class Machine {
         }
 
         do { memory = try GuestMemory(ranges: layout.ramRanges) } catch { throw .guestMemory(error) }
+        let filter: MSRFilter
         do {
             vm = try system.createVM()
+            filter = try MSRFilter(allowing: configuration.machineType.msrs.kvmHandled)
+        } catch { throw .kvm(error) }
+        // The machine type, not the host, decides every MSR: KVM handles the listed state registers, every
+        // other access comes to `ExitDispatcher`, which answers constants or raises #GP. Setting the filter
+        // waits out an SRCU grace period in the kernel: it runs beside the rest of set-up.
+        let msrFilter = try BackgroundCall { [vm] () throws(KVMError) in try vm.setMSRFilter(filter) }
+        do {
             // Memory slots before the irqchip: on this kind of host a slot added after KVM_CREATE_IRQCHIP
             // costs milliseconds (see `make bench`).
             for slot in memory.slots {
@@ -78,9 +86,6 @@ public final class Machine {
             try vm.createIRQChip()
             router = try GSIRouter(vm: vm)
             try vm.createPIT2()
-            // The machine type, not the host, decides every MSR: KVM handles the listed state registers,
-            // every other access comes to `ExitDispatcher`, which answers constants or raises #GP.
-            try vm.setMSRFilter(MSRFilter(allowing: configuration.machineType.msrs.kvmHandled))
             try vm.enableUserSpaceMSRExitsForFilteredMSRs()
         } catch { throw .kvm(error) }
 
@@ -109,6 +114,7 @@ public final class Machine {
                                  consoleSink: consoleSink, dataOutput: dataOutput, virtioBlock: attachment)
         coalescedPortWrites = !configuration.coalescesPortWrites ? nil
             : CoalescedPortWrites.install(on: vm, ring: vcpus[0].coalescedRing, bus: bus, strays: !configuration.strictIO)
+        do { try msrFilter.finish() } catch { throw .kvm(error) }
     }
 
     /// The disk behind the machine type's virtio-blk slot: the image given, or an empty drive; nil when the

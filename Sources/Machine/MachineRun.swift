@@ -21,17 +21,28 @@ extension Machine {
         if latch.isStopped {
             latch.stop(.vmmFailure(cpu: 0, "this machine has already run"))
         }
-        for (index, vcpu) in vcpus.enumerated() where !latch.isStopped {
+        let loops = vcpus.enumerated().map { index, vcpu in
+            VcpuLoop(vcpu: vcpu, index: index, dispatcher: dispatcher, latch: latch, exits: exits, pause: pause,
+                     coalescedPortWrites: coalescedPortWrites)
+        }
+        // vCPU 0 runs on this thread and the watchdog on one of its own, which is never waited for: when the
+        // guest ends the run, nothing stands between its last exit and the result (no thread hand-off,
+        // each a scheduling delay on a busy host). The watchdog returns on its own once the latch is stopped.
+        let watchdog = Watchdog(latch: latch, vcpus: vcpus, vm: vm, virtioBlock: virtioBlock, pause: pause)
+        let since = min(start ?? runStart, runStart)
+        do {
+            try VcpuThread { watchdog.watch(timeout: timeout, since: since) }.detach()
+        } catch {
+            latch.stop(.vmmFailure(cpu: 0, "no watchdog thread: \(error.description)"))
+        }
+        for loop in loops.dropFirst() where !latch.isStopped {
             do {
-                threads.append(try VcpuThread { [latch, coalescedPortWrites] in
-                    VcpuLoop(vcpu: vcpu, index: index, dispatcher: dispatcher, latch: latch, exits: exits, pause: pause,
-                             coalescedPortWrites: coalescedPortWrites).run()
-                })
+                threads.append(try VcpuThread { loop.run() })
             } catch {
-                latch.stop(.vmmFailure(cpu: vcpu.id, error.description))
+                latch.stop(.vmmFailure(cpu: loop.vcpu.id, error.description))
             }
         }
-        watch(timeout: timeout, since: min(start ?? runStart, runStart), pause: pause)
+        if !latch.isStopped { loops[0].run() }
         for thread in threads { thread.join() }
         coalescedPortWrites?.drainIfPending()
         let runEnd = monotonicSeconds()
@@ -47,6 +58,15 @@ extension Machine {
 extension Machine {
     /// CLOCK_MONOTONIC in seconds: the clock of `run(timeout:countingFrom:)`.
     public static func now() -> Double { monotonicSeconds() }
+}
+
+/// Ends a run at its timeout, or as soon as a look finds a deadlock.
+struct Watchdog: Sendable {
+    let latch: StopLatch
+    let vcpus: [VirtualCPU]
+    let vm: VirtualMachine
+    let virtioBlock: VirtioPCIAttachment?
+    let pause: VcpuPause
 
     /// The first look for a deadlock, and the longest gap between two: the looks start soon after boot
     /// and thin out (each pauses every vCPU for a few ioctls, ~0.1 ms here).
@@ -54,7 +74,7 @@ extension Machine {
     static let deadlockLookInterval = 0.05
 
     /// Waits for the run to stop; stops it at `timeout`, or as soon as a look finds a deadlock.
-    func watch(timeout: Double, since start: Double, pause: VcpuPause) {
+    func watch(timeout: Double, since start: Double) {
         let deadline = start + timeout
         var interval = Self.deadlockFirstLook
         var nextLook = start + interval
@@ -66,7 +86,7 @@ extension Machine {
                 latch.stop(.timeout(seconds: timeout))
                 return
             }
-            if let stuck = lookForDeadlock(pause: pause) {
+            if let stuck = lookForDeadlock() {
                 latch.stop(.deadlock(seconds: monotonicSeconds() - start, cpus: stuck))
                 return
             }
@@ -76,7 +96,7 @@ extension Machine {
     }
 
     /// Pauses every vCPU, asks the interrupt controllers and devices, and decides (`Deadlock.verdict`).
-    private func lookForDeadlock(pause: VcpuPause) -> [StuckCPU]? {
+    private func lookForDeadlock() -> [StuckCPU]? {
         defer { pause.resume() }
         guard let states = pause.pause(vcpus, latch: latch) else { return nil }
         let ioapicCanWake = (try? vm.ioapicRedirectionTable())?.contains(where: Deadlock.ioapicEntryCanWake) ?? true

@@ -57,16 +57,22 @@ final class VcpuPause: Sendable {
         return max(asked, answered)
     }
 
-    /// Reads what the deadlock check needs; a vCPU whose state cannot be read counts as runnable.
+    /// Reads what the deadlock check needs; a vCPU whose state cannot be read counts as runnable. A
+    /// running vCPU, or a halted one with interrupts enabled, costs one or two ioctls: the events and the
+    /// local APIC are read only for a vCPU that could be stuck.
     static func wakeState(of vcpu: VirtualCPU) -> VcpuWakeState {
-        guard let mpState = try? vcpu.mpState(), let registers = try? vcpu.registers(), let events = try? vcpu.events(),
-              let apic = try? vcpu.localAPICPage() else {
-            return VcpuWakeState(cpu: vcpu.id, mpState: MPState.runnable, rip: 0, interruptsEnabled: true,
-                                 eventPending: true, localAPICCanWake: true)
+        let alive = VcpuWakeState(cpu: vcpu.id, mpState: MPState.runnable, rip: 0, interruptsEnabled: true,
+                                  eventPending: true, localAPICCanWake: true)
+        guard let mpState = try? vcpu.mpState(), [MPState.halted, MPState.uninitialized, MPState.initReceived].contains(mpState),
+              let registers = try? vcpu.registers() else { return alive }
+        let interruptsEnabled = registers.rflags & (1 << 9) != 0
+        guard mpState != MPState.halted || !interruptsEnabled else {
+            return VcpuWakeState(cpu: vcpu.id, mpState: mpState, rip: registers.rip, interruptsEnabled: true,
+                                 eventPending: false, localAPICCanWake: false)
         }
-        return VcpuWakeState(cpu: vcpu.id, mpState: mpState, rip: registers.rip,
-                             interruptsEnabled: registers.rflags & (1 << 9) != 0, eventPending: events.anyPending,
-                             localAPICCanWake: Deadlock.localAPICCanWake(apic))
+        guard let events = try? vcpu.events(), let apic = try? vcpu.localAPICPage() else { return alive }
+        return VcpuWakeState(cpu: vcpu.id, mpState: mpState, rip: registers.rip, interruptsEnabled: interruptsEnabled,
+                             eventPending: events.anyPending, localAPICCanWake: Deadlock.localAPICCanWake(apic))
     }
 }
 

@@ -27,4 +27,7 @@ struct VcpuThread {
     }
 
     func join() { pthread_join(handle, nil) }
+
+    /// Lets the thread end on its own; it is never joined.
+    func detach() { pthread_detach(handle) }
 }

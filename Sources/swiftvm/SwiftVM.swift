@@ -10,4 +10,10 @@ struct SwiftVM: ParsableCommand {
         subcommands: [Run.self, Check.self, Machines.self, Host.self],
         defaultSubcommand: nil
     )
+
+    /// `swiftvm run` with plain options skips ArgumentParser's (costly) parse: `QuickRun`.
+    static func main() {
+        if let run = QuickRun.command(Array(CommandLine.arguments.dropFirst())) { QuickRun.execute(run) }
+        main(nil)
+    }
 }

@@ -126,3 +126,33 @@ struct SwiftVMCheckTests {
         #expect(help.stdout.contains("--strict-io"))
     }
 }
+
+/// `swiftvm run` with plain options skips ArgumentParser's parse (QuickRun); whatever it does not
+/// recognise goes through ArgumentParser, so messages and statuses are the same either way.
+@Suite(.enabled(if: SwiftVMProcess.kvmUsable, SwiftVMProcess.kvmReason))
+struct SwiftVMQuickRunTests {
+    @Test func bothSpellingsOfAnOptionRunTheGuest() throws {
+        let kernel = SwiftVMProcess.kernel("hello")
+        for arguments in [["run", "--kernel", kernel, "--memory", "32M", "--cmdline", "x=1", "-v"],
+                          ["run", "--kernel=\(kernel)", "--memory=32M", "--cmdline=x=1", "--verbose"]] {
+            let result = try SwiftVMProcess.run(arguments)
+            #expect(result.status == 0)
+            #expect(result.stdout.contains("TCK:1 DATA boot.cmdline x=1"))
+            #expect(result.stderr.contains("guest exited with status 0"))
+        }
+    }
+
+    @Test func whatQuickRunDoesNotTakeArgumentParserAnswers() throws {
+        let kernel = SwiftVMProcess.kernel("hello")
+        let bad = try SwiftVMProcess.run(["run", "--kernel", kernel, "--cpus", "0"])
+        #expect(bad.status == 64 && bad.stderr.contains("--cpus must be at least 1"))
+        let unknown = try SwiftVMProcess.run(["run", "--kernel", kernel, "--bogus"])
+        #expect(unknown.status == 64 && unknown.stderr.contains("Unknown option '--bogus'"))
+        let size = try SwiftVMProcess.run(["run", "--kernel", kernel, "--memory=lots"])
+        #expect(size.status == 64 && size.stderr.contains("--memory 'lots' is not a size"))
+        let help = try SwiftVMProcess.run(["run", "--kernel", kernel, "--help"])
+        #expect(help.status == 0 && help.stdout.contains("EXIT STATUS"))
+        let qemu = try SwiftVMProcess.run(["run", "--kernel", SwiftVMProcess.kernel("fail"), "--qemu-exit-codes", "--serial", "none"])
+        #expect(qemu.status == 3)
+    }
+}

@@ -1,0 +1,102 @@
+import ArgumentParser
+import Machine
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `swiftvm run` without ArgumentParser's parse, for the common case of plain, known options.
+///
+/// Parsing the command line through ArgumentParser costs ~19 M instructions (~3–4 ms here: reflection
+/// over every option and a protocol-conformance scan of the whole static binary per lookup), 3/4 of
+/// swiftvm's user-space work before the guest's first instruction, paid once per test by tck. This
+/// reads `run --name value`, `--name=value` and the flags into the same `Run` command (its properties
+/// set as ArgumentParser would) and runs it. Anything else — another subcommand, an unknown or repeated
+/// option, a value that starts with '-', a value ArgumentParser would reject, --help — returns nil and
+/// goes through ArgumentParser, which owns every message and the help.
+enum QuickRun {
+    static func command(_ arguments: [String]) -> Run? {
+        guard arguments.first == "run" else { return nil }
+        var values: [String: String] = [:]
+        var flags: Set<String> = []
+        var index = 1
+        while index < arguments.count {
+            let word = arguments[index]
+            index += 1
+            if let flag = flag(word) {
+                guard flags.insert(flag).inserted else { return nil }
+                continue
+            }
+            guard word.hasPrefix("--") else { return nil }
+            var name = String(word.dropFirst(2)), value: String
+            if let equals = name.firstIndex(of: "=") {
+                value = String(name[name.index(after: equals)...])
+                name = String(name[..<equals])
+            } else {
+                guard index < arguments.count else { return nil }
+                value = arguments[index]
+                index += 1
+            }
+            guard optionNames.contains(name), values[name] == nil, !value.hasPrefix("-") else { return nil }
+            values[name] = value
+        }
+        guard let kernel = values["kernel"] else { return nil }
+
+        var run = Run()
+        run.kernel = kernel
+        var choice = MachineChoice()
+        choice.machine = values["machine"] ?? MachineTypes.latest.name
+        choice.cpuFeatures = values["cpu-features"]
+        run.choice = choice
+        run.memory = values["memory"] ?? "64M"
+        guard let cpus = Int(values["cpus"] ?? "1") else { return nil }
+        run.cpus = cpus
+        run.cmdline = values["cmdline"] ?? ""
+        run.initrd = values["initrd"]
+        guard let boot = BootChoice(rawValue: values["boot"] ?? "auto"), let serial = SerialTarget(argument: values["serial"] ?? "stdout")
+        else { return nil }
+        run.boot = boot
+        run.serial = serial
+        run.timeout = values["timeout"] ?? "10s"
+        run.disk = values["disk"]
+        run.data = values["data"]
+        run.fileLimit = values["file-limit"] ?? "64M"
+        run.tables = values["tables"]
+        run.strictIO = flags.contains("strict-io")
+        run.testdev = flags.contains("testdev")
+        run.qemuExitCodes = flags.contains("qemu-exit-codes")
+        run.keepTeardown = flags.contains("keep-teardown")
+        run.noCoalescedPio = flags.contains("no-coalesced-pio")
+        run.verbose = flags.contains("verbose")
+        do {
+            try run.choice.validate()
+            try run.validate()
+        } catch {
+            return nil
+        }
+        return run
+    }
+
+    /// Runs `command` and exits with its status, as `SwiftVM.main` would.
+    static func execute(_ command: Run) -> Never {
+        do {
+            try command.run()
+            exit(0)
+        } catch {
+            SwiftVM.exit(withError: error)
+        }
+    }
+
+    static let optionNames: Set<String> = ["kernel", "machine", "cpu-features", "memory", "cpus", "cmdline", "initrd", "boot",
+                                           "serial", "timeout", "disk", "data", "file-limit", "tables"]
+
+    private static func flag(_ word: String) -> String? {
+        switch word {
+        case "--strict-io", "--testdev", "--qemu-exit-codes", "--keep-teardown", "--no-coalesced-pio", "--verbose":
+            String(word.dropFirst(2))
+        case "-v":
+            "verbose"
+        default:
+            nil
+        }
+    }
+}
