@@ -6,7 +6,8 @@ import GuestMemory
 /// Requests: IN reads, OUT writes, FLUSH makes writes durable, GET_ID returns the serial (up to 20 bytes,
 /// zero-padded). A request the device cannot serve gets a status byte, not an error: a sector range past
 /// the end, data not a whole number of sectors, a backend failure, or a write to a read-only disk →
-/// VIRTIO_BLK_S_IOERR; any other type → VIRTIO_BLK_S_UNSUPP. Only a malformed chain throws.
+/// VIRTIO_BLK_S_IOERR; any other type → VIRTIO_BLK_S_UNSUPP. Only a malformed chain throws. A driver that
+/// did not negotiate FLUSH gets a write-through disk: every write is flushed before it completes.
 ///
 /// Data moves through a bounded buffer (`chunkSize`), so a guest that offers huge or overlapping buffers
 /// costs the host no more memory than a well-behaved one.
@@ -55,6 +56,11 @@ public struct VirtioBlockDevice: VirtioDevice {
             if status == .ok { written = request.dataLength }
         case .write:
             status = backend.isReadOnly ? .ioError : try transfer(request, chain: chain, memory: memory, toGuest: false)
+            // Without FLUSH negotiated the driver assumes a write-through disk (Linux does) and never
+            // flushes: each write is made durable before it completes.
+            if status == .ok && !features.contains(VirtioBlockFeatures.flush) {
+                do { try backend.flush() } catch { status = .ioError }
+            }
         case .flush:
             do { try backend.flush() } catch { status = .ioError }
         case .getID:

@@ -45,6 +45,25 @@ import Testing
         #expect(driver.usedElement(0).length == 1)
     }
 
+    /// A driver that did not negotiate FLUSH treats the disk as write-through and never sends FLUSH, so
+    /// each write is flushed before it completes; with FLUSH negotiated writes stay in the cache.
+    @Test func withoutFlushNegotiatedEveryWriteIsDurableBeforeItCompletes() throws {
+        let disk = MemoryDisk(sectors: 8)
+        let driver = try GuestDriver(backend: disk)
+        let offered = VirtioBlockFeatures.offered(readOnly: false)
+        #expect(driver.initialize(accept: offered.subtracting(VirtioBlockFeatures.flush)))
+        #expect(driver.statusByte(driver.blockRequest(type: Self.typeOut, sector: 1, data: [UInt8](repeating: 7, count: 512))) == 0)
+        #expect(disk.flushCount == 1)
+        #expect(driver.statusByte(driver.blockRequest(type: Self.typeIn, sector: 1, dataLength: 512)) == 0)
+        #expect(disk.flushCount == 1)                                     // reads need no flush
+
+        let cached = MemoryDisk(sectors: 8)
+        let withFlush = try GuestDriver(backend: cached)
+        #expect(withFlush.initialize())
+        #expect(withFlush.statusByte(withFlush.blockRequest(type: Self.typeOut, sector: 1, data: [UInt8](repeating: 7, count: 512))) == 0)
+        #expect(cached.flushCount == 0)
+    }
+
     @Test func getIDReturnsTheSerialZeroPadded() throws {
         let driver = try GuestDriver(serial: "swiftvm-disk-0")
         #expect(driver.initialize())
