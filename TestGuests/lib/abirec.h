@@ -24,6 +24,7 @@ enum abi_type {
 	ABI_MSR = 9,
 	ABI_PORT_PROBE = 10,
 	ABI_CMOS = 11,
+	ABI_VIRTIO = 12,
 };
 
 #define ABI_HEADER_SIZE         8
