@@ -32,7 +32,9 @@ bool acpi_rsdp_valid(uint64_t pa)
 	return acpi_rd8(pa + 15) < 2 || acpi_checksum(pa, acpi_rsdp_length(pa)) == 0;
 }
 
-/* repne scasq: KVM runs the repetitions inside one emulated instruction (see abiprobe.c). */
+/* repne scasq: KVM runs the repetitions inside one emulated instruction, so the scan of the BIOS area
+ * costs one emulated instruction per candidate found, not one per 8 bytes (every instruction is emulated
+ * on the target hosts, ~0.7 us each). */
 static uint64_t scan(uint64_t start, uint64_t end)
 {
 	uint64_t pa = start;
