@@ -81,10 +81,11 @@ public final class VirtualCPU: @unchecked Sendable {
     }
 
     private func decodeExit() throws(KVMError) -> VcpuExit {
-        let state = run.pointee
-        switch Int32(state.exit_reason) {
+        // Fields are read through the pointer: `run.pointee` as a value would copy all of kvm_run (2 KiB+) per exit.
+        let state = run
+        switch Int32(state.pointee.exit_reason) {
         case KVM_EXIT_IO:
-            let io = state.io
+            let io = state.pointee.io
             let size = Int(io.size), count = Int(io.count)
             let length = size * count
             guard size == 1 || size == 2 || size == 4, io.data_offset >= UInt64(MemoryLayout<kvm_run>.size),
@@ -96,7 +97,7 @@ public final class VirtualCPU: @unchecked Sendable {
             }
             return .ioIn(port: io.port, size: size, count: count)
         case KVM_EXIT_MMIO:
-            let mmio = state.mmio
+            let mmio = state.pointee.mmio
             let length = min(Int(mmio.len), 8)
             if mmio.is_write != 0 {
                 let value = withUnsafeBytes(of: mmio.data) { $0.loadUnaligned(as: UInt64.self) }
@@ -104,26 +105,26 @@ public final class VirtualCPU: @unchecked Sendable {
             }
             return .mmioRead(address: mmio.phys_addr, length: length)
         case KVM_EXIT_X86_RDMSR:
-            return .msrRead(index: state.msr.index)
+            return .msrRead(index: state.pointee.msr.index)
         case KVM_EXIT_X86_WRMSR:
-            return .msrWrite(index: state.msr.index, value: state.msr.data)
+            return .msrWrite(index: state.pointee.msr.index, value: state.pointee.msr.data)
         case KVM_EXIT_HLT:
             return .halt
         case KVM_EXIT_SHUTDOWN:
             return .shutdown
         case KVM_EXIT_FAIL_ENTRY:
-            return .failEntry(hardwareReason: state.fail_entry.hardware_entry_failure_reason, cpu: state.fail_entry.cpu)
+            return .failEntry(hardwareReason: state.pointee.fail_entry.hardware_entry_failure_reason, cpu: state.pointee.fail_entry.cpu)
         case KVM_EXIT_INTERNAL_ERROR:
-            let detail = state.`internal`
+            let detail = state.pointee.`internal`
             let count = min(Int(detail.ndata), 16)
             let data = withUnsafeBytes(of: detail.data) { Array($0.bindMemory(to: UInt64.self).prefix(count)) }
             return .internalError(InternalError(suberror: detail.suberror, data: data))
         case KVM_EXIT_SYSTEM_EVENT:
-            return .systemEvent(type: state.system_event.type)
+            return .systemEvent(type: state.pointee.system_event.type)
         case KVM_EXIT_INTR:
             return .interrupted
         default:
-            return .unhandled(reason: state.exit_reason)
+            return .unhandled(reason: state.pointee.exit_reason)
         }
     }
 
