@@ -10,6 +10,7 @@ import FoundationXML
 /// What it pins, and why (docs/driver-differences.md compares the guest's view with bare QEMU's):
 /// - `<os>`: the machine type, direct kernel boot (`<kernel>`, `<cmdline>`), qboot as `<loader
 ///   type='rom'>` when installed (SeaBIOS costs seconds here, as for the qemu driver);
+/// - `<cpu><topology>`: one socket of N cores, as bare QEMU's `-smp N` (libvirt's default is N sockets);
 /// - `<features><acpi/><apic/>`: without `<acpi/>` libvirt adds `-no-acpi`, bare QEMU has ACPI;
 /// - lifecycle: every poweroff, reboot and crash destroys the domain (QEMU's `-no-reboot`);
 /// - devices: the 16550 serial into a file, no USB controller and no balloon (libvirt adds both by
@@ -61,6 +62,11 @@ public struct LibvirtDomainXML: Equatable, Sendable {
         // KiB: the catalog's sizes are whole multiples of 4 KiB.
         domain.addChild(element("memory", ["unit": "KiB"], text: "\(memoryBytes >> 10)"))
         domain.addChild(element("vcpu", text: "\(cpus)"))
+        // One socket of `cpus` cores, as bare QEMU 7.2's `-smp N` (it prefers cores); libvirt's default
+        // for <vcpu>N</vcpu> is N sockets of one core (docs/driver-differences.md).
+        let cpu = element("cpu")
+        cpu.addChild(element("topology", ["sockets": "1", "dies": "1", "cores": "\(cpus)", "threads": "1"]))
+        domain.addChild(cpu)
 
         let os = element("os")
         os.addChild(element("type", ["arch": "x86_64", "machine": machine], text: "hvm"))
