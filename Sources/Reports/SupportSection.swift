@@ -8,7 +8,7 @@ import TCK
 /// `id="support"`: what each driver supports, by catalog group, as the libvirt TCK's per-driver
 /// capability report does. A group is *supported* on a driver when none of its tests is declared
 /// `xfail` there and every result came as the catalog expects; *partly* when the catalog declares some
-/// of them `xfail` on that driver (the known non-conformance, each listed below the table with its
+/// of them `xfail` on that driver (each listed below the table with its
 /// reason); *regressed* when a result was unexpected. Read from the results alone, so merged and
 /// compared reports get it too.
 enum SupportSection {
@@ -60,7 +60,7 @@ enum SupportSection {
         for driver in layout.drivers {
             let xfails = report.results.filter { $0.driver == driver && $0.expectation.outcome == .xfail }
             guard !xfails.isEmpty else { continue }
-            known.append(Markup.element("h3", text: "Known not to conform on \(driver) (catalog xfail)"))
+            known.append(Markup.element("h3", text: "Expected to fail on \(driver) (catalog xfail), and why"))
             known.append(Markup.element("ul", ["data-driver": driver], xfails.map { result in
                 Markup.element("li", [:], [
                     Markup.element("a", ["href": "#" + ReportFormat.resultID(driver: result.driver, test: result.test)], text: result.test),
