@@ -144,7 +144,9 @@ public struct LibvirtDriver: Driver {
         let watch = LogWatch(path: logFile)
         let held = holder.run(cancelled: { cancelled() || watch.showsEnd() })
         let output = String(decoding: held.stdout, as: UTF8.self)
-        let created = output.contains("Domain '\(domain)' created")
+        // The log can show the end before virsh has printed that the domain was created (the watch
+        // then stopped virsh first): the domain started all the same.
+        let created = output.contains("Domain '\(domain)' created") || watch.fired
         // Read before the destroy: a "shutting down" line already there means the domain ended by itself.
         let logBefore = logFile.flatMap { CloseOnExecFile.prefix(atPath: $0, limit: Self.logLimit) }.map { String(decoding: $0.bytes, as: UTF8.self) } ?? ""
         let destroyed = client.run("destroy \(Virsh.quote(domain))", timeoutSeconds: 60)
@@ -199,6 +201,10 @@ public struct LibvirtDriver: Driver {
         static let shuttingDown = ": shutting down, reason="
         let path: String?
         private let lastRead = Mutex<Double>(0)
+        private let sawEnd = Mutex<Bool>(false)
+
+        /// The log showed an end (and so the domain had started).
+        var fired: Bool { sawEnd.withLock { $0 } }
 
         init(path: String?) { self.path = path }
 
@@ -212,7 +218,9 @@ public struct LibvirtDriver: Driver {
             }
             guard due, let bytes = CloseOnExecFile.prefix(atPath: path, limit: LibvirtDriver.logLimit)?.bytes else { return false }
             let text = String(decoding: bytes, as: UTF8.self)
-            return text.contains(Self.internalError) || text.contains(Self.shuttingDown)
+            let ended = text.contains(Self.internalError) || text.contains(Self.shuttingDown)
+            if ended { sawEnd.withLock { $0 = true } }
+            return ended
         }
     }
 
