@@ -34,7 +34,7 @@ count=0
 for test in $(tail -n +2 "$dir/.libvirt-tests"); do
 	xml=$dir/logs/libvirt/$test.domain.xml
 	[ -s "$xml" ] || { say "$xml missing"; exit 1; }
-	virt-xml-validate "$xml" domain >/dev/null || { say "libvirt's schema rejects $xml"; exit 1; }
+	out=$(virt-xml-validate "$xml" domain 2>&1) || { say "libvirt's schema rejects $xml: $out"; exit 1; }
 	count=$((count + 1))
 done
 rm -f "$dir/.libvirt-tests"
