@@ -154,27 +154,8 @@ public struct LibvirtDriver: Driver {
         if let logFile { unlink(logFile) }
         let console = CloseOnExecFile.prefix(atPath: consolePath, limit: Self.consoleLimit) ?? ([], 0)
 
-        let termination: DriverRun.Termination
-        if !created {
-            switch held.ending {
-            case .cancelled: termination = .vmmFailure(reason: "cancelled")
-            case .timedOut: termination = .vmmFailure(reason: "libvirt did not start the domain within \(Int(Self.startAllowanceSeconds)) s")
-            default: termination = .vmmFailure(reason: "libvirt could not start the domain: \(Virsh.errorText(held))")
-            }
-        } else if let event = LibvirtLifecycle.Event.last(in: output) {
-            termination = LibvirtLifecycle.termination(LibvirtLifecycle.ending(of: event), log: log, console: console.bytes)
-        } else if cancelled() {
-            termination = .vmmFailure(reason: "cancelled")
-        } else if logBefore.contains(LogWatch.internalError) {
-            termination = LibvirtLifecycle.termination(.paused("KVM internal error"), log: log, console: console.bytes)
-        } else if let ending = LibvirtLifecycle.ending(fromLog: logBefore) {
-            // The domain ended before virsh's event registration took (or as the timeout struck).
-            termination = LibvirtLifecycle.termination(ending, log: log, console: console.bytes)
-        } else if output.contains("event loop timed out") || held.ending == .timedOut {
-            termination = .timeout
-        } else {
-            termination = .vmmFailure(reason: "virsh event ended without a lifecycle event: \(Virsh.errorText(held))")
-        }
+        let termination = Self.termination(created: created, held: held, output: output, logBefore: logBefore, log: log,
+                                           console: console.bytes, cancelled: cancelled())
 
         var notes: [String] = []
         if case .guestExit = termination {
@@ -189,6 +170,32 @@ public struct LibvirtDriver: Driver {
             .filter { !$0.isEmpty }.joined(separator: "\n")
         return DriverRun(termination: termination, console: console.bytes, consoleBytesDropped: console.dropped,
                          durationSeconds: held.durationSeconds, diagnostics: diagnostics, commandLine: recorded)
+    }
+
+    /// How the run ended, from what virsh printed, the domain log before and after the destroy, and
+    /// whether the runner cancelled it.
+    static func termination(created: Bool, held: ChildProcess.Result, output: String, logBefore: String, log: String,
+                            console: [UInt8], cancelled: Bool) -> DriverRun.Termination {
+        if !created {
+            switch held.ending {
+            case .cancelled: return .vmmFailure(reason: "cancelled")
+            case .timedOut: return .vmmFailure(reason: "libvirt did not start the domain within \(Int(startAllowanceSeconds)) s")
+            default: return .vmmFailure(reason: "libvirt could not start the domain: \(Virsh.errorText(held))")
+            }
+        }
+        if let event = LibvirtLifecycle.Event.last(in: output) {
+            return LibvirtLifecycle.termination(LibvirtLifecycle.ending(of: event), log: log, console: console)
+        }
+        if cancelled { return .vmmFailure(reason: "cancelled") }
+        if logBefore.contains(LogWatch.internalError) {
+            return LibvirtLifecycle.termination(.paused("KVM internal error"), log: log, console: console)
+        }
+        // The domain ended before virsh's event registration took (or as the timeout struck).
+        if let ending = LibvirtLifecycle.ending(fromLog: logBefore) {
+            return LibvirtLifecycle.termination(ending, log: log, console: console)
+        }
+        if output.contains("event loop timed out") || held.ending == .timedOut { return .timeout }
+        return .vmmFailure(reason: "virsh event ended without a lifecycle event: \(Virsh.errorText(held))")
     }
 
     /// Watches the domain's QEMU log while virsh waits for an event, for the two endings an event can
