@@ -57,4 +57,6 @@ while [ -n "$(domains)" ] || pgrep -f "guest=tck-$pid-" >/dev/null; do
 	fi
 	sleep 0.1
 done
+# The killed tck could not remove its domains' QEMU logs (it does after every run it lives through).
+[ "$URI" = qemu:///system ] && rm -f /var/log/libvirt/qemu/tck-$pid-*.log
 say "ok: SIGKILL of tck (pid $pid): no domain left after $(echo "$(date +%s.%N) - $killed" | bc | sed 's/^\./0./') s (virsh list --all: $(virsh -c "$URI" list --all --name | grep -c . || true) domains)"
