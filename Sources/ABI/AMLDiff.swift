@@ -20,9 +20,15 @@ public enum AMLDiff {
         // Only added ASL lines (a new object, a new package entry): what the guest saw before is all still
         // there, as with an added device or MADT entry. Anything removed or rewritten may break a guest.
         let onlyAdditions = !full.isEmpty && !fullLines.contains { $0.hasPrefix("-") && !$0.hasPrefix("--- ") }
+        // Every device and scope with the same body, line for line, only the order of sibling devices
+        // differs (libvirt's -device isa-serial against QEMU's -serial: COM1 elsewhere among the ISA
+        // devices): the namespace a guest builds is the same, only its enumeration order.
+        let onlyReordered = !onlyAdditions && bodies(in: before) == bodies(in: after)
+        let compatible = onlyAdditions || onlyReordered
         var changes = [ABIChange(area: "acpi", item: "\(key) content", kind: .changed, old: nil,
-                                 new: onlyAdditions ? note + " (ASL lines only added)" : note,
-                                 compatibility: onlyAdditions ? .compatible : .breaking, detail: diff)]
+                                 new: onlyAdditions ? note + " (ASL lines only added)"
+                                    : onlyReordered ? note + " (the same objects, in another order)" : note,
+                                 compatibility: compatible ? .compatible : .breaking, detail: diff)]
         changes += ABIDiff.map(area: "acpi", label: "\(key) device", devices(in: before), devices(in: after))
         return changes
     }
@@ -56,6 +62,38 @@ public enum AMLDiff {
             }
         }
         return devices
+    }
+
+    /// Scope or device path → its own ASL lines in order (those of devices inside it excluded, and the
+    /// lines that only open or close a block left out): two tables with equal bodies differ at most in
+    /// the order of sibling objects.
+    static func bodies(in asl: String) -> [String: [String]] {
+        var bodies: [String: [String]] = [:]
+        var stack: [String?] = []
+        var pending: String?
+        var current: String { (stack.last(where: { $0 != nil }) ?? nil) ?? "\\" }
+        for rawLine in asl.split(separator: "\n", omittingEmptySubsequences: false) {
+            let line = code(rawLine)
+            let trimmed = line.trimmingCharacters(in: .whitespaces)
+            var opens = false
+            for opener in ["Scope (", "Device ("] where trimmed.hasPrefix(opener) {
+                let name = trimmed.dropFirst(opener.count).prefix { $0 != ")" && $0 != "," }
+                pending = path(String(name), in: current == "\\" ? nil : current)
+                opens = true
+            }
+            if !opens && !trimmed.isEmpty && trimmed != "{" && trimmed != "}" {
+                bodies[current, default: []].append(trimmed)
+            }
+            for character in line {
+                if character == "{" {
+                    stack.append(pending)
+                    pending = nil
+                } else if character == "}", !stack.isEmpty {
+                    stack.removeLast()
+                }
+            }
+        }
+        return bodies
     }
 
     private static func path(_ name: String, in scope: String?) -> String {

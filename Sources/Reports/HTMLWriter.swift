@@ -16,6 +16,7 @@ import TCK
 /// - `id="unexpected"`: every result the catalog did not expect, each linking to its details;
 /// - `id="summary"`: counts per outcome per driver (`id="unexpected-count"` links to the list above);
 /// - `id="matrix"` (see `MatrixPage`), with durations;
+/// - `id="support"`: what each driver supports, by catalog group, and its known non-conformance (`SupportSection`);
 /// - `id="slowest"`: the ten longest results;
 /// - `id="run"`: run identity (versions, kit commit, catalog and its SHA-256, selection, command line,
 ///   working directory), drivers with their versions, and the host;
@@ -46,6 +47,7 @@ public enum HTMLWriter {
             unexpectedSection(unexpected),
             summary(report, layout: layout, unexpected: unexpected.count),
             MatrixPage.section(report, layout: layout),
+            SupportSection.section(report, layout: layout),
             slowest(report.results),
             RunSection.section(report, layout: layout),
             Markup.element("section", ["id": "results"], results),

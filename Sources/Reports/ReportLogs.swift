@@ -93,7 +93,8 @@ public enum ReportLogs {
 
     /// Removes log files under `<directory>/logs` that `keep` (paths relative to `directory`) does not
     /// name: what an earlier report in the same directory left for tests this one did not run. Only
-    /// tck's own `*.console.log` and `*.vmm.log` files are touched; emptied driver directories go too.
+    /// tck's own `*.console.log` and `*.vmm.log` files are touched, and the libvirt driver's
+    /// `*.domain.xml` of a test whose console log goes; emptied driver directories go too.
     static func removeStale(in directory: String, keep: Set<String>) {
         let manager = FileManager.default
         let logs = directory + "/logs"
@@ -103,6 +104,10 @@ public enum ReportLogs {
             guard let names = try? manager.contentsOfDirectory(atPath: folder) else { continue }
             for name in names where name.hasSuffix(".console.log") || name.hasSuffix(".vmm.log") {
                 if !keep.contains("logs/\(driver)/\(name)") { unlink(folder + "/" + name) }
+            }
+            for name in names where name.hasSuffix(".domain.xml") {
+                let console = "logs/\(driver)/" + name.dropLast(".domain.xml".count) + ".console.log"
+                if !keep.contains(console) { unlink(folder + "/" + name) }
             }
             rmdir(folder)   // only succeeds when empty
         }

@@ -32,10 +32,13 @@ struct CaptureOptions: ParsableArguments {
     @Option(help: ArgumentHelp("The QEMU binary.", valueName: "path"))
     var qemu = "qemu-system-x86_64"
 
+    @OptionGroup var libvirt: LibvirtOptions
+
     /// Builds and probes the driver and hashes the host's KVM CPUID once, for any number of captures.
     func capturer() throws -> Capturer {
         guard let bytes = Quantities.byteSize(memory) else { throw EnvironmentFailure("--memory '\(memory)' is not a size") }
-        let paths = DriverFactory.Paths(swiftvm: swiftvm ?? DriverFactory.defaultSwiftVM, qemu: qemu, qemuMachine: .pc)
+        let paths = DriverFactory.Paths(swiftvm: swiftvm ?? DriverFactory.defaultSwiftVM, qemu: qemu, qemuMachine: .pc,
+                                        libvirtURI: libvirt.uri, libvirtMachine: libvirt.machine)
         let vmm = DriverFactory.make(driver, paths: paths)
         let info: DriverInfo
         do { info = try vmm.probe() } catch { throw EnvironmentFailure("\(error)") }

@@ -8,6 +8,7 @@ import TCK
 enum DriverKind: String, CaseIterable, ExpressibleByArgument, Sendable {
     case swiftvm
     case qemu
+    case libvirt
 
     static var allNames: String { allCases.map(\.rawValue).joined(separator: ", ") }
 }
@@ -23,12 +24,19 @@ enum DriverFactory {
         var swiftvm: String
         var qemu: String
         var qemuMachine: QEMUDriver.MachineKind
+        /// libvirt: the connection URI, the machine type when the catalog names none, and where each
+        /// test's domain XML is kept (nil: temporary files).
+        var libvirtURI = LibvirtDriver.defaultURI
+        var libvirtMachine = "pc"
+        var libvirtDomainDirectory: String? = nil
     }
 
     static func make(_ kind: DriverKind, paths: Paths) -> any Driver {
         switch kind {
         case .swiftvm: return SwiftVMDriver(executable: paths.swiftvm)
         case .qemu: return QEMUDriver(executable: paths.qemu, machine: paths.qemuMachine)
+        case .libvirt: return LibvirtDriver(uri: paths.libvirtURI, machine: paths.libvirtMachine,
+                                            domainDirectory: paths.libvirtDomainDirectory)
         }
     }
 
@@ -38,4 +46,16 @@ enum DriverFactory {
         let sibling = URL(fileURLWithPath: me).deletingLastPathComponent().appendingPathComponent("swiftvm").path
         return FileManager.default.isExecutableFile(atPath: sibling) ? sibling : "swiftvm"
     }
+}
+
+/// `--libvirt-uri` and `--libvirt-machine`, shared by `tck run` and `tck abi`.
+struct LibvirtOptions: ParsableArguments {
+    @Option(name: .customLong("libvirt-uri"), help: ArgumentHelp(
+        "libvirt connection (default qemu:///system as root, else qemu:///session).", valueName: "uri"))
+    var uri = LibvirtDriver.defaultURI
+
+    @Option(name: .customLong("libvirt-machine"), help: ArgumentHelp(
+        "libvirt machine type when the catalog names none, e.g. pc-i440fx-7.2 (default pc: libvirt's newest pc-i440fx).",
+        valueName: "name"))
+    var machine = "pc"
 }

@@ -38,6 +38,8 @@ struct RunCommand: ParsableCommand {
     @Option(help: ArgumentHelp("QEMU machine: microvm (PVH) or pc (Multiboot, qboot).", valueName: "kind"))
     var qemuMachine: QEMUDriver.MachineKind = .microvm
 
+    @OptionGroup var libvirt: LibvirtOptions
+
     func validate() throws {
         guard jobs >= 1 else { throw ValidationError("--jobs must be at least 1") }
         if let shard {
@@ -48,7 +50,8 @@ struct RunCommand: ParsableCommand {
     func run() throws {
         let startedAt = Date()
         let paths = DriverFactory.Paths(swiftvm: swiftvm ?? DriverFactory.defaultSwiftVM, qemu: qemu,
-                                        qemuMachine: qemuMachine)
+                                        qemuMachine: qemuMachine, libvirtURI: libvirt.uri, libvirtMachine: libvirt.machine,
+                                        libvirtDomainDirectory: reportDir + "/logs/libvirt")
         let selectedDrivers: [any Driver]
         let driverInfos: [DriverInfo]
         let entries: [CatalogEntry]

@@ -55,13 +55,16 @@ import Testing
     @Test func helpAndCompletionListDriversAndQEMUMachines() throws {
         let help = try TCKProcess.run(["run", "--help"])
         #expect(help.status == 0)
-        #expect(help.stdout.contains("(values: swiftvm, qemu)"))
+        #expect(help.stdout.contains("(values: swiftvm, qemu, libvirt)"))
+        #expect(help.stdout.contains("--libvirt-uri <uri>") && help.stdout.contains("--libvirt-machine <name>"))
         #expect(help.stdout.contains("(values: microvm, pc; default: microvm)"))
         let abi = try TCKProcess.run(["abi", "dump", "--help"])
-        #expect(abi.stdout.contains("(values: swiftvm, qemu; default: swiftvm)"))
+        // The help wraps lines: compare with runs of spaces and newlines folded to one space.
+        let abiText = abi.stdout.split(whereSeparator: { $0 == " " || $0 == "\n" }).joined(separator: " ")
+        #expect(abiText.contains("(values: swiftvm, qemu, libvirt; default: swiftvm)"))
         let bash = try TCKProcess.run(["--generate-completion-script", "bash"])
         #expect(bash.status == 0)
-        #expect(bash.stdout.contains("'swiftvm'$'\\n''qemu'"))
+        #expect(bash.stdout.contains("'swiftvm'$'\\n''qemu'$'\\n''libvirt'"))
         #expect(bash.stdout.contains("'microvm'$'\\n''pc'"))
     }
 

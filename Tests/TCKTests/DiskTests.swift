@@ -45,7 +45,7 @@ import Testing
     @Test func theSuiteDeclaresBothVirtioBlkTests() throws {
         let suite = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent().path + "/TestGuests/suite.cfg"
-        let entries = try Catalog.parse(text: String(contentsOfFile: suite, encoding: .utf8), knownDrivers: ["swiftvm", "qemu"])
+        let entries = try Catalog.parse(text: String(contentsOfFile: suite, encoding: .utf8), knownDrivers: ["swiftvm", "qemu", "libvirt"])
         let blk = try #require(entries.first { $0.name == "conf-virtio-blk" })
         let readOnly = try #require(entries.first { $0.name == "conf-virtio-blk-ro" })
         #expect(blk.disk == DiskSpec(sizeBytes: 1 << 20, content: .pattern))
