@@ -36,6 +36,15 @@ final class FileDescriptor: Sendable {
         try check(call, ckvm_ioctl_pointer(raw, request, buffer))
     }
 
+    /// ioctl with no argument that a signal may cut short (KVM_RUN after a kick): false when it was
+    /// interrupted (EINTR, EAGAIN), true when it completed.
+    func ioctlUnlessInterrupted(_ call: String, _ request: UInt) throws(KVMError) -> Bool {
+        guard ckvm_ioctl(raw, request) < 0 else { return true }
+        let error = errno
+        if error == EINTR || error == EAGAIN { return false }
+        throw KVMError.ioctl(call: call, errno: error)
+    }
+
     private func check(_ call: String, _ result: Int32) throws(KVMError) -> Int32 {
         guard result >= 0 else { throw KVMError.ioctl(call: call, errno: errno) }
         return result

@@ -72,11 +72,7 @@ public final class VirtualCPU: @unchecked Sendable {
 
     /// KVM_RUN until the next exit that userspace must handle.
     public func runOnce() throws(KVMError) -> VcpuExit {
-        if ckvm_ioctl(fd.raw, CKVM_RUN) < 0 {
-            let error = errno
-            if error == EINTR || error == EAGAIN { return .interrupted }
-            throw KVMError.ioctl(call: "KVM_RUN", errno: error)
-        }
+        guard try fd.ioctlUnlessInterrupted("KVM_RUN", CKVM_RUN) else { return .interrupted }
         return try decodeExit()
     }
 

@@ -12,13 +12,13 @@ final class BackgroundCall: Sendable {
         let error = Mutex<KVMError?>(nil)
     }
 
-    private let thread: VcpuThread
+    private let thread: HostThread
     private let failure = Failure()
     private let joined = Atomic<Bool>(false)
 
     init(_ body: @escaping @Sendable () throws(KVMError) -> Void) throws(MachineError) {
         let failure = self.failure
-        thread = try VcpuThread {
+        thread = try HostThread {
             do throws(KVMError) { try body() } catch { failure.error.withLock { $0 = error } }
         }
     }

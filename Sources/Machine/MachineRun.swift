@@ -17,7 +17,7 @@ extension Machine {
         defer { virtioBlock?.stop() }
         let exits = ExitCounter()
         let pause = VcpuPause()
-        var threads: [VcpuThread] = []
+        var threads: [HostThread] = []
         if latch.isStopped {
             latch.stop(.vmmFailure(cpu: 0, "this machine has already run"))
         }
@@ -31,13 +31,13 @@ extension Machine {
         let watchdog = Watchdog(latch: latch, vcpus: vcpus, vm: vm, virtioBlock: virtioBlock, pause: pause)
         let since = min(start ?? runStart, runStart)
         do {
-            try VcpuThread { watchdog.watch(timeout: timeout, since: since) }.detach()
+            try HostThread { watchdog.watch(timeout: timeout, since: since) }.detach()
         } catch {
             latch.stop(.vmmFailure(cpu: 0, "no watchdog thread: \(error.description)"))
         }
         for loop in loops.dropFirst() where !latch.isStopped {
             do {
-                threads.append(try VcpuThread { loop.run() })
+                threads.append(try HostThread { loop.run() })
             } catch {
                 latch.stop(.vmmFailure(cpu: loop.vcpu.id, error.description))
             }

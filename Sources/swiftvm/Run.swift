@@ -142,7 +142,9 @@ struct Run: ParsableCommand {
         for file in files where file.sink.droppedByteCount > 0 {
             writeStandardError("swiftvm: \(file.what) full at --file-limit \(fileLimit); \(file.sink.droppedByteCount) bytes not written\n")
         }
-        if !keepTeardown { DeferredTeardown.handOffToChild() }
+        // The child must inherit a live VM, so `machine` is kept alive up to the fork (ARC could release it
+        // after its last use above); released right after, its deinit unmaps guest RAM in this process.
+        if !keepTeardown { withExtendedLifetime(machine) { _ = DeferredTeardown.handOffToChild() } }
         return result.status
     }
 

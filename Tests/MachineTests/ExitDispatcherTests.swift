@@ -123,7 +123,7 @@ extension ExitDispatcher {
 
     @Test func aStopFromAnotherThreadWakesTheWaiter() throws {
         let latch = try StopLatch {}
-        let thread = try VcpuThread { [latch] in
+        let thread = try HostThread { [latch] in
             var pause = timespec(tv_sec: 0, tv_nsec: 20_000_000)
             nanosleep(&pause, nil)
             latch.stop(.shutdown(cpu: 1))

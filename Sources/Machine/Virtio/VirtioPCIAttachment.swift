@@ -25,7 +25,7 @@ final class VirtioPCIAttachment: PCIConfigHandler, MMIORegion, @unchecked Sendab
     private let interrupt: KVMVirtioInterrupt
     private let queueEvents: [EventFD]
     private let stopEvent: EventFD
-    private var thread: VcpuThread?
+    private var thread: HostThread?
     private let mmioAccesses = Atomic<UInt64>(0)
     private let kicksWithoutExit = Atomic<UInt64>(0)
 
@@ -46,7 +46,7 @@ final class VirtioPCIAttachment: PCIConfigHandler, MMIORegion, @unchecked Sendab
     /// Starts the I/O thread that serves ioeventfd notifications.
     func start() throws(MachineError) {
         let events = queueEvents, stop = stopEvent
-        thread = try VcpuThread { [self] in self.serve(events: events, stop: stop) }
+        thread = try HostThread { [self] in self.serve(events: events, stop: stop) }
     }
 
     /// Stops the I/O thread (idempotent); the device then only answers the vCPUs' accesses.

@@ -2,9 +2,11 @@
 import Glibc
 #endif
 
-/// A joinable OS thread running one closure: one per vCPU, because KVM_RUN blocks and a vCPU is
-/// bound to the thread that runs it. Plain pthreads keep Foundation (and its start-up cost) out.
-struct VcpuThread {
+/// A joinable OS thread running one closure: each vCPU gets one (KVM_RUN blocks, and a vCPU is bound
+/// to the thread that runs it), and so do the watchdog, a virtio device's I/O and background ioctls.
+/// Plain pthreads keep Foundation (and its start-up cost) out. (`Vcpu…` names are about one vCPU;
+/// `VirtualCPU` is its KVM fd.)
+struct HostThread {
     private final class Body {
         let run: () -> Void
         init(_ run: @escaping () -> Void) { self.run = run }
