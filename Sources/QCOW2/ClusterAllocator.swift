@@ -18,26 +18,21 @@ final class ClusterAllocator {
 
     var clusterSize: UInt64 { refcounts.clusterSize }
 
-    /// Allocates `count` contiguous free clusters with refcount 1; returns the first one's host offset.
-    func allocate(count: UInt64 = 1) throws(QCOW2Error) -> UInt64 {
-        var start = hint
-        var found: UInt64 = 0
-        while found < count {
-            let index = start + found
+    /// Allocates one free cluster with refcount 1 and returns its host offset. Clusters below the
+    /// returned one were all found in use, so the next search starts after it.
+    func allocate() throws(QCOW2Error) -> UInt64 {
+        var index = hint
+        while true {
             guard index < clusterLimit else {
                 throw QCOW2Error(.limit, path: file.path, "no free cluster below the 2^56-byte offset limit")
             }
             try ensureBlock(covering: index)
-            if try refcounts.refcount(index) == 0 {
-                found += 1
-            } else {
-                start = index + 1
-                found = 0
-            }
+            if try refcounts.refcount(index) == 0 { break }
+            index += 1
         }
-        for index in start..<(start + count) { try refcounts.setRefcount(index, 1) }
-        if start == hint { hint = start + count }
-        return start << UInt64(refcounts.clusterBits)
+        try refcounts.setRefcount(index, 1)
+        hint = index + 1
+        return index << UInt64(refcounts.clusterBits)
     }
 
     /// Adds one reference to an allocated cluster.

@@ -84,10 +84,9 @@ final class ClusterMap {
 
     /// Writes one L2 entry of an existing table through to the file and the cache.
     func writeEntry(table offset: UInt64, index: Int, value: UInt64) throws(QCOW2Error) {
-        var table = try table(at: offset)
+        _ = try table(at: offset)   // cached from here on; changed in place below
         try file.write(bigEndianBytes(value), at: offset + UInt64(index) * 8)
-        table[index] = value
-        remember(offset, table)
+        tables[offset]![index] = value
     }
 
     /// Writes a whole new L2 table (not yet referenced by the L1) and caches it.

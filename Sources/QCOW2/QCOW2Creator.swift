@@ -17,11 +17,12 @@ public struct QCOW2CreateOptions: Sendable {
     /// Probed from the backing file when nil; always recorded, as QEMU 7.2 requires.
     public var backingFormat: ImageFormat?
 
-    public init(size: UInt64? = nil, clusterSize: UInt64 = 65536, version: UInt32 = 3, backingFile: String? = nil,
-                backingFormat: ImageFormat? = nil) {
+    public init(size: UInt64? = nil, clusterSize: UInt64 = 65536, version: UInt32 = 3, refcountOrder: UInt32 = 4,
+                backingFile: String? = nil, backingFormat: ImageFormat? = nil) {
         self.size = size
         self.clusterSize = clusterSize
         self.version = version
+        self.refcountOrder = refcountOrder
         self.backingFile = backingFile
         self.backingFormat = backingFormat
     }
@@ -43,7 +44,7 @@ public enum QCOW2Creator {
         let clusterBits = UInt32(clusterSize.trailingZeroBitCount)
         var backingFormat = options.backingFormat
         var size = options.size
-        if let backing = options.backingFile {
+        if let backing = options.backingFile, size == nil || backingFormat == nil {
             let resolved = backing.hasPrefix("/") ? backing : directory(of: path) + backing
             do {
                 var format = ImageFormat.raw

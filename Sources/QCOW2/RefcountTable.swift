@@ -79,12 +79,11 @@ final class RefcountTable {
         guard value <= maximum else {
             throw QCOW2Error(.limit, path: file.path, field: "refcount of cluster \(cluster)", "\(value) overflows the \(1 << order)-bit refcount")
         }
-        var bytes = try block(at: offset, index: blockIndex)
+        _ = try block(at: offset, index: blockIndex)   // cached from here on; changed in place below
         let index = cluster % perBlock
-        Self.set(&bytes, index: index, order: order, value: value)
+        Self.set(&blocks[offset]!, index: index, order: order, value: value)
         let (start, width) = Self.byteSpan(index: index, order: order)
-        try file.write(bytes[start..<(start + width)], at: offset + UInt64(start))
-        remember(offset, bytes)
+        try file.write(blocks[offset]![start..<(start + width)], at: offset + UInt64(start))
     }
 
     /// Writes a new refcount block and remembers it (its table entry is written by the caller after).

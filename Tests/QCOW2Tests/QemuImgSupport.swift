@@ -52,6 +52,7 @@ enum QemuTools {
         let corruptions: Int
         let leaks: Int
         let checkErrors: Int
+        let compressedClusters: Int
         let text: String
     }
 
@@ -60,7 +61,8 @@ enum QemuTools {
         let result = try run(img, ["check", "--output=json", "-f", "qcow2", path])
         let json = (try? JSONSerialization.jsonObject(with: Data(result.stdout.utf8))) as? [String: Any] ?? [:]
         return Check(status: result.status, corruptions: json["corruptions"] as? Int ?? 0, leaks: json["leaks"] as? Int ?? 0,
-                     checkErrors: json["check-errors"] as? Int ?? 0, text: result.stdout + result.stderr)
+                     checkErrors: json["check-errors"] as? Int ?? 0,
+                     compressedClusters: json["compressed-clusters"] as? Int ?? 0, text: result.stdout + result.stderr)
     }
 
     /// `qemu-img compare`: true when the two images' guest-visible contents are equal.
