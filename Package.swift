@@ -30,9 +30,9 @@ let package = Package(
         .target(name: "CPUFeatures"),
         // ACPI tables and AML as bytes; the Machine module places them in guest memory.
         .target(name: "ACPI"),
-        .target(name: "Machine", dependencies: ["KVM", "GuestMemory", "Boot", "Devices", "CPUFeatures", "ACPI", "Virtio", "BlockBackends"]),
+        .target(name: "Machine", dependencies: ["KVM", "GuestMemory", "Boot", "Devices", "CPUFeatures", "ACPI", "Virtio", "BlockBackends", "QCOW2"]),
         .executableTarget(name: "swiftvm", dependencies: [
-            "Machine", "KVM", "Boot", "Devices", "Quantities",
+            "Machine", "KVM", "Boot", "Devices", "Quantities", "QCOW2", "BlockBackends",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
