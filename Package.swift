@@ -37,7 +37,7 @@ let package = Package(
         ]),
 
         // The conformance kit: catalog, result protocol, drivers, runner (TCK); report writers (Reports).
-        .target(name: "TCK", dependencies: ["Quantities", "ABI", "CProcess"]),
+        .target(name: "TCK", dependencies: ["Quantities", "ABI", "CProcess", "QCOW2", "BlockBackends"]),
         .target(name: "Reports", dependencies: ["TCK", "ABI"]),
         // Guest-visible ABI: probe records → canonical fingerprints → semantic diffs.
         .target(name: "ABI", dependencies: ["CPUFeatures"]),
@@ -59,7 +59,7 @@ let package = Package(
         .testTarget(name: "ReportsTests", dependencies: ["Reports", "TCK"]),
         // Seeded randomness for the tests that use it (SplitMix64, a printed seed, TEST_SEED to replay).
         .target(name: "TestSupport", path: "Tests/TestSupport"),
-        .testTarget(name: "TCKTests", dependencies: ["TCK", "ABI", "TestSupport"]),
+        .testTarget(name: "TCKTests", dependencies: ["TCK", "ABI", "TestSupport", "QCOW2"]),
         // Counts heap allocations per thread (interposes malloc in the test executable): the exit path's proof.
         .target(name: "AllocationCounter", path: "Tests/AllocationCounter"),
         .testTarget(name: "MachineTests", dependencies: ["Machine", "KVM", "Devices", "Boot", "GuestMemory", "CPUFeatures", "AllocationCounter"],
