@@ -54,7 +54,7 @@ let package = Package(
         .testTarget(name: "DevicesTests", dependencies: ["Devices", "GuestMemory"]),
         .testTarget(name: "BlockBackendsTests", dependencies: ["BlockBackends"]),
         // Judged by the real qemu-img (skipped, with the reason, when it is not installed).
-        .testTarget(name: "QCOW2Tests", dependencies: ["QCOW2", "BlockBackends"]),
+        .testTarget(name: "QCOW2Tests", dependencies: ["QCOW2", "BlockBackends"], resources: [.copy("Fixtures")]),
         .testTarget(name: "VirtioTests", dependencies: ["Virtio", "GuestMemory", "Devices", "BlockBackends", "TestSupport"]),
         .testTarget(name: "ReportsTests", dependencies: ["Reports", "TCK"]),
         // Seeded randomness for the tests that use it (SplitMix64, a printed seed, TEST_SEED to replay).

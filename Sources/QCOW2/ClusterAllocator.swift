@@ -9,6 +9,8 @@ final class ClusterAllocator {
     private var hint: UInt64 = 0
     /// Host offsets must fit the 56-bit L2 offset field (bits 9–55).
     let clusterLimit: UInt64
+    /// Set by the engine: the metadata no allocation may return (a refcount of 0 there is corruption).
+    var metadata: MetadataAreas?
 
     init(refcounts: RefcountTable) {
         self.refcounts = refcounts
@@ -27,12 +29,23 @@ final class ClusterAllocator {
                 throw QCOW2Error(.limit, path: file.path, "no free cluster below the 2^56-byte offset limit")
             }
             try ensureBlock(covering: index)
-            if try refcounts.refcount(index) == 0 { break }
+            if try refcounts.refcount(index) == 0 {
+                try refuseMetadata(index)
+                break
+            }
             index += 1
         }
         try refcounts.setRefcount(index, 1)
         hint = index + 1
         return index << UInt64(refcounts.clusterBits)
+    }
+
+    /// A free cluster (refcount 0) that holds metadata means the refcounts are wrong: stop before writing.
+    private func refuseMetadata(_ cluster: UInt64) throws(QCOW2Error) {
+        if let what = metadata?.holder(of: cluster) {
+            throw QCOW2Error(.corrupt, path: file.path, field: "refcount of cluster \(cluster)",
+                             "is 0 but the cluster holds \(what); repair the image (qemu-img check -r all) before writing")
+        }
     }
 
     /// Adds one reference to an allocated cluster.
@@ -61,11 +74,13 @@ final class ClusterAllocator {
         let blockIndex = cluster / perBlock
         if blockIndex >= UInt64(refcounts.table.count) { try growTable(toCover: blockIndex, from: cluster) }
         guard try refcounts.blockOffset(blockIndex) == nil else { return }
+        try refuseMetadata(cluster)
         var block = [UInt8](repeating: 0, count: Int(clusterSize))
         RefcountTable.set(&block, index: cluster % perBlock, order: refcounts.order, value: 1)
         try refcounts.writeBlock(block, at: cluster << UInt64(refcounts.clusterBits))
         try file.sync()   // the block's content before the table entry that makes it count
         try refcounts.setTableEntry(blockIndex, cluster << UInt64(refcounts.clusterBits))
+        metadata?.addRefcountBlock(cluster << UInt64(refcounts.clusterBits))
     }
 
     /// Replaces the refcount table by a larger one placed at `from` (beyond every cluster the old table
@@ -96,6 +111,7 @@ final class ClusterAllocator {
         }
         let area = start..<(start + tableClusters + UInt64(newBlocks.count))
         guard area.upperBound < clusterLimit else { throw QCOW2Error(.limit, path: file.path, "the refcount table cannot grow past 2^56 bytes") }
+        for cluster in area { try refuseMetadata(cluster) }
         let bits = UInt64(refcounts.clusterBits)
         var table = refcounts.table + [UInt64](repeating: 0, count: Int(entries - oldEntries))
         for (position, block) in newBlocks.enumerated() {
@@ -119,6 +135,7 @@ final class ClusterAllocator {
         let oldOffset = refcounts.tableOffset
         let oldClusters = (oldEntries * 8 + clusterSize - 1) / clusterSize
         try refcounts.loadTable(offset: start << bits, clusters: tableClusters)
+        metadata?.rebuild()
         for cluster in (oldOffset >> bits)..<((oldOffset >> bits) + oldClusters) { try release(cluster) }
     }
 }

@@ -96,20 +96,16 @@ struct QCOW2Check {
     }
 
     private mutating func compare() throws(QCOW2Error) {
-        var clusters = Set(references.keys)
+        // Every cluster the file holds or a table references; refcounts beyond both describe nothing.
         let refcounts = engine.refcounts
-        for block in 0..<UInt64(refcounts.table.count) {
-            guard (try? refcounts.blockOffset(block)) ?? nil != nil else { continue }
-            let first = block * refcounts.perBlock
-            for cluster in first..<(first + refcounts.perBlock) {
-                let count: UInt64
-                do { count = try refcounts.refcount(cluster) } catch { corruption(error.description); break }
-                if count > 0 { clusters.insert(cluster) }
-            }
-        }
-        for cluster in clusters.sorted() {
+        let fileClusters = (report.fileSize + header.clusterSize - 1) >> bits
+        let end = max(fileClusters, (references.keys.max() ?? 0) + 1)
+        for cluster in 0..<end {
             let stored: UInt64
-            do { stored = try refcounts.refcount(cluster) } catch { corruption(error.description); continue }
+            do { stored = try refcounts.refcount(cluster) } catch {
+                corruption(error.description)
+                continue
+            }
             let counted = references[cluster] ?? 0
             if stored > 0 { report.allocatedClusters += 1 }
             if stored < counted {

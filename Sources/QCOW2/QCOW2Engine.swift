@@ -19,6 +19,7 @@ final class QCOW2Engine {
     let map: ClusterMap
     let refcounts: RefcountTable
     let allocator: ClusterAllocator
+    let metadata: MetadataAreas
     let snapshots: [QCOW2Snapshot]
     let backing: (any BlockBackend)?
     private var lastInflated: (host: UInt64, bytes: [UInt8])?
@@ -34,6 +35,10 @@ final class QCOW2Engine {
         map = try ClusterMap(file: file, header: header)
         refcounts = try RefcountTable(file: file, header: header)
         allocator = ClusterAllocator(refcounts: refcounts)
+        let snapshotBytes = snapshots.isEmpty ? 0 : try SnapshotTable.byteLength(snapshots, file: file, header: header)
+        metadata = MetadataAreas(header: header, snapshots: snapshots, snapshotTableBytes: snapshotBytes, map: map, refcounts: refcounts)
+        allocator.metadata = metadata
+        if !file.readOnly { try metadata.checkPlacement(path: file.path) }
     }
 
     var clusterSize: UInt64 { header.clusterSize }
@@ -144,6 +149,10 @@ final class QCOW2Engine {
         let descriptor = try TableEntry.decode(raw, clusterBits: header.clusterBits, version: header.version,
                                                field: "L2 entry \(l2Index) of the L2 table at \(hex(table))", path: file.path)
         if case let .data(host, copied: true) = descriptor {
+            if let what = metadata.holder(of: host >> clusterBits) {
+                throw QCOW2Error(.corrupt, path: file.path, field: "L2 entry \(l2Index) of the L2 table at \(hex(table))",
+                                 "the data cluster \(hex(host)) is \(what)")
+            }
             try file.write(piece, at: host + UInt64(within))
             return
         }
@@ -192,6 +201,8 @@ final class QCOW2Engine {
         for write in pending.entryWrites { try map.writeEntry(table: write.table, index: write.index, value: write.value) }
         for (l1Index, table) in pending.newTables.sorted(by: { $0.key < $1.key }) {
             try map.writeL1(l1Index, table.offset | TableEntry.copied)
+            metadata.addL2(table.offset)
+            if let replaced = table.replaced { metadata.removeL2(replaced) }
         }
         let replaced = pending.newTables.values.compactMap(\.replaced)
         guard !pending.releases.isEmpty || !replaced.isEmpty else { return }
@@ -206,6 +217,7 @@ final class QCOW2Engine {
         compressedTail = nil
         refcounts.dropCache()
         try? map.reload()
+        metadata.rebuild()
     }
 
     /// Stores one whole guest cluster compressed (as `qemu-img convert -c` does), packed after the
