@@ -9,6 +9,9 @@ final class ClusterAllocator {
     private var hint: UInt64 = 0
     /// Host offsets must fit the 56-bit L2 offset field (bits 9–55).
     let clusterLimit: UInt64
+    /// Clusters past the end of the file the free-cluster search may look at (new L2 tables of a request
+    /// are written at its commit, after later data clusters).
+    static let slackPastEndOfFile: UInt64 = 4096
     /// Set by the engine: the metadata no allocation may return (a refcount of 0 there is corruption).
     var metadata: MetadataAreas?
 
@@ -24,9 +27,16 @@ final class ClusterAllocator {
     /// returned one were all found in use, so the next search starts after it.
     func allocate() throws(QCOW2Error) -> UInt64 {
         var index = hint
+        // Past the end of the file every cluster should be free; refcounts that claim more than a little
+        // of that space are wrong, and scanning them could take forever (2^35 clusters).
+        let searchEnd = (try file.size() >> UInt64(refcounts.clusterBits)) + Self.slackPastEndOfFile
         while true {
             guard index < clusterLimit else {
                 throw QCOW2Error(.limit, path: file.path, "no free cluster below the 2^56-byte offset limit")
+            }
+            guard index < searchEnd else {
+                throw QCOW2Error(.corrupt, path: file.path, field: "refcount blocks",
+                                 "no free cluster up to \(Self.slackPastEndOfFile) clusters past the end of the file; repair the image (qemu-img check -r all)")
             }
             try ensureBlock(covering: index)
             if try refcounts.refcount(index) == 0 {

@@ -56,9 +56,19 @@ struct QCOW2Check {
         return report
     }
 
+    /// Counts one reference to each cluster of [offset, offset + length); a reference past the end of the
+    /// file is corruption (nothing was ever written there) and is not counted, so the walk stays bounded
+    /// by the file.
     private mutating func reference(_ offset: UInt64, _ length: UInt64, _ what: String) {
         guard length > 0 else { return }
-        for cluster in (offset >> bits)...((offset + length - 1) >> bits) { references[cluster, default: 0] += 1 }
+        let fileClusters = (report.fileSize + header.clusterSize - 1) >> bits
+        for cluster in (offset >> bits)...((offset + length - 1) >> bits) {
+            guard cluster < fileClusters else {
+                corruption("\(what) at \(hex(offset)) lies past the end of the \(report.fileSize)-byte file")
+                return
+            }
+            references[cluster, default: 0] += 1
+        }
     }
 
     private mutating func corruption(_ message: String) {
@@ -99,8 +109,7 @@ struct QCOW2Check {
         // Every cluster the file holds or a table references; refcounts beyond both describe nothing.
         let refcounts = engine.refcounts
         let fileClusters = (report.fileSize + header.clusterSize - 1) >> bits
-        let end = max(fileClusters, (references.keys.max() ?? 0) + 1)
-        for cluster in 0..<end {
+        for cluster in 0..<fileClusters {
             let stored: UInt64
             do { stored = try refcounts.refcount(cluster) } catch {
                 corruption(error.description)

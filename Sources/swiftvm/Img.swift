@@ -10,7 +10,7 @@ struct Img: ParsableCommand {
         abstract: "Create, describe and check disk images (raw, qcow2).",
         discussion: "Exit status: 0 success (check: the image is consistent), 1 check found leaks only, "
             + "2 check found corruption, 65 the image cannot be read or created.",
-        subcommands: [ImgCreate.self, ImgInfo.self, ImgCheck.self, ImgWriteTest.self])
+        subcommands: [ImgCreate.self, ImgInfo.self, ImgCheck.self, ImgBench.self, ImgWriteTest.self])
 }
 
 struct ImgCreate: ParsableCommand {
@@ -179,5 +179,60 @@ struct ImgWriteTest: ParsableCommand {
     /// 4 KiB: the record number, then bytes derived from it.
     static func record(_ record: UInt64) -> [UInt8] {
         (0..<4096).map { index in index < 8 ? UInt8(truncatingIfNeeded: record >> (8 * UInt64(index))) : UInt8(truncatingIfNeeded: record &* 31 &+ UInt64(index)) }
+    }
+}
+
+/// Host-side throughput of a disk image through swiftvm's block backends (no guest, no virtio): the
+/// counterpart of `qemu-img bench -d 1 -t writeback` (one request at a time, the host page cache on).
+struct ImgBench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench",
+        abstract: "Time COUNT requests of SIZE bytes through the image's block backend (sequential, or --random).")
+
+    @Argument(help: "The image (format probed).")
+    var file: String
+
+    @Option(name: .shortAndLong, help: "Requests.")
+    var count: Int = 75_000
+
+    @Option(name: .shortAndLong, help: ArgumentHelp("Bytes per request, e.g. 4K, 64K.", valueName: "size"))
+    var size: String = "4K"
+
+    @Flag(name: .shortAndLong, help: "Write instead of read.")
+    var write = false
+
+    @Flag(help: "Request offsets at random (aligned to the request size) instead of in sequence.")
+    var random = false
+
+    @Flag(help: "Flush once at the end (as qemu-img bench does with -w and a flush interval of 0).")
+    var flush = false
+
+    func run() throws {
+        guard let bytes = Quantities.byteSize(size), bytes > 0, bytes <= 16 << 20 else { throw ValidationError("--size 1 byte…16M") }
+        let disk: any BlockBackend
+        do { disk = try DiskImageOpener.open(path: file, readOnly: !write) } catch { fail(error.description, status: .badInput) }
+        let slots = disk.size / bytes
+        guard slots > 0 else { throw ValidationError("the disk is smaller than one request") }
+        var buffer = [UInt8](repeating: 0x5A, count: Int(bytes))
+        var state: UInt64 = 0x2545_F491_4F6C_DD1D
+        let start = ContinuousClock.now
+        for request in 0..<UInt64(count) {
+            let slot: UInt64
+            if random {
+                state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+                slot = (state >> 17) % slots
+            } else {
+                slot = request % slots
+            }
+            do {
+                if write { try disk.write(buffer, at: slot * bytes) } else { try disk.read(at: slot * bytes, into: &buffer) }
+            } catch { fail("\(error)", status: .vmmFailure) }
+        }
+        if flush || write { do { try disk.flush() } catch { fail("\(error)", status: .vmmFailure) } }
+        let elapsed = start.duration(to: .now)
+        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        let megabytes = Double(UInt64(count) * bytes) / 1_048_576
+        print(String(format: "%@ %@ %d × %@: %.3f s, %.0f requests/s, %.1f MiB/s", random ? "random" : "sequential",
+                     write ? "write" : "read", count, size, seconds, Double(count) / seconds, megabytes / seconds))
     }
 }
