@@ -16,6 +16,8 @@ public struct QCOW2CheckReport: Sendable, Equatable {
     public var isClean: Bool { corruptions.isEmpty && leakedClusters == 0 }
     /// Only the first messages of each kind are kept; the counts are exact.
     static let messageLimit = 50
+    /// Refcount entries past the end of the file the check reads at most.
+    static let pastEndBudget = 1 << 22
 }
 
 struct QCOW2Check {
@@ -123,6 +125,22 @@ struct QCOW2Check {
                 report.leakedClusters += 1
                 if report.leaks.count < QCOW2CheckReport.messageLimit {
                     report.leaks.append("cluster \(cluster) (offset \(hex(cluster << bits))) has refcount \(stored) but \(counted) references: leaked, wasted space only")
+                }
+            }
+        }
+        // Refcounts past the end of the file count clusters nothing can reference: leaks, which a growing
+        // file would expose. Walked per refcount block, within a budget (a hostile table can repeat blocks).
+        var budget = QCOW2CheckReport.pastEndBudget
+        for block in 0..<UInt64(refcounts.table.count) where budget > 0 {
+            guard (try? refcounts.blockOffset(block)) ?? nil != nil else { continue }
+            let first = block * refcounts.perBlock, end = first + refcounts.perBlock
+            guard end > fileClusters else { continue }
+            for cluster in max(first, fileClusters)..<end where budget > 0 {
+                budget -= 1
+                guard let stored = try? refcounts.refcount(cluster), stored > 0 else { continue }
+                report.leakedClusters += 1
+                if report.leaks.count < QCOW2CheckReport.messageLimit {
+                    report.leaks.append("cluster \(cluster) (offset \(hex(cluster << bits))) past the end of the file has refcount \(stored): leaked")
                 }
             }
         }

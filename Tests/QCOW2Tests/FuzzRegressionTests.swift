@@ -42,4 +42,19 @@ import BlockBackends
         _ = try? replay("timeout-check.qcow2")
         #expect(start.duration(to: .now) < .seconds(4))
     }
+
+    /// Refcounts for clusters past the end of a 1814-byte file (1, 12 and 4 for clusters 4–6): qemu-img check (which stops
+    /// at the end of the file) calls it clean, and the first write, growing the file over them, exposed
+    /// them as leaks. The check now reports refcounts past the end of the file as leaks up front.
+    @Test func refcountsPastTheEndOfTheFileAreLeaks() throws {
+        let scratch = try Scratch()
+        let bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: "\(Self.fixtures)/crash-leak-after-write.qcow2")))
+        let path = try scratch.write(bytes, to: "image.qcow2")
+        let before = try QCOW2Image(path: path, readOnly: true).check()
+        #expect(before.corruptions.isEmpty)
+        // 1, 12 and 4 for clusters 4–6, and stale bytes in the block's tail count 41 more far past the end.
+        #expect(before.leakedClusters == 44 && before.leaks.allSatisfy { $0.contains("past the end of the file") }, "\(before.leaks)")
+        let result = try replay("crash-leak-after-write.qcow2")
+        #expect(result.read == result.written)
+    }
 }
