@@ -15,7 +15,8 @@ import QCOW2
 import Glibc
 #endif
 
-private let path = "/tmp/fuzz-qcow2-\(getpid()).qcow2"
+// tmpfs when there is one: fdatasync is then free, and the target runs several times faster.
+private let path = (access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp") + "/fuzz-qcow2-\(getpid()).qcow2"
 
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
