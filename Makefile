@@ -10,9 +10,10 @@ TCK          := .build/release/tck
 # Debian packages (dpkg names). `make run` needs only the first list: it builds swiftvm, tck and the
 # kernels and runs the suite on swiftvm. The second is for `make test` (and bench, test-hostile): the
 # cmocka unit tests, the QEMU driver, iasl, the report consumers (xmllint, junitparser, Chromium), time,
-# and the libvirt driver's daemons and virsh (libvirt-daemon-system also creates the libvirt-qemu user).
-RUN_PACKAGES  := gcc make binutils pkg-config libelf-dev linux-libc-dev
-TEST_PACKAGES := libcmocka-dev qemu-system-x86 acpica-tools libxml2-utils chromium python3 python3-venv time \
+# the libvirt driver's daemons and virsh (libvirt-daemon-system also creates the libvirt-qemu user), and
+# qemu-img/qemu-io (qemu-utils), the judges of the qcow2 tests.
+RUN_PACKAGES  := gcc make binutils pkg-config libelf-dev linux-libc-dev zlib1g-dev
+TEST_PACKAGES := libcmocka-dev qemu-system-x86 qemu-utils acpica-tools libxml2-utils chromium python3 python3-venv time \
                  libvirt-daemon-system libvirt-clients
 # A real JUnit consumer for the report checks (PyPI junitparser), in a venv of the project's own.
 VENV         := .build/venv

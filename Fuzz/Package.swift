@@ -19,19 +19,21 @@ let package = Package(
         .target(name: "CKVM", path: "Modules/CKVM"),
         .target(name: "CProcess", path: "Modules/CProcess"),
         .systemLibrary(name: "CLibELF", path: "Modules/CLibELF", pkgConfig: "libelf"),
+        .systemLibrary(name: "CZlib", path: "Modules/CZlib", pkgConfig: "zlib"),
         .target(name: "KVM", dependencies: ["CKVM"], path: "Modules/KVM"),
         .target(name: "GuestMemory", path: "Modules/GuestMemory"),
         .target(name: "Boot", dependencies: ["GuestMemory", "CLibELF"], path: "Modules/Boot"),
         .target(name: "Devices", dependencies: ["GuestMemory"], path: "Modules/Devices"),
         .target(name: "BlockBackends", path: "Modules/BlockBackends"),
+        .target(name: "QCOW2", dependencies: ["BlockBackends", "CZlib"], path: "Modules/QCOW2"),
         .target(name: "Virtio", dependencies: ["GuestMemory", "Devices", "BlockBackends"], path: "Modules/Virtio"),
         .target(name: "CPUFeatures", path: "Modules/CPUFeatures"),
         .target(name: "ACPI", path: "Modules/ACPI"),
-        .target(name: "Machine", dependencies: ["KVM", "GuestMemory", "Boot", "Devices", "CPUFeatures", "ACPI", "Virtio", "BlockBackends"],
+        .target(name: "Machine", dependencies: ["KVM", "GuestMemory", "Boot", "Devices", "CPUFeatures", "ACPI", "Virtio", "BlockBackends", "QCOW2"],
                 path: "Modules/Machine"),
         .target(name: "Quantities", path: "Modules/Quantities"),
         .target(name: "ABI", dependencies: ["CPUFeatures"], path: "Modules/ABI"),
-        .target(name: "TCK", dependencies: ["Quantities", "ABI", "CProcess"], path: "Modules/TCK"),
+        .target(name: "TCK", dependencies: ["Quantities", "ABI", "CProcess", "QCOW2", "BlockBackends"], path: "Modules/TCK"),
 
         // Input decoding and invariant checks shared by the targets.
         .target(name: "FuzzSupport", dependencies: ["Devices"]),
@@ -48,6 +50,7 @@ let package = Package(
         .executableTarget(name: "fuzz-acpi", dependencies: ["FuzzSupport", "ACPI"]),
         .executableTarget(name: "fuzz-pc-devices", dependencies: ["FuzzSupport", "Devices"]),
         .executableTarget(name: "fuzz-virtio", dependencies: ["FuzzSupport", "Virtio", "GuestMemory", "BlockBackends", "Devices"]),
+        .executableTarget(name: "fuzz-qcow2", dependencies: ["FuzzSupport", "QCOW2", "BlockBackends"]),
     ],
     swiftLanguageVersions: [.version("6")]
 )

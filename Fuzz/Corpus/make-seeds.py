@@ -416,3 +416,51 @@ virtio_seed("bar-registers.bin", read_chain, headers=[(HDR, 0, 1)],
             + bar(0x3000, 1, 0) + bar(0x2000, 3) + bar(0x4000, 2, 0xFEE00000) + kick() + RESET + kick())
 virtio_seed("unoffered-feature.bin", read_chain, setup=S_UNOFFERED, headers=[(HDR, 0, 1)])
 virtio_seed("misaligned-rings.bin", read_chain, headers=[(HDR, 0, 1)], rings=(0x8, 0x81, 0x102))
+# --- fuzz-qcow2 ---------------------------------------------------------------------------------
+# Small images (512-byte clusters keep them under 8 KiB) made by the real qemu-img and qemu-io
+# (Debian's qemu-utils); skipped when they are not installed.
+import shutil
+import subprocess
+import tempfile
+
+
+def qcow2_seeds():
+    if not (shutil.which("qemu-img") and shutil.which("qemu-io")):
+        print("make-seeds: qemu-img/qemu-io absent, fuzz-qcow2 seeds not rewritten")
+        return
+    work = tempfile.mkdtemp()
+
+    def img(*args):
+        subprocess.run(["qemu-img", *args], check=True, capture_output=True, cwd=work)
+
+    def io(name, *commands):
+        subprocess.run(["qemu-io", "-f", "qcow2", *[a for c in commands for a in ("-c", c)], name],
+                       check=True, capture_output=True, cwd=work)
+
+    def keep(name, seed):
+        put("fuzz-qcow2", seed, open(os.path.join(work, name), "rb").read())
+
+    img("create", "-f", "qcow2", "-o", "cluster_size=512", "empty.qcow2", "64K")
+    keep("empty.qcow2", "v3-empty.qcow2")
+    img("create", "-f", "qcow2", "-o", "cluster_size=512,compat=0.10", "v2.qcow2", "64K")
+    io("v2.qcow2", "write -P 0x11 0 1024", "write -P 0x22 40000 700")
+    keep("v2.qcow2", "v2-data.qcow2")
+    img("create", "-f", "qcow2", "-o", "cluster_size=512,refcount_bits=1", "rc1.qcow2", "32K")
+    io("rc1.qcow2", "write -P 0x33 512 1536", "write -z 4096 1024")
+    keep("rc1.qcow2", "v3-refcount1-zero.qcow2")
+    img("create", "-f", "qcow2", "-o", "cluster_size=512", "snap.qcow2", "16K")
+    io("snap.qcow2", "write -P 0x44 0 1024")
+    img("snapshot", "-c", "s1", "snap.qcow2")
+    io("snap.qcow2", "write -P 0x55 512 512")
+    keep("snap.qcow2", "v3-snapshot.qcow2")
+    with open(os.path.join(work, "text.raw"), "wb") as f:
+        f.write(b"".join(b"sector %d of a compressible disk\n" % n * 14 for n in range(16)))
+    img("convert", "-c", "-f", "raw", "-O", "qcow2", "-o", "cluster_size=512", "text.raw", "packed.qcow2")
+    keep("packed.qcow2", "v3-compressed.qcow2")
+    img("create", "-f", "qcow2", "-o", "cluster_size=512", "-b", "text.raw", "-F", "raw", "overlay.qcow2")
+    io("overlay.qcow2", "write -P 0x66 100 10")
+    keep("overlay.qcow2", "v3-overlay-missing-base.qcow2")
+    shutil.rmtree(work)
+
+
+qcow2_seeds()

@@ -16,6 +16,9 @@ public enum BlockBackendError: Error, Equatable, Sendable, CustomStringConvertib
     case shortRead(path: String, offset: UInt64, expected: UInt64, got: UInt64)
     /// pread/pwrite/fdatasync/lseek/fstat failed with `errno`.
     case ioFailed(path: String, operation: String, offset: UInt64, errno: Int32)
+    /// The image's format layer (qcow2 metadata, a backing chain) refused or failed; `detail` is its
+    /// sentence, naming the image and the field at fault.
+    case imageFormat(detail: String)
 
     public var description: String {
         switch self {
@@ -33,6 +36,8 @@ public enum BlockBackendError: Error, Equatable, Sendable, CustomStringConvertib
             return "disk image \(path) ended early: read \(got) of \(expected) bytes at offset \(offset); was the file truncated?"
         case let .ioFailed(path, operation, offset, errno):
             return "\(operation) on disk image \(path) at offset \(offset) failed: \(Self.reason(errno)); check the host's disk and logs"
+        case let .imageFormat(detail):
+            return detail
         }
     }
 

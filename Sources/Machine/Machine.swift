@@ -3,6 +3,7 @@ import Boot
 import Devices
 import GuestMemory
 import KVM
+import QCOW2
 import Virtio
 
 /// One virtual machine built from a `MachineConfiguration`: guest memory, the KVM VM with its in-kernel
@@ -125,7 +126,7 @@ public final class Machine {
             return nil
         }
         guard let disk = configuration.disk else { return EmptyMedium() }
-        do { return try RawImage(path: disk.path, readOnly: disk.readOnly) } catch { throw .disk(error.description) }
+        do { return try DiskImageOpener.open(path: disk.path, format: disk.format, readOnly: disk.readOnly) } catch { throw .disk(error.description) }
     }
 
     private static func attachVirtioBlock(_ backend: any BlockBackend, slot: VirtioBlockSlot, vm: VirtualMachine,

@@ -1,4 +1,5 @@
 import Boot
+import QCOW2
 
 /// Everything needed to build one machine and boot one kernel on it.
 public struct MachineConfiguration: Sendable {
@@ -32,9 +33,12 @@ public struct MachineConfiguration: Sendable {
 public struct DiskImage: Sendable, Equatable {
     public var path: String
     public var readOnly: Bool
+    /// nil: probed from the file's first bytes (a probed raw image may not be given the qcow2 magic).
+    public var format: ImageFormat?
 
-    public init(path: String, readOnly: Bool = false) {
+    public init(path: String, readOnly: Bool = false, format: ImageFormat? = nil) {
         self.path = path
         self.readOnly = readOnly
+        self.format = format
     }
 }

@@ -66,8 +66,9 @@ public struct Expectation: Codable, Equatable, Sendable {
     public static let pass = Expectation(outcome: .pass)
 }
 
-/// A test's disk as the catalog declares it (`disk = 1M pattern readonly`): the raw image's size and
-/// content, and whether the guest may write to it.
+/// A test's disk as the catalog declares it (`disk = 1M pattern qcow2 backing readonly`): the image's size,
+/// content and file format, and whether the guest may write to it. The guest must see the same disk
+/// whatever the format: only how tck stores it changes.
 public struct DiskSpec: Codable, Equatable, Sendable {
     public enum Content: String, Codable, Sendable, CaseIterable {
         /// Sector N begins with the 8-byte little-endian value N ^ 0x5A5A5A5A5A5A5A5A; the rest is zero
@@ -75,6 +76,11 @@ public struct DiskSpec: Codable, Equatable, Sendable {
         case pattern
         /// All zeros (a sparse file).
         case zero
+    }
+
+    public enum Format: String, Codable, Sendable, CaseIterable {
+        case raw
+        case qcow2
     }
 
     public static let sectorBytes: UInt64 = 512
@@ -87,11 +93,33 @@ public struct DiskSpec: Codable, Equatable, Sendable {
     public var sizeBytes: UInt64
     public var content: Content
     public var readOnly: Bool
+    public var format: Format
+    /// qcow2 only: the content lives in a base image and the disk is an empty qcow2 overlay over it.
+    public var backing: Bool
+    /// qcow2 only: the content's clusters are stored deflated (as `qemu-img convert -c` does).
+    public var compressed: Bool
 
-    public init(sizeBytes: UInt64, content: Content, readOnly: Bool = false) {
+    public init(sizeBytes: UInt64, content: Content, readOnly: Bool = false, format: Format = .raw,
+                backing: Bool = false, compressed: Bool = false) {
         self.sizeBytes = sizeBytes
         self.content = content
         self.readOnly = readOnly
+        self.format = format
+        self.backing = backing
+        self.compressed = compressed
+    }
+
+    private enum CodingKeys: String, CodingKey { case sizeBytes, content, readOnly, format, backing, compressed }
+
+    /// Results written before qcow2 disks existed have no format keys: raw.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        sizeBytes = try container.decode(UInt64.self, forKey: .sizeBytes)
+        content = try container.decode(Content.self, forKey: .content)
+        readOnly = try container.decode(Bool.self, forKey: .readOnly)
+        format = try container.decodeIfPresent(Format.self, forKey: .format) ?? .raw
+        backing = try container.decodeIfPresent(Bool.self, forKey: .backing) ?? false
+        compressed = try container.decodeIfPresent(Bool.self, forKey: .compressed) ?? false
     }
 
     /// The first 8 bytes of sector `sector` on a `pattern` disk.

@@ -65,16 +65,14 @@ enum CatalogValues {
         return .success(bytes)
     }
 
-    /// `<size> <content> [readonly]`: size 512 B…1 GiB in whole sectors, content `pattern` or `zero`.
+    /// `<size> <content> [qcow2 [backing] [compressed]] [readonly]`: size 512 B…1 GiB in whole sectors,
+    /// content `pattern` or `zero`; the option words in any order, each at most once.
     static func disk(_ text: String) -> Result<DiskSpec, Problem> {
-        let usage = "disk = <size> pattern|zero [readonly], e.g. 1M pattern"
+        let usage = "disk = <size> pattern|zero [qcow2 [backing] [compressed]] [readonly], e.g. 1M pattern"
         let words = text.split(whereSeparator: { $0 == " " || $0 == "\t" }).map(String.init)
         guard words.count >= 2 else {
             return .failure(Problem(words.isEmpty ? "a disk needs a size and a content (\(usage))"
                                                   : "'\(text)' has a size but no content (\(usage))"))
-        }
-        guard words.count <= 3 else {
-            return .failure(Problem("'\(text)' has \(words.count) words, at most 3 are allowed (\(usage))"))
         }
         guard let bytes = Quantities.byteSize(words[0]) else {
             return .failure(Problem("'\(words[0])' is not a size (\(usage))"))
@@ -89,10 +87,22 @@ enum CatalogValues {
             let known = DiskSpec.Content.allCases.map(\.rawValue).joined(separator: " or ")
             return .failure(Problem("'\(words[1])' is not a disk content (\(known))"))
         }
-        if words.count == 3, words[2] != "readonly" {
-            return .failure(Problem("'\(words[2])' is not a disk option (the only one is readonly)"))
+        var spec = DiskSpec(sizeBytes: bytes, content: content)
+        var seen: Set<String> = []
+        for word in words.dropFirst(2) {
+            guard seen.insert(word).inserted else { return .failure(Problem("disk option '\(word)' is given twice")) }
+            switch word {
+            case "readonly": spec.readOnly = true
+            case "qcow2": spec.format = .qcow2
+            case "backing": spec.backing = true
+            case "compressed": spec.compressed = true
+            default: return .failure(Problem("'\(word)' is not a disk option (readonly, qcow2, backing, compressed)"))
+            }
         }
-        return .success(DiskSpec(sizeBytes: bytes, content: content, readOnly: words.count == 3))
+        if (spec.backing || spec.compressed) && spec.format != .qcow2 {
+            return .failure(Problem("'backing' and 'compressed' need 'qcow2' (\(usage))"))
+        }
+        return .success(spec)
     }
 
     static func timeout(_ text: String) -> Result<Double, Problem> {

@@ -1,14 +1,18 @@
 import Foundation
+import QCOW2
 
-/// A raw image handed to a driver for one run: the VMM attaches it as the machine's virtio-blk disk.
+/// An image handed to a driver for one run: the VMM attaches it as the machine's virtio-blk disk.
 public struct AttachedDisk: Equatable, Sendable {
     /// Absolute, so the recorded command line re-runs from any directory.
     public var path: String
     public var readOnly: Bool
+    /// How the VMM must open it (given explicitly to both drivers for qcow2; raw stays as before).
+    public var format: DiskSpec.Format
 
-    public init(path: String, readOnly: Bool = false) {
+    public init(path: String, readOnly: Bool = false, format: DiskSpec.Format = .raw) {
         self.path = path
         self.readOnly = readOnly
+        self.format = format
     }
 }
 
@@ -24,15 +28,23 @@ public struct DiskImageError: Error, Equatable, Sendable, CustomStringConvertibl
 /// driver (`<directory>/<driver>/<test>.img`), so a test that writes cannot affect another driver or a
 /// later run. The images stay after the run: the recorded command line names them.
 public enum DiskImages {
-    /// `<directory>/<driver>/<test>.img`, made absolute against the working directory.
-    public static func path(directory: String, driver: String, test: String) -> String {
-        RecordedCommandLine.absolute("\(directory)/\(driver)/\(test).img")
+    /// `<directory>/<driver>/<test>.img` (`.qcow2` for qcow2), made absolute against the working directory.
+    public static func path(directory: String, driver: String, test: String, format: DiskSpec.Format = .raw) -> String {
+        RecordedCommandLine.absolute("\(directory)/\(driver)/\(test).\(format == .raw ? "img" : "qcow2")")
+    }
+
+    /// Where a `backing` disk's base image goes: beside the overlay, `<test>.base.img` (raw) or
+    /// `<test>.base.qcow2` (compressed).
+    public static func basePath(overlay path: String, compressed: Bool) -> String {
+        let stem = path.hasSuffix(".qcow2") ? String(path.dropLast(".qcow2".count)) : path
+        return stem + (compressed ? ".base.qcow2" : ".base.img")
     }
 
     /// Makes the image for `spec` at `path` from scratch: any earlier file there is removed first
     /// (never written through), then the file is created, sized with ftruncate (sparse) and, for
     /// `pattern`, the first 8 bytes of every sector written. Parent directories are created.
     public static func create(_ spec: DiskSpec, at path: String) throws(DiskImageError) {
+        if spec.format == .qcow2 { return try createQCOW2(spec, at: path) }
         let fail = { (reason: String) in DiskImageError(path: path, reason: reason) }
         let parent = (path as NSString).deletingLastPathComponent
         try makeDirectories(parent, fail: fail)
@@ -50,9 +62,9 @@ public enum DiskImages {
     /// Creates the image `entry` declares for a run on `driver` under `directory`; nil when the test has no disk.
     public static func prepare(_ entry: CatalogEntry, driver: String, directory: String) throws(DiskImageError) -> AttachedDisk? {
         guard let spec = entry.disk else { return nil }
-        let path = path(directory: directory, driver: driver, test: entry.name)
+        let path = path(directory: directory, driver: driver, test: entry.name, format: spec.format)
         try create(spec, at: path)
-        return AttachedDisk(path: path, readOnly: spec.readOnly)
+        return AttachedDisk(path: path, readOnly: spec.readOnly, format: spec.format)
     }
 
     /// The sector pattern written a chunk at a time: each chunk is zero but for the 8 pattern bytes at
@@ -85,6 +97,58 @@ public enum DiskImages {
             }
             offset += UInt64(length)
         }
+    }
+
+    /// A qcow2 disk written by swiftvm's own qcow2 writer (qemu-img is not needed to run the suite):
+    /// the content written through `QCOW2Image` (deflated cluster by cluster for `compressed`), or, for
+    /// `backing`, kept in a base image (raw, or compressed qcow2) under an empty qcow2 overlay.
+    private static func createQCOW2(_ spec: DiskSpec, at path: String) throws(DiskImageError) {
+        let fail = { (reason: String) in DiskImageError(path: path, reason: reason) }
+        try makeDirectories((path as NSString).deletingLastPathComponent, fail: fail)
+        if unlink(path) != 0, errno != ENOENT { throw fail("cannot remove the earlier image (\(errnoText()))") }
+        if spec.backing {
+            let base = basePath(overlay: path, compressed: spec.compressed)
+            var baseSpec = spec
+            baseSpec.backing = false
+            baseSpec.readOnly = false
+            baseSpec.format = spec.compressed ? .qcow2 : .raw
+            try create(baseSpec, at: base)
+            let options = QCOW2CreateOptions(size: spec.sizeBytes, backingFile: (base as NSString).lastPathComponent,
+                                             backingFormat: spec.compressed ? .qcow2 : .raw)
+            do { try QCOW2Creator.create(path: path, options: options) } catch { throw fail(error.description) }
+            return
+        }
+        do {
+            try QCOW2Creator.create(path: path, options: QCOW2CreateOptions(size: spec.sizeBytes))
+            guard spec.content == .pattern else { return }
+            let image = try QCOW2Image(path: path)
+            let cluster = image.header.clusterSize
+            var offset: UInt64 = 0
+            while offset < spec.sizeBytes {
+                let length = Int(min(cluster, spec.sizeBytes - offset))
+                let bytes = patternBytes(from: offset, count: length)
+                if spec.compressed, length == Int(cluster) {
+                    try image.writeCompressed(cluster: offset / cluster, bytes)
+                } else {
+                    do { try image.write(bytes, at: offset) } catch { throw QCOW2Error(.io, path: path, "\(error)") }
+                }
+                offset += UInt64(length)
+            }
+            do { try image.flush() } catch { throw QCOW2Error(.io, path: path, "\(error)") }
+        } catch {
+            throw fail("\(error)")
+        }
+    }
+
+    /// `count` bytes of the `pattern` content starting at byte `offset` (a multiple of the sector).
+    static func patternBytes(from offset: UInt64, count: Int) -> [UInt8] {
+        var bytes = [UInt8](repeating: 0, count: count)
+        let sector = Int(DiskSpec.sectorBytes)
+        for start in stride(from: 0, to: count, by: sector) {
+            let value = DiskSpec.patternValue(sector: (offset + UInt64(start)) / DiskSpec.sectorBytes)
+            for index in 0..<min(8, count - start) { bytes[start + index] = UInt8(truncatingIfNeeded: value >> (8 * UInt64(index))) }
+        }
+        return bytes
     }
 
     private static func errnoText() -> String { String(cString: strerror(errno)) }

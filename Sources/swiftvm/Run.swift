@@ -42,8 +42,10 @@ struct Run: ParsableCommand {
     @Flag(help: "Fail the run when the guest touches a port or MMIO address with no device.")
     var strictIO = false
 
-    @Option(help: ArgumentHelp("The raw image behind the machine type's virtio-blk disk (swiftvm-1.2 and later); "
-                               + "',readonly' makes guest writes fail.", valueName: "file[,readonly]"))
+    @Option(help: ArgumentHelp("The image behind the machine type's virtio-blk disk (swiftvm-1.2 and later); "
+                               + "',readonly' makes guest writes fail; ',format=raw|qcow2' (default: probed from the "
+                               + "first bytes; a probed raw image refuses writes that would make it look like qcow2).",
+                               valueName: "file[,readonly][,format=F]"))
     var disk: String?
 
     @Flag(help: "Add the test data channel at port 0xec0 (bulk guest-to-host transfer; docs/guest-interface.md).")
@@ -81,6 +83,7 @@ struct Run: ParsableCommand {
         }
         guard cpus >= 1 else { throw ValidationError("--cpus must be at least 1") }
         if data != nil && !testdev { throw ValidationError("--data needs --testdev") }
+        if let disk { _ = try DiskOption.parse(disk) }
         guard Quantities.byteSize(fileLimit) != nil else {
             throw ValidationError("--file-limit '\(fileLimit)' is not a size; use e.g. 64M")
         }
@@ -100,9 +103,7 @@ struct Run: ParsableCommand {
         config.testdev = testdev
         config.strictIO = strictIO
         config.coalescesPortWrites = !noCoalescedPio
-        config.disk = disk.map { spec in
-            spec.hasSuffix(",readonly") ? DiskImage(path: String(spec.dropLast(",readonly".count)), readOnly: true) : DiskImage(path: spec)
-        }
+        config.disk = try disk.map(DiskOption.parse)
 
         let status = runMachine(config, started: started)
         throw ExitCode(exitStatus(for: status))

@@ -7,7 +7,7 @@ struct SwiftVM: ParsableCommand {
         commandName: "swiftvm",
         abstract: "A small reference KVM virtual machine monitor that boots ELF test kernels (PVH, Multiboot v1).",
         version: "swiftvm \(SwiftVMVersion.string)",
-        subcommands: [Run.self, Check.self, Machines.self, Host.self],
+        subcommands: [Run.self, Check.self, Machines.self, Host.self, Img.self],
         defaultSubcommand: nil
     )
 

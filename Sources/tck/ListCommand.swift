@@ -28,7 +28,8 @@ struct ListCommand: ParsableCommand {
         for entry in entries {
             var notes = entry.groups.joined(separator: " ")
             if let disk = entry.disk {
-                notes += "  disk \(disk.sizeBytes >> 10)K \(disk.content.rawValue)" + (disk.readOnly ? " readonly" : "")
+                notes += "  disk \(disk.sizeBytes >> 10)K \(disk.content.rawValue)" + (disk.format == .qcow2 ? " qcow2" : "")
+                    + (disk.backing ? " backing" : "") + (disk.compressed ? " compressed" : "") + (disk.readOnly ? " readonly" : "")
             }
             if entry.defaultExpectation.outcome != .pass { notes += "  expect \(entry.defaultExpectation.outcome.rawValue)" }
             for (driver, expectation) in entry.expectations.sorted(by: { $0.key < $1.key }) {
@@ -45,7 +46,7 @@ struct ListCommand: ParsableCommand {
 
 /// `tck list --json`: `{"catalog": path, "tests": [{name, kernel, groups, description, cpus, memoryBytes,
 /// timeoutSeconds, commandLine, machines: {driver: machine type}, expectations: {driver: {outcome, reason?,
-/// link?}}, disk?: {sizeBytes, content, readOnly}}]}`. Every driver tck knows gets an expectation (the
+/// link?}}, disk?: {sizeBytes, content, readOnly, format, backing, compressed}}]}`. Every driver tck knows gets an expectation (the
 /// catalog default where it names none) and, when the catalog sets one, a machine type; keys are sorted.
 enum ListJSON {
     struct Document: Encodable {

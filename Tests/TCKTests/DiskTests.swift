@@ -18,20 +18,26 @@ import Testing
         #expect(try parse("64K zero") == DiskSpec(sizeBytes: 64 << 10, content: .zero))
         #expect(try parse("  512\tzero  ") == DiskSpec(sizeBytes: 512, content: .zero))
         #expect(try parse("1GiB zero readonly") == DiskSpec(sizeBytes: 1 << 30, content: .zero, readOnly: true))
+        #expect(try parse("1M pattern qcow2") == DiskSpec(sizeBytes: 1 << 20, content: .pattern, format: .qcow2))
+        #expect(try parse("1M pattern readonly compressed backing qcow2")
+                == DiskSpec(sizeBytes: 1 << 20, content: .pattern, readOnly: true, format: .qcow2, backing: true, compressed: true))
         #expect(try Catalog.parse(text: "[a]\n", knownDrivers: ["swiftvm"])[0].disk == nil)
     }
 
     @Test(arguments: [
-        ("", "bad value for 'disk' in [blk]: a disk needs a size and a content (disk = <size> pattern|zero [readonly], e.g. 1M pattern)"),
-        ("1M", "bad value for 'disk' in [blk]: '1M' has a size but no content (disk = <size> pattern|zero [readonly], e.g. 1M pattern)"),
+        ("", "bad value for 'disk' in [blk]: a disk needs a size and a content (disk = <size> pattern|zero [qcow2 [backing] [compressed]] [readonly], e.g. 1M pattern)"),
+        ("1M", "bad value for 'disk' in [blk]: '1M' has a size but no content (disk = <size> pattern|zero [qcow2 [backing] [compressed]] [readonly], e.g. 1M pattern)"),
         ("1M ones", "bad value for 'disk' in [blk]: 'ones' is not a disk content (pattern or zero)"),
-        ("1M pattern rw", "bad value for 'disk' in [blk]: 'rw' is not a disk option (the only one is readonly)"),
-        ("1M pattern readonly extra", "bad value for 'disk' in [blk]: '1M pattern readonly extra' has 4 words, at most 3 are allowed (disk = <size> pattern|zero [readonly], e.g. 1M pattern)"),
-        ("big pattern", "bad value for 'disk' in [blk]: 'big' is not a size (disk = <size> pattern|zero [readonly], e.g. 1M pattern)"),
+        ("1M pattern rw", "bad value for 'disk' in [blk]: 'rw' is not a disk option (readonly, qcow2, backing, compressed)"),
+        ("1M pattern readonly extra", "bad value for 'disk' in [blk]: 'extra' is not a disk option (readonly, qcow2, backing, compressed)"),
+        ("1M pattern qcow2 readonly qcow2", "bad value for 'disk' in [blk]: disk option 'qcow2' is given twice"),
+        ("1M pattern backing", "bad value for 'disk' in [blk]: 'backing' and 'compressed' need 'qcow2' (disk = <size> pattern|zero [qcow2 [backing] [compressed]] [readonly], e.g. 1M pattern)"),
+        ("1M zero compressed readonly", "bad value for 'disk' in [blk]: 'backing' and 'compressed' need 'qcow2' (disk = <size> pattern|zero [qcow2 [backing] [compressed]] [readonly], e.g. 1M pattern)"),
+        ("big pattern", "bad value for 'disk' in [blk]: 'big' is not a size (disk = <size> pattern|zero [qcow2 [backing] [compressed]] [readonly], e.g. 1M pattern)"),
         ("1000 pattern", "bad value for 'disk' in [blk]: disk size 1000 is not a multiple of the 512-byte sector"),
         ("2G pattern", "bad value for 'disk' in [blk]: disk size 2G is outside 512…1G"),
         ("0 zero", "bad value for 'disk' in [blk]: disk size 0 is outside 512…1G"),
-        ("pattern 1M", "bad value for 'disk' in [blk]: 'pattern' is not a size (disk = <size> pattern|zero [readonly], e.g. 1M pattern)"),
+        ("pattern 1M", "bad value for 'disk' in [blk]: 'pattern' is not a size (disk = <size> pattern|zero [qcow2 [backing] [compressed]] [readonly], e.g. 1M pattern)"),
     ])
     func badValuesNameTheLine(disk: String, message: String) {
         #expect(error(disk) == CatalogError(file: "catalog", line: 4, message: message))
@@ -51,6 +57,10 @@ import Testing
         #expect(blk.disk == DiskSpec(sizeBytes: 1 << 20, content: .pattern))
         #expect(readOnly.disk == DiskSpec(sizeBytes: 1 << 20, content: .pattern, readOnly: true))
         #expect(blk.machine(for: "qemu") == "pc" && readOnly.machine(for: "qemu") == "pc")
+        let qcow2 = entries.filter { $0.name.hasPrefix("conf-virtio-blk-qcow2") }
+        #expect(qcow2.map(\.name) == ["conf-virtio-blk-qcow2", "conf-virtio-blk-qcow2-backing", "conf-virtio-blk-qcow2-compressed",
+                                      "conf-virtio-blk-qcow2-ro"])
+        #expect(qcow2.allSatisfy { $0.disk?.format == .qcow2 && $0.kernel == "conf_virtio_blk" && $0.machine(for: "qemu") == "pc" })
     }
 }
 
@@ -202,6 +212,8 @@ import Testing
         let relative = driver.arguments(for: entry, kernelDirectory: "/k", disk: AttachedDisk(path: "r/blk.img"))
         #expect(relative.last == FileManager.default.currentDirectoryPath + "/r/blk.img")
         #expect(!driver.arguments(for: entry, kernelDirectory: "/k").contains("--disk"))
+        let qcow2 = driver.arguments(for: entry, kernelDirectory: "/k", disk: AttachedDisk(path: "/r/b.qcow2", readOnly: true, format: .qcow2))
+        #expect(Array(qcow2.suffix(2)) == ["--disk", "/r/b.qcow2,readonly,format=qcow2"])
     }
 
     @Test func qemuPassesADriveAndAModernVirtioBlkPCI() {
@@ -213,6 +225,8 @@ import Testing
         let readOnly = driver.arguments(for: entry, kernelDirectory: "/k", disk: AttachedDisk(path: "/r,x/blk.img", readOnly: true))
         #expect(Array(readOnly.suffix(4)) == ["-drive", "file=/r,,x/blk.img,if=none,id=d0,format=raw,readonly=on"] + device)
         #expect(!driver.arguments(for: entry, kernelDirectory: "/k").contains("-drive"))
+        let qcow2 = driver.arguments(for: entry, kernelDirectory: "/k", disk: AttachedDisk(path: "/r/b.qcow2", format: .qcow2))
+        #expect(Array(qcow2.suffix(4)) == ["-drive", "file=/r/b.qcow2,if=none,id=d0,format=qcow2"] + device)
     }
 
     /// The recorded command line of a real driver run names the image (absolute) as it was run.

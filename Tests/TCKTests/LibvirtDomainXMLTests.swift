@@ -68,6 +68,9 @@ import Testing
         #expect(Self.value(root, "devices/disk/address/@slot") == "0x02" && Self.value(root, "devices/disk/address/@bus") == "0x00")
         let writable = try Self.parse(Self.domain(disk: AttachedDisk(path: "/r/blk.img")).text)
         #expect(Self.count(writable, "devices/disk/readonly") == 0)
+        // A qcow2 disk says so; its backing file is named by the image (with its format).
+        let qcow2 = try Self.parse(Self.domain(disk: AttachedDisk(path: "/r/blk.qcow2", format: .qcow2)).text)
+        #expect(Self.value(qcow2, "devices/disk/driver/@type") == "qcow2")
     }
 
     @Test func noCommandLineNoCmdlineElementAndSeaBIOSWithoutQboot() throws {

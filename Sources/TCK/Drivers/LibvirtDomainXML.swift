@@ -107,10 +107,11 @@ public struct LibvirtDomainXML: Equatable, Sendable {
     }
 
     /// A modern-only virtio-blk-pci (`virtio-non-transitional`, QEMU's `disable-legacy=on`) at 00:02.0
-    /// over the raw image, as the qemu driver and swiftvm-1.2 have it.
+    /// over the image (raw or qcow2; a qcow2 backing file is named by the image itself), as the qemu
+    /// driver and swiftvm-1.2 have it.
     private func diskElement(_ disk: AttachedDisk) -> XMLElement {
         let node = element("disk", ["type": "file", "device": "disk", "model": "virtio-non-transitional"])
-        node.addChild(element("driver", ["name": "qemu", "type": "raw"]))
+        node.addChild(element("driver", ["name": "qemu", "type": disk.format.rawValue]))
         node.addChild(element("source", ["file": disk.path]))
         node.addChild(element("target", ["dev": "vda", "bus": "virtio"]))
         node.addChild(element("serial", text: diskSerial))

@@ -125,7 +125,7 @@ public struct LibvirtDriver: Driver {
         let consolePath = scratch + "/console.log"
         let xmlPath = domainDirectory.map { RecordedCommandLine.absolute("\($0)/\(entry.name).domain.xml") } ?? scratch + "/domain.xml"
         let xml = domainXML(for: entry, kernelDirectory: kernelDirectory, domainName: domain, consolePath: consolePath,
-                            disk: disk.map { AttachedDisk(path: RecordedCommandLine.absolute($0.path), readOnly: $0.readOnly) })
+                            disk: disk.map { AttachedDisk(path: RecordedCommandLine.absolute($0.path), readOnly: $0.readOnly, format: $0.format) })
         do {
             try FileManager.default.createDirectory(atPath: (xmlPath as NSString).deletingLastPathComponent,
                                                     withIntermediateDirectories: true)

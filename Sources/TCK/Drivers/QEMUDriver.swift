@@ -36,7 +36,7 @@ public struct QEMUDriver: Driver {
     }
 
     /// QEMU's arguments for one test, run and recorded as they are (`DriverRun.commandLine`): the kernel
-    /// by absolute path, so the line re-runs from any directory; no temporary files. A disk is a raw
+    /// by absolute path, so the line re-runs from any directory; no temporary files. A disk is a raw or qcow2
     /// `-drive` behind a modern-only virtio-blk-pci at 00:02.0, as swiftvm-1.2 has it; that needs a PCI
     /// bus, so such tests say `machine.qemu = pc` (microvm has none without pcie=on).
     public func arguments(for entry: CatalogEntry, kernelDirectory: String, disk: AttachedDisk? = nil) -> [String] {
@@ -60,7 +60,7 @@ public struct QEMUDriver: Driver {
     /// `-drive` (commas in the path doubled, as QEMU's option syntax wants) and the device.
     static func diskArguments(_ disk: AttachedDisk) -> [String] {
         let file = RecordedCommandLine.absolute(disk.path).replacingOccurrences(of: ",", with: ",,")
-        return ["-drive", "file=\(file),if=none,id=d0,format=raw" + (disk.readOnly ? ",readonly=on" : ""),
+        return ["-drive", "file=\(file),if=none,id=d0,format=\(disk.format.rawValue)" + (disk.readOnly ? ",readonly=on" : ""),
                 "-device", "virtio-blk-pci,drive=d0,disable-legacy=on,serial=\(diskSerial),addr=0x2"]
     }
 

@@ -41,13 +41,14 @@ public struct SwiftVMDriver: Driver {
     /// itself adds `--data FILE` (and for ABI captures `--tables FILE`) with temporary files that are
     /// deleted afterwards, so the recorded line leaves them out: add `--data FILE` to it to get the
     /// guest's data stream (ABI probe records), `--tables FILE` for the programmed CPUID and MSR tables.
-    /// A disk is `--disk PATH[,readonly]` (absolute; the image is kept in the report directory).
+    /// A disk is `--disk PATH[,readonly][,format=qcow2]` (absolute; the image is kept in the report directory).
     public func arguments(for entry: CatalogEntry, kernelDirectory: String, disk: AttachedDisk? = nil) -> [String] {
         (entry.machine(for: name).map { ["--machine", $0] } ?? []).reduce(into: ["run"]) { $0.append($1) } + [
          "--kernel", RecordedCommandLine.absolute("\(kernelDirectory)/\(entry.kernel).elf"),
          "--memory", RecordedCommandLine.size(entry.memoryBytes), "--cpus", "\(entry.cpus)", "--cmdline", entry.commandLine,
          "--timeout", "\(Int((entry.timeoutSeconds * 1000).rounded()))ms", "--testdev", "--serial", "stdout"]
-        + (disk.map { ["--disk", RecordedCommandLine.absolute($0.path) + ($0.readOnly ? ",readonly" : "")] } ?? [])
+        + (disk.map { ["--disk", RecordedCommandLine.absolute($0.path) + ($0.readOnly ? ",readonly" : "")
+                                 + ($0.format == .qcow2 ? ",format=qcow2" : "")] } ?? [])
     }
 
     public func run(_ entry: CatalogEntry, kernelDirectory: String, cancelled: @escaping @Sendable () -> Bool) -> DriverRun {
