@@ -24,7 +24,7 @@
 # Usage: scripts/bench.sh [swiftvm [tck]]
 # Env:   RUNS=10 WARMUP=2 BOOT_RUNS=3*RUNS SUITE_RUNS=3 (scale them down for a quick look)
 #        GAP_MS=25  idle time before each run, so a detached VM teardown does not overlap the next boot
-#        EXITS_N=20000 UART_BYTES=32768 TESTDEV_BYTES=16777216 SECTIONS="boot exits stream suite abi scale virtio"
+#        EXITS_N=20000 UART_BYTES=32768 TESTDEV_BYTES=16777216 SECTIONS="boot exits stream suite abi scale virtio qcow2"
 #        VIRTIO_RUNS=7 VIRTIO_READ_MIB=16 VIRTIO_WRITE_MIB=16 VIRTIO_RAND=600 VIRTIO_RAND_IRQ=200 (the section:
 #        ~1 s per run and VMM here; a phase's figures come from one boot, so fewer runs than elsewhere)
 #        CC=cc QEMU=qemu-system-x86_64
@@ -41,7 +41,7 @@ GAP_MS=${GAP_MS:-25}
 EXITS_N=${EXITS_N:-20000}
 UART_BYTES=${UART_BYTES:-32768}
 TESTDEV_BYTES=${TESTDEV_BYTES:-16777216}
-SECTIONS=${SECTIONS:-boot exits stream suite abi scale virtio}
+SECTIONS=${SECTIONS:-boot exits stream suite abi scale virtio qcow2}
 VIRTIO_RUNS=${VIRTIO_RUNS:-7}
 VIRTIO_READ_MIB=${VIRTIO_READ_MIB:-16}
 VIRTIO_WRITE_MIB=${VIRTIO_WRITE_MIB:-16}
@@ -265,11 +265,12 @@ PY
 
 # The two VMMs on the same kernel and image: swiftvm-1.2's disk, QEMU -M pc with a modern-only
 # virtio-blk-pci at 00:02.0 (as the qemu driver attaches it); the console on stdout, for vmmprobe.
-virtio_cmd() {   # virtio_cmd swiftvm|qemu IMAGE CMDLINE
+virtio_cmd() {   # virtio_cmd swiftvm|qemu IMAGE CMDLINE [FORMAT: raw (default) or qcow2]
+  local format=${4:-raw}
   case $1 in
-    swiftvm) echo "$swiftvm run --machine swiftvm-1.2 --memory 64M --serial stdout --disk $2 --kernel $build/bench_virtio.elf --cmdline '$3'" ;;
+    swiftvm) echo "$swiftvm run --machine swiftvm-1.2 --memory 64M --serial stdout --disk $2,format=$format --kernel $build/bench_virtio.elf --cmdline '$3'" ;;
     qemu) echo "$q -m 64M -serial stdio -M pc $virtio_bios -kernel $build/bench_virtio.elf -append '$3'" \
-            "-drive file=$2,if=none,id=d0,format=raw -device virtio-blk-pci,drive=d0,disable-legacy=on,addr=0x2" ;;
+            "-drive file=$2,if=none,id=d0,format=$format -device virtio-blk-pci,drive=d0,disable-legacy=on,addr=0x2" ;;
   esac
 }
 
@@ -321,8 +322,32 @@ virtio_section() {
   virtio_exits "$img"
   rm -f "$img"
 }
+# --- qcow2 (issue 12): the same guest bench on a qcow2 image against raw, and against QEMU on that image ---
+# The qcow2 image is qemu-img's conversion of the patterned raw image (64 KiB clusters, every cluster
+# allocated); the kernel rewrites the second half each run, so after the check run the writes go to
+# allocated clusters ("qcow2 >= 0.9x raw once clusters are allocated").
+qcow2_section() {
+  [ -f "$build/bench_virtio.elf" ] || die "$build/bench_virtio.elf missing (make guests)"
+  if ! command -v qemu-img >/dev/null; then notes+=("qcow2: qemu-img not found (qemu-utils), section skipped"); return; fi
+  local img=$raw/qcow2-base.img q2=$raw/qcow2-disk.qcow2 args
+  virtio_bios=""; [ "$have_qboot" = 1 ] && virtio_bios="-bios $QBOOT"
+  say "qcow2: a 64 MiB patterned raw image and its qcow2 conversion"
+  virtio_image "$img" || die "qcow2: cannot write $img"
+  qemu-img convert -q -f raw -O qcow2 "$img" "$q2" || die "qcow2: qemu-img convert failed"
+  args="read=$VIRTIO_READ_MIB write=$VIRTIO_WRITE_MIB rand=$VIRTIO_RAND rand_irq=$VIRTIO_RAND_IRQ"
+  group qcow2 "$VIRTIO_RUNS" 1
+  row "swiftvm raw" 0 "$vmmprobe $raw/qcow2-swiftvm-raw.tsv $(virtio_cmd swiftvm "$img" "$args")"
+  row "swiftvm qcow2" 0 "$vmmprobe $raw/qcow2-swiftvm-qcow2.tsv $(virtio_cmd swiftvm "$q2" "$args" qcow2)"
+  [ "$have_qemu" = 1 ] && row "qemu qcow2" 1 "$vmmprobe $raw/qcow2-qemu-qcow2.tsv $(virtio_cmd qemu "$q2" "$args" qcow2)"
+  run_group
+  qemu-img check -q "$q2" || problems_qcow2=1
+  [ "${problems_qcow2:-0}" = 1 ] && notes+=("qcow2: qemu-img check found problems in the image after the runs")
+  rm -f "$img" "$q2"
+}
+
 vmmprobe=benchmarks/build/vmmprobe
 if has virtio; then virtio_section; fi
+if has qcow2; then qcow2_section; fi
 
 # --- report -----------------------------------------------------------------------------------------
 t_end=$(date +%s)

@@ -338,11 +338,11 @@ VIRTIO_PHASES = (  # (phase, what, unit, bytes per request, requests from the se
 )
 
 
-def virtio_runs(vmm, keep):
-    """The last `keep` runs of benchmarks/vmmprobe's log for vmm: [{phase: record}] (earlier blocks are the
-    check run and the warm-up)."""
+def virtio_runs(vmm, keep, log=None):
+    """The last `keep` runs of benchmarks/vmmprobe's log for vmm (or the log file `log`): [{phase: record}]
+    (earlier blocks are the check run and the warm-up)."""
     runs, cur = [], {}
-    for line in read_lines(f"virtio-{vmm}.tsv"):
+    for line in read_lines(log or f"virtio-{vmm}.tsv"):
         f = line.split("\t")
         if f[0] == "phase" and len(f) >= 9:
             cur[f[1]] = {"wall_ns": int(f[2]), "cpu_ns": int(f[3]), "vcpu_ns": int(f[4]), "other_ns": int(f[5]),
@@ -460,6 +460,46 @@ if "virtio" in groups:
     e = ex.get("swiftvm", {}).get("exits_per_request")
     targets.append(("virtio-blk: userspace exits per request (ioeventfd)", "n/a" if e is None else f"{e:.3f}", "0",
                     None if e is None else e == 0, "issue 11; swiftvm's exits to the virtio BAR, all four phases"))
+    out()
+
+# 8. qcow2 (issue 12) -----------------------------------------------------------------------------------
+if "qcow2" in groups:
+    g = groups["qcow2"]
+    out("8. qcow2 in the guest (bench_virtio as in 7, on qemu-img's qcow2 conversion of the same image, clusters allocated)")
+    qt = {}
+    for label, log in (("swiftvm raw", "qcow2-swiftvm-raw.tsv"), ("swiftvm qcow2", "qcow2-swiftvm-qcow2.tsv"),
+                       ("qemu qcow2", "qcow2-qemu-qcow2.tsv")):
+        if label not in g:
+            continue
+        runs = virtio_runs(None, g[label]["runs"], log)
+        qt[label] = {}
+        for phase, what, unit, size, nreq in VIRTIO_PHASES:
+            recs = [r[phase] for r in runs if phase in r]
+            if not recs or not nreq:
+                continue
+            data = [r.get("data", {}) for r in runs if phase in r]
+            bad = sum(int(d.get(f"bench.{phase}.bad", "0")) for d in data)
+            if bad:
+                problems.append(f"qcow2 / {label} / {phase}: {bad} bad requests")
+            rates = [(nreq * size / MIB if unit == "MiB/s" else nreq) / (r["wall_ns"] / 1e9) for r in recs]
+            qt[label][phase] = {"unit": unit, "rate_median": statistics.median(rates), "runs": len(recs),
+                                "other_us_per_request": statistics.median(r["other_ns"] for r in recs) / nreq / 1e3}
+            v = qt[label][phase]
+            rate = f"{v['rate_median']:.0f} {unit}" if unit == "IOPS" else f"{v['rate_median']:.1f} {unit}"
+            out(f"   {what:<40} {label:<14} {rate:>12}   non-vCPU CPU {v['other_us_per_request']:.1f} us/request")
+    q_ratios = {}
+    for phase, what, unit, size, nreq in VIRTIO_PHASES:
+        rate = lambda label: qt.get(label, {}).get(phase, {}).get("rate_median")
+        q_ratios[phase] = {"qcow2_over_raw": ratio(rate("swiftvm qcow2"), rate("swiftvm raw")),
+                           "swiftvm_over_qemu_qcow2": ratio(rate("swiftvm qcow2"), rate("qemu qcow2"))}
+        out(f"   {what}: qcow2/raw {x(q_ratios[phase]['qcow2_over_raw'])}, swiftvm/QEMU on qcow2"
+            f" {x(q_ratios[phase]['swiftvm_over_qemu_qcow2'])}")
+    results["qcow2"] = {"phases": qt, "ratios": q_ratios, "rows": g}
+    for phase, what, unit, size, nreq in VIRTIO_PHASES[:3]:
+        r = q_ratios[phase]["qcow2_over_raw"]
+        targets.append((f"qcow2 {what}: >= 0.9x raw", x(r), ">= 0.9x", None if r is None else r >= 0.9, "issue 12"))
+        r = q_ratios[phase]["swiftvm_over_qemu_qcow2"]
+        targets.append((f"qcow2 {what}: swiftvm >= QEMU", x(r), ">= 1x", None if r is None else r >= 1, "issue 12"))
     out()
 
 # issue 14 targets ---------------------------------------------------------------------------------
