@@ -36,29 +36,12 @@ public enum AMLDiff {
     /// Device path → "_HID X" (or "device"), found by following Scope/Device blocks through the braces.
     static func devices(in asl: String) -> [String: String] {
         var devices: [String: String] = [:]
-        var stack: [String?] = []
-        var pending: String?
-        var current: String? { stack.last(where: { $0 != nil }) ?? nil }
-        for rawLine in asl.split(separator: "\n", omittingEmptySubsequences: false) {
-            let line = code(rawLine)
-            let trimmed = line.trimmingCharacters(in: .whitespaces)
-            for opener in ["Scope (", "Device ("] where trimmed.hasPrefix(opener) {
-                let name = trimmed.dropFirst(opener.count).prefix { $0 != ")" && $0 != "," }
-                pending = path(String(name), in: current)
-                if opener == "Device (", let pending { devices[pending] = devices[pending] ?? "device" }
-            }
-            if trimmed.hasPrefix("Name (_HID"), let device = current, devices[device] != nil,
+        walk(asl) { rawLine, trimmed, scope, opened in
+            if let opened, opened.isDevice { devices[opened.path] = devices[opened.path] ?? "device" }
+            if trimmed.hasPrefix("Name (_HID"), devices[scope] != nil,
                let id = quoted(String(rawLine)) ?? trimmed.split(separator: ",").dropFirst().first.map({
                    $0.trimmingCharacters(in: CharacterSet(charactersIn: " )")) }) {
-                devices[device] = "_HID \(id)"
-            }
-            for character in line {
-                if character == "{" {
-                    stack.append(pending)
-                    pending = nil
-                } else if character == "}", !stack.isEmpty {
-                    stack.removeLast()
-                }
+                devices[scope] = "_HID \(id)"
             }
         }
         return devices
@@ -69,21 +52,34 @@ public enum AMLDiff {
     /// the order of sibling objects.
     static func bodies(in asl: String) -> [String: [String]] {
         var bodies: [String: [String]] = [:]
+        walk(asl) { _, trimmed, scope, opened in
+            if opened == nil && !trimmed.isEmpty && trimmed != "{" && trimmed != "}" {
+                bodies[scope, default: []].append(trimmed)
+            }
+        }
+        return bodies
+    }
+
+    /// Walks ASL line by line through its Scope/Device blocks. `visit` gets the raw line, its code
+    /// (comments and strings removed, trimmed), the path of the block it is in (`\` at the top), and the
+    /// block a `Scope (`/`Device (` on this line opens.
+    private static func walk(_ asl: String,
+                             _ visit: (_ rawLine: Substring, _ trimmed: String, _ scope: String,
+                                       _ opened: (path: String, isDevice: Bool)?) -> Void) {
         var stack: [String?] = []
         var pending: String?
-        var current: String { (stack.last(where: { $0 != nil }) ?? nil) ?? "\\" }
         for rawLine in asl.split(separator: "\n", omittingEmptySubsequences: false) {
             let line = code(rawLine)
             let trimmed = line.trimmingCharacters(in: .whitespaces)
-            var opens = false
+            let scope = (stack.last(where: { $0 != nil }) ?? nil) ?? "\\"
+            var opened: (path: String, isDevice: Bool)?
             for opener in ["Scope (", "Device ("] where trimmed.hasPrefix(opener) {
                 let name = trimmed.dropFirst(opener.count).prefix { $0 != ")" && $0 != "," }
-                pending = path(String(name), in: current == "\\" ? nil : current)
-                opens = true
+                let named = path(String(name), in: scope == "\\" ? nil : scope)
+                pending = named
+                opened = (named, opener == "Device (")
             }
-            if !opens && !trimmed.isEmpty && trimmed != "{" && trimmed != "}" {
-                bodies[current, default: []].append(trimmed)
-            }
+            visit(rawLine, trimmed, scope, opened)
             for character in line {
                 if character == "{" {
                     stack.append(pending)
@@ -93,7 +89,6 @@ public enum AMLDiff {
                 }
             }
         }
-        return bodies
     }
 
     private static func path(_ name: String, in scope: String?) -> String {
