@@ -36,48 +36,26 @@ public final class RawImage: BlockBackend {
     public func read(at offset: UInt64, into buffer: inout [UInt8]) throws(BlockBackendError) {
         try checkRange(offset: offset, length: buffer.count)
         try checkFileOffset(offset, length: buffer.count)
-        let path = self.path, fd = descriptor
-        let result: Result<Void, BlockBackendError> = buffer.withUnsafeMutableBytes { bytes in
-            var done = 0
-            while done < bytes.count {
-                let position = off_t(offset) + off_t(done)
-                let count = pread(fd, bytes.baseAddress! + done, bytes.count - done, position)
-                if count < 0 {
-                    if errno == EINTR { continue }
-                    return .failure(.ioFailed(path: path, operation: "read", offset: UInt64(position), errno: errno))
-                }
-                if count == 0 {
-                    return .failure(.shortRead(path: path, offset: offset, expected: UInt64(bytes.count),
-                                               got: UInt64(done)))
-                }
-                done += count
-            }
-            return .success(())
+        let fd = descriptor
+        let result = buffer.withUnsafeMutableBytes { PositionalIO.read(fd, into: $0, at: offset) }
+        switch result {
+        case let .failure(failure):
+            throw .ioFailed(path: path, operation: "read", offset: failure.offset, errno: failure.errno)
+        case let .success(got) where got < buffer.count:
+            throw .shortRead(path: path, offset: offset, expected: UInt64(buffer.count), got: UInt64(got))
+        case .success:
+            return
         }
-        try result.get()
     }
 
     public func write(_ bytes: ArraySlice<UInt8>, at offset: UInt64) throws(BlockBackendError) {
         guard !isReadOnly else { throw .readOnly(path: path) }
         try checkRange(offset: offset, length: bytes.count)
         try checkFileOffset(offset, length: bytes.count)
-        let path = self.path, fd = descriptor
-        let result: Result<Void, BlockBackendError> = bytes.withUnsafeBytes { source in
-            var done = 0
-            while done < source.count {
-                let position = off_t(offset) + off_t(done)
-                let count = pwrite(fd, source.baseAddress! + done, source.count - done, position)
-                if count < 0 {
-                    if errno == EINTR { continue }
-                    return .failure(.ioFailed(path: path, operation: "write", offset: UInt64(position), errno: errno))
-                }
-                // A regular file or block device inside its size never takes 0 bytes; do not spin on it.
-                if count == 0 { return .failure(.ioFailed(path: path, operation: "write", offset: UInt64(position), errno: EIO)) }
-                done += count
-            }
-            return .success(())
+        let fd = descriptor
+        if case let .failure(failure) = bytes.withUnsafeBytes({ PositionalIO.write(fd, from: $0, at: offset) }) {
+            throw .ioFailed(path: path, operation: "write", offset: failure.offset, errno: failure.errno)
         }
-        try result.get()
     }
 
     public func flush() throws(BlockBackendError) {

@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import BlockBackends
 
 /// One image file on one close-on-exec descriptor, with positional I/O only (no shared file position).
 /// Every read is exact or an error, except `readZeroFilled`, which reads past the end of the file as
@@ -64,41 +65,22 @@ final class ImageFile {
     private func readPartial(at offset: UInt64, into buffer: inout ArraySlice<UInt8>) throws(QCOW2Error) -> Int {
         try checkOffset(offset, buffer.count)
         let fd = descriptor
-        let result: Result<Int, QCOW2Error> = buffer.withUnsafeMutableBytes { bytes in
-            var done = 0
-            while done < bytes.count {
-                let count = pread(fd, bytes.baseAddress! + done, bytes.count - done, off_t(offset) + off_t(done))
-                if count < 0 {
-                    if errno == EINTR { continue }
-                    return .failure(failure("read", offset + UInt64(done)))
-                }
-                if count == 0 { break }
-                done += count
-            }
-            return .success(done)
+        switch buffer.withUnsafeMutableBytes({ PositionalIO.read(fd, into: $0, at: offset) }) {
+        case let .success(got): return got
+        case let .failure(failure): throw self.failure("read", failure)
         }
-        return try result.get()
     }
 
     func write<Bytes: Collection<UInt8>>(_ bytes: Bytes, at offset: UInt64) throws(QCOW2Error) {
         guard !readOnly else { throw QCOW2Error(.readOnly, path: path, "the image is open read-only") }
         try checkOffset(offset, bytes.count)
         let fd = descriptor
-        let result: Result<Void, QCOW2Error>? = bytes.withContiguousStorageIfAvailable { source in
-            var done = 0
-            while done < source.count {
-                let count = pwrite(fd, source.baseAddress! + done, source.count - done, off_t(offset) + off_t(done))
-                if count < 0 {
-                    if errno == EINTR { continue }
-                    return .failure(failure("write", offset + UInt64(done)))
-                }
-                if count == 0 { return .failure(QCOW2Error(.io, path: path, "write at \(hex(offset)) made no progress")) }
-                done += count
-            }
-            return .success(())
+        let result = bytes.withContiguousStorageIfAvailable { PositionalIO.write(fd, from: UnsafeRawBufferPointer($0), at: offset) }
+        switch result {
+        case .success?: return
+        case let .failure(failure)?: throw self.failure("write", failure)
+        case nil: try write(Array(bytes), at: offset)
         }
-        if let result { return try result.get() }
-        try write(Array(bytes), at: offset)
     }
 
     /// fdatasync(2): everything written so far is durable before anything written after.
@@ -114,6 +96,10 @@ final class ImageFile {
         guard offset <= UInt64(Int64.max) - UInt64(count) else {
             throw QCOW2Error(.limit, path: path, "a \(count)-byte access at \(hex(offset)) passes the largest file offset")
         }
+    }
+
+    private func failure(_ operation: String, _ failed: PositionalIO.Failure) -> QCOW2Error {
+        QCOW2Error(.io, path: path, "\(operation) at \(hex(failed.offset)) failed: \(String(cString: strerror(failed.errno))) (errno \(failed.errno))")
     }
 
     private func failure(_ operation: String, _ offset: UInt64) -> QCOW2Error {
