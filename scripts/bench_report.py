@@ -355,6 +355,34 @@ def virtio_runs(vmm, keep, log=None):
     return runs[-keep:] if keep else runs
 
 
+def phase_stats(runs, where):
+    """Per phase of VIRTIO_PHASES over `runs` (virtio_runs): rates and per-request costs, medians. Bad requests or
+    a missing result line are problems named by `where`."""
+    stats = {}
+    for phase, what, unit, size, nreq in VIRTIO_PHASES:
+        recs = [r[phase] for r in runs if phase in r]
+        if not recs or not nreq:
+            continue
+        data = [r.get("data", {}) for r in runs if phase in r]
+        bad = sum(int(d.get(f"bench.{phase}.bad", "0")) for d in data)
+        if bad or any(f"bench.{phase}.requests" not in d for d in data):
+            problems.append(f"{where} / {phase}: {bad} bad requests, or no result line (see the kernel's output)")
+        spins = [int(d[f"bench.{phase}.spins_per_request"]) for d in data if f"bench.{phase}.spins_per_request" in d]
+        rates = [(nreq * size / MIB if unit == "MiB/s" else nreq) / (r["wall_ns"] / 1e9) for r in recs]
+        stats[phase] = {
+            "unit": unit, "requests": nreq, "bytes_per_request": size, "runs": len(recs),
+            "rate_median": statistics.median(rates), "rate_min": min(rates), "rate_max": max(rates),
+            "us_per_request": statistics.median(r["wall_ns"] for r in recs) / nreq / 1e3,
+            "cpu_us_per_request": statistics.median(r["cpu_ns"] for r in recs) / nreq / 1e3,
+            "vcpu_us_per_request": statistics.median(r["vcpu_ns"] for r in recs) / nreq / 1e3,
+            "other_us_per_request": statistics.median(r["other_ns"] for r in recs) / nreq / 1e3,
+            "user_sys_ticks_median": [statistics.median(r["utime_ticks"] for r in recs),
+                                      statistics.median(r["stime_ticks"] for r in recs)],
+            "guest_spins_per_request": statistics.median(spins) if spins else None,
+        }
+    return stats
+
+
 if "virtio" in groups:
     g = groups["virtio"]
     out(f"7. virtio-blk in the guest (bench_virtio, queue depth 1, 64 MiB raw image; phases timed on the host between console"
@@ -365,29 +393,7 @@ if "virtio" in groups:
     for vmm in ("swiftvm", "qemu"):
         if vmm not in g:
             continue
-        runs = virtio_runs(vmm, g[vmm]["runs"])
-        vt[vmm] = {}
-        for phase, what, unit, size, nreq in VIRTIO_PHASES:
-            recs = [r[phase] for r in runs if phase in r]
-            if not recs or not nreq:
-                continue
-            data = [r.get("data", {}) for r in runs if phase in r]
-            bad = sum(int(d.get(f"bench.{phase}.bad", "0")) for d in data)
-            if bad or any(f"bench.{phase}.requests" not in d for d in data):
-                problems.append(f"virtio / {vmm} / {phase}: {bad} bad requests, or no result line (see the kernel's output)")
-            spins = [int(d[f"bench.{phase}.spins_per_request"]) for d in data if f"bench.{phase}.spins_per_request" in d]
-            rates = [(nreq * size / MIB if unit == "MiB/s" else nreq) / (r["wall_ns"] / 1e9) for r in recs]
-            vt[vmm][phase] = {
-                "unit": unit, "requests": nreq, "bytes_per_request": size, "runs": len(recs),
-                "rate_median": statistics.median(rates), "rate_min": min(rates), "rate_max": max(rates),
-                "us_per_request": statistics.median(r["wall_ns"] for r in recs) / nreq / 1e3,
-                "cpu_us_per_request": statistics.median(r["cpu_ns"] for r in recs) / nreq / 1e3,
-                "vcpu_us_per_request": statistics.median(r["vcpu_ns"] for r in recs) / nreq / 1e3,
-                "other_us_per_request": statistics.median(r["other_ns"] for r in recs) / nreq / 1e3,
-                "user_sys_ticks_median": [statistics.median(r["utime_ticks"] for r in recs),
-                                          statistics.median(r["stime_ticks"] for r in recs)],
-                "guest_spins_per_request": statistics.median(spins) if spins else None,
-            }
+        vt[vmm] = phase_stats(virtio_runs(vmm, g[vmm]["runs"]), f"virtio / {vmm}")
     for phase, what, unit, size, nreq in VIRTIO_PHASES:
         for vmm in vt:
             v = vt[vmm].get(phase)
@@ -471,22 +477,12 @@ if "qcow2" in groups:
                        ("qemu qcow2", "qcow2-qemu-qcow2.tsv")):
         if label not in g:
             continue
-        runs = virtio_runs(None, g[label]["runs"], log)
-        qt[label] = {}
+        qt[label] = phase_stats(virtio_runs(None, g[label]["runs"], log), f"qcow2 / {label}")
         for phase, what, unit, size, nreq in VIRTIO_PHASES:
-            recs = [r[phase] for r in runs if phase in r]
-            if not recs or not nreq:
-                continue
-            data = [r.get("data", {}) for r in runs if phase in r]
-            bad = sum(int(d.get(f"bench.{phase}.bad", "0")) for d in data)
-            if bad:
-                problems.append(f"qcow2 / {label} / {phase}: {bad} bad requests")
-            rates = [(nreq * size / MIB if unit == "MiB/s" else nreq) / (r["wall_ns"] / 1e9) for r in recs]
-            qt[label][phase] = {"unit": unit, "rate_median": statistics.median(rates), "runs": len(recs),
-                                "other_us_per_request": statistics.median(r["other_ns"] for r in recs) / nreq / 1e3}
-            v = qt[label][phase]
-            rate = f"{v['rate_median']:.0f} {unit}" if unit == "IOPS" else f"{v['rate_median']:.1f} {unit}"
-            out(f"   {what:<40} {label:<14} {rate:>12}   non-vCPU CPU {v['other_us_per_request']:.1f} us/request")
+            v = qt[label].get(phase)
+            if v:
+                rate = f"{v['rate_median']:.0f} {unit}" if unit == "IOPS" else f"{v['rate_median']:.1f} {unit}"
+                out(f"   {what:<40} {label:<14} {rate:>12}   non-vCPU CPU {v['other_us_per_request']:.1f} us/request")
     q_ratios = {}
     for phase, what, unit, size, nreq in VIRTIO_PHASES:
         rate = lambda label: qt.get(label, {}).get(phase, {}).get("rate_median")
