@@ -49,12 +49,12 @@ let package = Package(
         .testTarget(name: "KVMTests", dependencies: ["KVM", "GuestMemory"]),
         .testTarget(name: "GuestMemoryTests", dependencies: ["GuestMemory"]),
         .testTarget(name: "QuantitiesTests", dependencies: ["Quantities"]),
-        .testTarget(name: "ACPITests", dependencies: ["ACPI"]),
+        .testTarget(name: "ACPITests", dependencies: ["ACPI", "TestSupport"]),
         .testTarget(name: "BootTests", dependencies: ["Boot", "GuestMemory"], resources: [.copy("Fixtures")]),
         .testTarget(name: "DevicesTests", dependencies: ["Devices", "GuestMemory"]),
         .testTarget(name: "BlockBackendsTests", dependencies: ["BlockBackends"]),
         // Judged by the real qemu-img (skipped, with the reason, when it is not installed).
-        .testTarget(name: "QCOW2Tests", dependencies: ["QCOW2", "BlockBackends"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "QCOW2Tests", dependencies: ["QCOW2", "BlockBackends", "TestSupport"], resources: [.copy("Fixtures")]),
         .testTarget(name: "VirtioTests", dependencies: ["Virtio", "GuestMemory", "Devices", "BlockBackends", "TestSupport"]),
         .testTarget(name: "ReportsTests", dependencies: ["Reports", "TCK"]),
         // Seeded randomness for the tests that use it (SplitMix64, a printed seed, TEST_SEED to replay).
@@ -65,9 +65,9 @@ let package = Package(
         .testTarget(name: "MachineTests", dependencies: ["Machine", "KVM", "Devices", "Boot", "GuestMemory", "CPUFeatures", "AllocationCounter"],
                     resources: [.copy("Fixtures")]),
         // Runs the built swiftvm binary; depending on it makes `swift build --build-tests` build it first.
-        .testTarget(name: "SwiftVMCLITests", dependencies: ["swiftvm"]),
+        .testTarget(name: "SwiftVMCLITests", dependencies: ["swiftvm", "TestSupport"]),
         // Runs the built tck binary (and through it swiftvm and qemu) on temporary catalogs.
-        .testTarget(name: "TCKCLITests", dependencies: ["tck", "swiftvm"]),
+        .testTarget(name: "TCKCLITests", dependencies: ["tck", "swiftvm", "TestSupport"]),
         .testTarget(name: "ABITests", dependencies: ["ABI", "CPUFeatures", "Reports", "TCK", "TestSupport"], resources: [.copy("Fixtures")]),
     ]
 )

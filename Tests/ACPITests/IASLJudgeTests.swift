@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 @testable import ACPI
 
 /// iasl (acpica-tools) as the external judge: every table is written as `<SIG>.dat` (acpidump -b style)
@@ -79,10 +80,7 @@ struct IASLJudgeTests {
 }
 
 enum IASL {
-    static let path: String? = {
-        let directories = (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin").split(separator: ":")
-        return directories.map { "\($0)/iasl" }.first { FileManager.default.isExecutableFile(atPath: $0) }
-    }()
+    static let path = TestProcess.which("iasl")
 
     static let checkScript = URL(fileURLWithPath: #filePath)
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
@@ -118,16 +116,7 @@ enum IASL {
     private static func launch(_ executable: URL, _ arguments: [String], in directory: URL) throws
         -> (status: Int32, output: String)
     {
-        let process = Process()
-        process.executableURL = executable
-        process.arguments = arguments
-        process.currentDirectoryURL = directory
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+        let result = try TestProcess.run(executable.path, arguments, in: directory.path, mergingStderr: true)
+        return (result.status, result.stdout)
     }
 }

@@ -1,38 +1,19 @@
 import Foundation
 import Testing
 import BlockBackends
+import TestSupport
 @testable import QCOW2
 
 /// The real qemu-img and qemu-io (Debian's qemu-utils), the judges of every image these tests make.
 enum QemuTools {
-    static func find(_ name: String) -> String? {
-        ["/usr/bin/\(name)", "/usr/local/bin/\(name)"].first { FileManager.default.isExecutableFile(atPath: $0) }
-    }
-    static let img = find("qemu-img")
-    static let io = find("qemu-io")
+    static let img = TestProcess.which("qemu-img")
+    static let io = TestProcess.which("qemu-io")
     static let available = img != nil && io != nil
     static let skipReason: Comment = "needs qemu-img and qemu-io (Debian package qemu-utils; `make setup-test` installs it)"
 
-    struct Output {
-        let status: Int32
-        let stdout: String
-        let stderr: String
-    }
-
     @discardableResult
-    static func run(_ tool: String?, _ arguments: [String]) throws -> Output {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: try #require(tool))
-        process.arguments = arguments
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let stdout = out.fileHandleForReading.readDataToEndOfFile()
-        let stderr = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return Output(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
-                      stderr: String(decoding: stderr, as: UTF8.self))
+    static func run(_ tool: String?, _ arguments: [String]) throws -> TestProcess.Output {
+        try TestProcess.run(try #require(tool), arguments)
     }
 
     /// `qemu-img` with arguments; fails the test (with its stderr) unless it exits 0.

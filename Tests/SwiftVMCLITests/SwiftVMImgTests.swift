@@ -1,8 +1,9 @@
 import Foundation
 import Testing
+import TestSupport
 
 /// `swiftvm img` end to end, with qemu-img as the judge.
-@Suite(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/qemu-img"),
+@Suite(.enabled(if: TestProcess.which("qemu-img") != nil,
                 "needs qemu-img (Debian package qemu-utils; `make setup-test` installs it)"))
 struct SwiftVMImgTests {
     let directory: String = {
@@ -12,16 +13,7 @@ struct SwiftVMImgTests {
     }()
 
     private func qemuImg(_ arguments: [String]) throws -> SwiftVMProcess.Output {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/qemu-img")
-        process.arguments = arguments
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let stdout = out.fileHandleForReading.readDataToEndOfFile(), stderr = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return .init(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self), stderr: String(decoding: stderr, as: UTF8.self))
+        try TestProcess.run(try #require(TestProcess.which("qemu-img")), arguments)
     }
 
     @Test func createInfoAndCheckAgreeWithQemuImg() throws {

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 
 /// Runs the built `swiftvm` binary (it sits beside the test bundle in the build directory).
 struct SwiftVMProcess {
@@ -12,27 +13,9 @@ struct SwiftVMProcess {
     static let kvmUsable = access("/dev/kvm", R_OK | W_OK) == 0
     static let kvmReason: Comment = "needs a usable /dev/kvm (absent or no permission on this host)"
 
-    struct Output {
-        let status: Int32
-        let stdout: String
-        let stderr: String
-    }
+    typealias Output = TestProcess.Output
 
-    static func run(_ arguments: [String]) throws -> Output {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: binary)
-        process.arguments = arguments
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        // Read to EOF before waiting: a child holding our pipes open would show up here as a hang.
-        let stdout = out.fileHandleForReading.readDataToEndOfFile()
-        let stderr = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return Output(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
-                      stderr: String(decoding: stderr, as: UTF8.self))
-    }
+    static func run(_ arguments: [String]) throws -> Output { try TestProcess.run(binary, arguments) }
 
     static func kernel(_ name: String) -> String { "\(kernels)/\(name).elf" }
 }

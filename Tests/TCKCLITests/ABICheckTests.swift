@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 
 /// `tck abi` end to end on real captures: the committed baselines hold, and a planted difference is
 /// found, named and classified.
@@ -80,15 +81,8 @@ struct ABICheckTests {
         let dump = try TCKProcess.run(["abi", "dump", "--machine", "swiftvm-1.2", "-o", scratch.reports("fp.json"),
                                        "--tables-dir", scratch.reports("tables")])
         #expect(dump.status == 0, "\(dump.stderr)")
-        let check = Process()
-        check.executableURL = URL(fileURLWithPath: TCKProcess.packageRoot + "/scripts/check-acpi.sh")
-        check.arguments = [scratch.reports("tables")]
-        let out = Pipe()
-        check.standardOutput = out
-        try check.run()
-        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        check.waitUntilExit()
-        #expect(check.terminationStatus == 0, "\(text)")
-        #expect(text.contains("check-acpi: 5 tables OK"), "\(text)")
+        let check = try TestProcess.run(TCKProcess.packageRoot + "/scripts/check-acpi.sh", [scratch.reports("tables")])
+        #expect(check.status == 0, "\(check.stdout)\(check.stderr)")
+        #expect(check.stdout.contains("check-acpi: 5 tables OK"), "\(check.stdout)")
     }
 }

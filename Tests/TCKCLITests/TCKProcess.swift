@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 
 /// Runs the built `tck` binary (beside the test bundle, with `swiftvm`) on temporary catalogs.
 struct TCKProcess {
@@ -17,10 +18,7 @@ struct TCKProcess {
     static let qemuReason: Comment = "needs qemu-system-x86_64 on PATH (apt-get install qemu-system-x86)"
     static let iaslInstalled = onPath("iasl")
 
-    static func onPath(_ tool: String) -> Bool {
-        (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin").split(separator: ":")
-            .contains { FileManager.default.isExecutableFile(atPath: "\($0)/\(tool)") }
-    }
+    static func onPath(_ tool: String) -> Bool { TestProcess.which(tool) != nil }
 
     struct Output {
         let status: Int32

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 
 /// conf_virtio_blk on qcow2 disks through `tck run`: it passes as on raw on both drivers (the guest must
 /// not see the format), and every image left behind passes `qemu-img check` and reads as the pattern.
@@ -57,15 +58,7 @@ struct VirtioBlkQCOW2RunTests {
     }
 
     private func run(_ tool: String, _ arguments: [String]) throws -> (status: Int32, output: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: tool)
-        process.arguments = arguments
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+        let result = try TestProcess.run(tool, arguments, mergingStderr: true)
+        return (result.status, result.stdout)
     }
 }
