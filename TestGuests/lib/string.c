@@ -1,15 +1,22 @@
 /*
  * string.c - the few libc functions gcc may call even when freestanding (guest only).
- * memcpy/memset use rep movsb/stosb: the host emulates one rep instruction in one
- * go, far cheaper than a loop of emulated instructions.
+ * memcpy/memset use rep movs/stos: on the emulating hosts each repeat costs about what one
+ * emulated instruction does (~0.7 us), so they move 8 bytes a repeat (rep movsq/stosq, then
+ * rep movsb/stosb for the last n % 8): a 64 KiB memset takes ~6 ms this way, ~45 ms with
+ * rep stosb alone and more as a C loop.
  */
 #include <stddef.h>
+#include <stdint.h>
 #include <string.h>
 
 void *memcpy(void *dst, const void *src, size_t n)
 {
 	void *d = dst;
-	__asm__ volatile("rep movsb" : "+D"(d), "+S"(src), "+c"(n) :: "memory");
+	size_t quads = n / 8, bytes = n % 8;
+	__asm__ volatile("rep movsq\n\t"
+	                 "mov %3, %%rcx\n\t"
+	                 "rep movsb"
+	                 : "+D"(d), "+S"(src), "+c"(quads) : "r"(bytes) : "memory");
 	return dst;
 }
 
@@ -27,7 +34,12 @@ void *memmove(void *dst, const void *src, size_t n)
 void *memset(void *dst, int c, size_t n)
 {
 	void *d = dst;
-	__asm__ volatile("rep stosb" : "+D"(d), "+c"(n) : "a"(c) : "memory");
+	size_t quads = n / 8, bytes = n % 8;
+	uint64_t pattern = (uint8_t)c * 0x0101010101010101ull;
+	__asm__ volatile("rep stosq\n\t"
+	                 "mov %3, %%rcx\n\t"
+	                 "rep stosb"
+	                 : "+D"(d), "+c"(quads) : "a"(pattern), "r"(bytes) : "memory");
 	return dst;
 }
 
@@ -40,12 +52,23 @@ int memcmp(const void *a, const void *b, size_t n)
 	return 0;
 }
 
+/* strlen and memchr scan with repne scasb (~0.7 us a byte emulated, a C loop's load alone costs ~5 us). */
 size_t strlen(const char *s)
 {
-	size_t n = 0;
-	while (s[n])
-		n++;
-	return n;
+	const char *p = s;
+	size_t n = ~(size_t)0;
+	__asm__ volatile("repne scasb" : "+D"(p), "+c"(n) : "a"(0) : "memory", "cc");
+	return (size_t)(p - s) - 1;
+}
+
+void *memchr(const void *s, int c, size_t n)
+{
+	const unsigned char *p = s;
+	_Bool found;
+	if (n == 0)
+		return NULL;
+	__asm__ volatile("repne scasb" : "+D"(p), "+c"(n), "=@ccz"(found) : "a"((unsigned char)c) : "memory");
+	return found ? (void *)(p - 1) : NULL;
 }
 
 int strcmp(const char *a, const char *b)
