@@ -26,6 +26,8 @@ let package = Package(
         // Virtio: split virtqueues over GuestMemory, virtio-blk, the modern virtio-pci register model.
         .target(name: "Virtio", dependencies: ["GuestMemory", "Devices", "BlockBackends"]),
         .target(name: "Quantities"),
+        // The snapshot file (save/restore): header, sections, field codec, sparse guest memory (docs/snapshot-format.md).
+        .target(name: "Snapshot", dependencies: ["CZlib"]),
         // Names of CPUID feature bits: machine types build CPUs from them, ABI diffs speak in them.
         .target(name: "CPUFeatures"),
         // ACPI tables and AML as bytes; the Machine module places them in guest memory.
@@ -56,6 +58,7 @@ let package = Package(
         // Judged by the real qemu-img (skipped, with the reason, when it is not installed).
         .testTarget(name: "QCOW2Tests", dependencies: ["QCOW2", "BlockBackends", "TestSupport"], resources: [.copy("Fixtures")]),
         .testTarget(name: "VirtioTests", dependencies: ["Virtio", "GuestMemory", "Devices", "BlockBackends", "TestSupport"]),
+        .testTarget(name: "SnapshotTests", dependencies: ["Snapshot", "TestSupport"]),
         .testTarget(name: "ReportsTests", dependencies: ["Reports", "TCK"]),
         // Seeded randomness for the tests that use it (SplitMix64, a printed seed, TEST_SEED to replay).
         .target(name: "TestSupport", path: "Tests/TestSupport"),

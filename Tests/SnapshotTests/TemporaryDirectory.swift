@@ -1,0 +1,67 @@
+import Foundation
+@testable import Snapshot
+
+/// A fresh directory for a test's snapshot files, removed with the value.
+final class TemporaryDirectory {
+    let path: String
+
+    init() throws {
+        path = FileManager.default.temporaryDirectory.appendingPathComponent("snapshot-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+    }
+
+    deinit { try? FileManager.default.removeItem(atPath: path) }
+
+    func file(_ name: String) -> String { path + "/" + name }
+
+    func write(_ bytes: [UInt8], to name: String) throws -> String {
+        let target = file(name)
+        try Data(bytes).write(to: URL(fileURLWithPath: target))
+        return target
+    }
+
+    func contents(_ name: String) throws -> [UInt8] { [UInt8](try Data(contentsOf: URL(fileURLWithPath: file(name)))) }
+
+    func exists(_ name: String) -> Bool { FileManager.default.fileExists(atPath: file(name)) }
+
+    /// The names in the directory, sorted.
+    func names() throws -> [String] { try FileManager.default.contentsOfDirectory(atPath: path).sorted() }
+}
+
+/// A small file with a configuration section, a vCPU section and a memory section over two RAM ranges.
+enum SampleSnapshot {
+    static let ram = [RAMRange(start: 0, size: 0x10000), RAMRange(start: 0x100000, size: 0x8000)]
+    static let supported: [SectionTag: UInt32] = [.configuration: 1, .vcpu: 2, .memory: 1]
+    static let header = SnapshotHeader(machineType: "swiftvm-1.0", swiftvmVersion: "0.13.0")
+
+    static var configuration: [UInt8] {
+        var writer = StateWriter()
+        writer.string("swiftvm-1.0")
+        writer.u64(0x18000)
+        writer.u32(1)
+        return writer.bytes
+    }
+
+    static let vcpu: [UInt8] = (0..<40).map { UInt8($0 * 3 + 1) }
+
+    /// Guest memory: pages 1 and 2 of the first range and page 0 of the second hold a pattern; page 3
+    /// is touched but zero.
+    static func memory(_ address: UInt64, _ count: Int) -> [UInt8] {
+        (0..<count).map { offset in
+            let at = address + UInt64(offset)
+            let page = at / 4096
+            guard page == 1 || page == 2 || page == 0x100 else { return 0 }
+            return UInt8(truncatingIfNeeded: at &* 31 &+ 7)
+        }
+    }
+
+    static func touched(_ page: UInt64) -> Bool { [1, 2, 3, 0x100].contains(page / 4096) }
+
+    static func write(to path: String) throws {
+        var writer = try SnapshotFileWriter(path: path, header: header)
+        try writer.append(.configuration, version: 1, payload: configuration)
+        try writer.append(.vcpu, version: 2, payload: vcpu)
+        try writer.appendMemory(ram: ram, isTouched: touched, read: memory)
+        try writer.commit()
+    }
+}
