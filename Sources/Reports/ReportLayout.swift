@@ -47,15 +47,7 @@ enum ReportFormat {
     }
 
     /// The command line as one string a shell reads back into the same arguments.
-    static func shellCommand(_ arguments: [String]) -> String {
-        arguments.map(shellQuoted).joined(separator: " ")
-    }
-
-    static func shellQuoted(_ argument: String) -> String {
-        let plain = CharacterSet(charactersIn: "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_./=:,+@%")
-        if !argument.isEmpty && argument.unicodeScalars.allSatisfy({ plain.contains($0) }) { return argument }
-        return "'" + argument.replacingOccurrences(of: "'", with: "'\\''") + "'"
-    }
+    static func shellCommand(_ arguments: [String]) -> String { RecordedCommandLine.shell(arguments) }
 
     static let cutNote = "[tck: console log cut at the capture limit; later output was not kept]"
 

@@ -20,11 +20,15 @@ public struct CatalogEntry: Codable, Equatable, Sendable {
     /// The virtio-blk disk this test boots with (catalog key `disk`): tck creates a fresh image for each
     /// run on each driver. nil: no disk (swiftvm-1.2's drive is then empty).
     public var disk: DiskSpec?
+    /// The runner saves the VM each time the guest asks and restores it in a new VMM process (catalog key
+    /// `migrate = yes`; the `migration` group). false: a save request is refused as on any other run.
+    public var migrate: Bool
 
     public init(name: String, kernel: String, groups: [String] = [], description: String = "", cpus: Int = 1,
                 memoryBytes: UInt64 = 64 << 20, commandLine: String = "", timeoutSeconds: Double = 10,
                 defaultExpectation: Expectation = .pass, expectations: [String: Expectation] = [:],
-                defaultMachine: String? = nil, machines: [String: String] = [:], disk: DiskSpec? = nil) {
+                defaultMachine: String? = nil, machines: [String: String] = [:], disk: DiskSpec? = nil,
+                migrate: Bool = false) {
         self.name = name
         self.kernel = kernel
         self.groups = groups
@@ -38,6 +42,7 @@ public struct CatalogEntry: Codable, Equatable, Sendable {
         self.defaultMachine = defaultMachine
         self.machines = machines
         self.disk = disk
+        self.migrate = migrate
     }
 
     public func machine(for driver: String) -> String? {

@@ -105,6 +105,15 @@ enum CatalogValues {
         return .success(spec)
     }
 
+    /// `yes` or `no` (the `migrate` key).
+    static func yesNo(_ text: String) -> Result<Bool, Problem> {
+        switch text {
+        case "yes": .success(true)
+        case "no": .success(false)
+        default: .failure(Problem("'\(text)' is not yes or no"))
+        }
+    }
+
     static func timeout(_ text: String) -> Result<Double, Problem> {
         guard let value = Quantities.seconds(text) else {
             return .failure(Problem("'\(text)' is not a duration (use e.g. 10s, 500ms, 2m)"))

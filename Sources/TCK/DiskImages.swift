@@ -16,12 +16,15 @@ public struct AttachedDisk: Equatable, Sendable {
     }
 }
 
-/// Why a test's disk image could not be made; the test's outcome is `error` with this sentence.
+/// Why a test's disk image (or a migrate test's snapshot file, `SnapshotFiles`) could not be made; the
+/// test's outcome is `error` with this sentence.
 public struct DiskImageError: Error, Equatable, Sendable, CustomStringConvertible {
     public var path: String
     public var reason: String
+    /// What could not be made: "the disk image" or "the snapshot file".
+    public var what = "the disk image"
 
-    public var description: String { "could not create the disk image \(path): \(reason)" }
+    public var description: String { "could not create \(what) \(path): \(reason)" }
 }
 
 /// Creates the images the catalog's `disk` key declares: a fresh file for every run of a test on every
@@ -154,7 +157,7 @@ public enum DiskImages {
     private static func errnoText() -> String { String(cString: strerror(errno)) }
 
     /// `mkdir -p`, with the failing directory and errno's sentence in the error.
-    private static func makeDirectories(_ directory: String, fail: (String) -> DiskImageError) throws(DiskImageError) {
+    static func makeDirectories(_ directory: String, fail: (String) -> DiskImageError) throws(DiskImageError) {
         var path = directory.hasPrefix("/") ? "" : "."
         for component in directory.split(separator: "/") {
             path += "/" + component

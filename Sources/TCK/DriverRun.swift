@@ -15,6 +15,9 @@ public struct DriverRun: Codable, Equatable, Sendable {
         case guestCrash(reason: String)
         /// The VMM itself failed: could not start, bad input, died on a signal, unexpected status.
         case vmmFailure(reason: String)
+        /// The driver cannot run this test at all (e.g. a `migrate` entry on a driver that cannot save and
+        /// restore a VM); nothing was booted. Judged `skip`, with the reason.
+        case unsupported(reason: String)
     }
 
     public var termination: Termination
@@ -32,6 +35,8 @@ public struct DriverRun: Codable, Equatable, Sendable {
     /// What the VMM programmed into KVM (swiftvm `--tables`: CPUID and MSR list), when the driver was
     /// asked to record it (ABI captures). Absent from older results.json.
     public var programmedTables: String?
+    /// The saves and restores of a `migrate` entry's run (nil: not a migrate entry).
+    public var migration: MigrationRecord?
 
     public init(termination: Termination, console: [UInt8], consoleBytesDropped: UInt64 = 0, durationSeconds: Double,
                 diagnostics: String = "", commandLine: [String] = [], data: [UInt8] = []) {

@@ -2,7 +2,8 @@
 ///
 /// Raw outcome, from the termination first, then from the parsed console:
 /// 1. `.timeout` → `timeout`; `.deadlock` → `timeout` at once, the VMM's reason kept (the guest could never
-///    have finished); `.guestCrash` → `crash`; `.vmmFailure` → `error`.
+///    have finished); `.guestCrash` → `crash`; `.vmmFailure` → `error`; `.unsupported` (the driver cannot
+///    run this test, e.g. `migrate` on libvirt) → `skip` with the driver's reason.
 /// 2. `.guestExit(code)`: a report that cannot be judged — no `BEGIN`, no `END`, `END` counts that
 ///    differ from the `CASE` lines, or no case at all (a kernel that checked nothing proves nothing) —
 ///    → `error`.
@@ -32,7 +33,7 @@ public enum Judge {
                           consoleTruncated: run.consoleBytesDropped > 0,
                           exitDescription: exitDescription(run.termination), durationSeconds: run.durationSeconds,
                           diagnostics: run.diagnostics, commandLine: run.commandLine,
-                          machine: entry.machine(for: driver))
+                          machine: entry.machine(for: driver), migration: run.migration)
     }
 
     /// "guest exit 1", "timeout", "crash: triple fault", "VMM failure: …".
@@ -43,6 +44,7 @@ public enum Judge {
         case .deadlock(let reason): reason
         case .guestCrash(let reason): "crash: \(reason)"
         case .vmmFailure(let reason): "VMM failure: \(reason)"
+        case .unsupported(let reason): "not run: \(reason)"
         }
     }
 
@@ -59,6 +61,8 @@ public enum Judge {
             return (.crash, reason.isEmpty ? "the guest crashed" : reason)
         case .vmmFailure(let reason):
             return (.error, reason.isEmpty ? "the VMM failed" : "the VMM failed: \(reason)")
+        case .unsupported(let reason):
+            return (.skip, "not run on this driver: \(reason)")
         case .guestExit(let code):
             return verdict(exitCode: code, parsed: parsed)
         }

@@ -35,11 +35,14 @@ public struct TestResult: Codable, Equatable, Sendable {
     public var commandLine: [String]
     /// The machine type the catalog asked for on this driver (nil: the driver's default).
     public var machine: String?
+    /// The saves and restores of a `migrate` test (nil: not one, or a result written before they were recorded).
+    public var migration: MigrationRecord?
 
     public init(test: String, kernel: String, groups: [String], driver: String, outcome: Outcome, expected: Bool,
                 reason: String, expectation: Expectation, cases: [CaseResult], data: [DataRecord],
                 protocolErrors: [String], console: String, consoleTruncated: Bool, exitDescription: String,
-                durationSeconds: Double, diagnostics: String, commandLine: [String], machine: String? = nil) {
+                durationSeconds: Double, diagnostics: String, commandLine: [String], machine: String? = nil,
+                migration: MigrationRecord? = nil) {
         self.test = test
         self.kernel = kernel
         self.groups = groups
@@ -58,6 +61,7 @@ public struct TestResult: Codable, Equatable, Sendable {
         self.diagnostics = diagnostics
         self.commandLine = commandLine
         self.machine = machine
+        self.migration = migration
     }
 
     /// Key that identifies the same test on the same driver across runs (baseline, merge).

@@ -31,6 +31,7 @@ struct ListCommand: ParsableCommand {
                 notes += "  disk \(disk.sizeBytes >> 10)K \(disk.content.rawValue)" + (disk.format == .qcow2 ? " qcow2" : "")
                     + (disk.backing ? " backing" : "") + (disk.compressed ? " compressed" : "") + (disk.readOnly ? " readonly" : "")
             }
+            if entry.migrate { notes += "  migrate" }
             if entry.defaultExpectation.outcome != .pass { notes += "  expect \(entry.defaultExpectation.outcome.rawValue)" }
             for (driver, expectation) in entry.expectations.sorted(by: { $0.key < $1.key }) {
                 notes += "  \(driver): \(expectation.outcome.rawValue)"
@@ -46,7 +47,7 @@ struct ListCommand: ParsableCommand {
 
 /// `tck list --json`: `{"catalog": path, "tests": [{name, kernel, groups, description, cpus, memoryBytes,
 /// timeoutSeconds, commandLine, machines: {driver: machine type}, expectations: {driver: {outcome, reason?,
-/// link?}}, disk?: {sizeBytes, content, readOnly, format, backing, compressed}}]}`. Every driver tck knows gets an expectation (the
+/// link?}}, disk?: {sizeBytes, content, readOnly, format, backing, compressed}, migrate}]}`. Every driver tck knows gets an expectation (the
 /// catalog default where it names none) and, when the catalog sets one, a machine type; keys are sorted.
 enum ListJSON {
     struct Document: Encodable {
@@ -67,6 +68,8 @@ enum ListJSON {
         var expectations: [String: Expectation]
         /// The disk tck makes for the test (absent: none).
         var disk: DiskSpec?
+        /// The runner saves and restores the VM when the guest asks (catalog `migrate = yes`).
+        var migrate: Bool
     }
 
     static func encode(_ entries: [CatalogEntry], catalog: String) throws -> Data {
@@ -75,7 +78,7 @@ enum ListJSON {
                  machines: DriverKind.allCases.reduce(into: [:]) { $0[$1.rawValue] = entry.machine(for: $1.rawValue) }, cpus: entry.cpus, memoryBytes: entry.memoryBytes,
                  timeoutSeconds: entry.timeoutSeconds, commandLine: entry.commandLine,
                  expectations: Dictionary(uniqueKeysWithValues: DriverKind.allCases.map { ($0.rawValue, entry.expectation(for: $0.rawValue)) }),
-                 disk: entry.disk)
+                 disk: entry.disk, migrate: entry.migrate)
         }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]

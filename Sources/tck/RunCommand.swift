@@ -76,7 +76,8 @@ struct RunCommand: ParsableCommand {
         // The last run into this directory (else the baseline) says which tests take longest: they start first.
         let lastRun = (try? ReportCoding.read(path: reportDir + "/results.json", restoringLogs: false)) ?? previous
         let runner = SuiteRunner(entries: entries, drivers: selectedDrivers, parallelism: jobs, kernelDirectory: suite.kernels,
-                                 diskDirectory: reportDir + "/disks", history: StartOrder.history(lastRun))
+                                 diskDirectory: reportDir + "/disks", snapshotDirectory: reportDir + "/snapshots",
+                                 history: StartOrder.history(lastRun))
         let interrupts = InterruptHandler { runner.cancel() }
         if tap { FileHandle.standardOutput.write(Data(TAPStream.header(planned: runner.jobCount).utf8)) }
         let tapLine: (@Sendable (TestResult, Int) -> String)? = tap ? { @Sendable result, number in TAPStream.entry(result, number: number) } : nil

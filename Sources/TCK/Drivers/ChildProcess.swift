@@ -25,6 +25,8 @@ public struct ChildProcess: Sendable {
             case cancelled
             /// Killed by us after `stopWhenStderrContains` appeared.
             case stoppedOnStderr
+            /// Killed by us because the watcher (`run(cancelled:watch:)`) said `.stop`.
+            case stoppedByWatcher
             /// Could not be started at all (errno).
             case spawnFailed(Int32)
         }
@@ -45,6 +47,57 @@ public struct ChildProcess: Sendable {
     /// instead of exiting, which would otherwise cost the whole timeout.)
     public var stopWhenStderrContains: String?
     public var stopGraceSeconds = 0.3
+    /// Give the child a pipe as stdin, whose write end the watcher gets (`Watch.input`); otherwise stdin
+    /// is /dev/null. The pipe is closed when the run ends.
+    public var stdinPipe = false
+
+    /// What a watcher sees: the child has just started, or a chunk of its stdout has arrived.
+    public enum WatchEvent {
+        case started(pid: pid_t)
+        case stdout(ArraySlice<UInt8>)
+    }
+
+    public enum WatchDecision: Equatable, Sendable {
+        case goOn
+        /// Kill the child now (SIGKILL); the ending is `.stoppedByWatcher`.
+        case stop
+    }
+
+    /// The child's stdin, when `stdinPipe` is set.
+    public struct Input: Sendable {
+        let fd: Int32
+
+        /// Writes all of `bytes`; false when the child has closed its end or the write failed. SIGPIPE is
+        /// blocked on this thread meanwhile and a pending one consumed: a child that died must not take
+        /// tck with it (tck keeps SIGPIPE's default for its own stdout).
+        public func write(_ bytes: [UInt8]) -> Bool {
+            var pipeSignal = sigset_t(), previous = sigset_t()
+            sigemptyset(&pipeSignal)
+            sigaddset(&pipeSignal, SIGPIPE)
+            pthread_sigmask(SIG_BLOCK, &pipeSignal, &previous)
+            defer {
+                var pending = sigset_t()
+                if sigpending(&pending) == 0, sigismember(&pending, SIGPIPE) == 1 {
+                    var none = timespec()
+                    _ = sigtimedwait(&pipeSignal, nil, &none)
+                }
+                pthread_sigmask(SIG_SETMASK, &previous, nil)
+            }
+            var done = 0
+            while done < bytes.count {
+                let count = bytes[done...].withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
+                if count < 0 && errno == EINTR { continue }
+                guard count > 0 else { return false }
+                done += count
+            }
+            return true
+        }
+    }
+
+    /// Called on the run's own thread as things happen, before the stdout cap applies; while it runs, the
+    /// pipes are not read and the deadline is not checked, so a watcher that blocks (a QMP exchange) must
+    /// bound its own time.
+    public typealias Watch = (_ event: WatchEvent, _ input: Input?) -> WatchDecision
 
     public init(executable: String, arguments: [String], timeoutSeconds: Double) {
         self.executable = executable
@@ -54,13 +107,14 @@ public struct ChildProcess: Sendable {
 
     public var commandLine: [String] { [executable] + arguments }
 
-    /// Runs to completion, deadline or cancellation.
-    public func run(cancelled: @Sendable () -> Bool = { false }) -> Result {
+    /// Runs to completion, deadline, cancellation or the watcher's `.stop`.
+    public func run(cancelled: @Sendable () -> Bool = { false }, watch: Watch? = nil) -> Result {
         let start = Self.now()
-        let child: (pid: pid_t, stdout: Int32, stderr: Int32)
+        let child: (pid: pid_t, stdout: Int32, stderr: Int32, stdin: Int32?)
         do throws(SpawnError) { child = try launch() } catch { return .notStarted(error.errno) }
-        defer { close(child.stdout); close(child.stderr) }
+        defer { close(child.stdout); close(child.stderr); if let stdin = child.stdin { close(stdin) } }
         let pid = child.pid
+        let input = child.stdin.map(Input.init)
 
         var out = CappedBuffer(limit: stdoutLimit), err = CappedBuffer(limit: stderrLimit)
         var open: [(fd: Int32, isOut: Bool)] = [(child.stdout, true), (child.stderr, false)]
@@ -69,6 +123,10 @@ public struct ChildProcess: Sendable {
         var stopping = false
         var stderrGrew = false
         var chunk = [UInt8](repeating: 0, count: 65536)
+        if let watch, watch(.started(pid: pid), input) == .stop {
+            killedFor = .stoppedByWatcher
+            kill(pid, SIGKILL)
+        }
         while !open.isEmpty {
             if killedFor == nil {
                 if cancelled() { killedFor = .cancelled } else if Self.now() >= deadline { killedFor = stopping ? .stoppedOnStderr : .timedOut }
@@ -84,6 +142,10 @@ public struct ChildProcess: Sendable {
                 if count > 0 {
                     if entry.isOut { out.append(chunk[0..<count]) } else { err.append(chunk[0..<count]); stderrGrew = true }
                     stillOpen.append(entry)
+                    if entry.isOut, killedFor == nil, let watch, watch(.stdout(chunk[0..<count]), input) == .stop {
+                        killedFor = .stoppedByWatcher
+                        kill(pid, SIGKILL)
+                    }
                 } else if count < 0 && (errno == EINTR || errno == EAGAIN) {
                     stillOpen.append(entry)
                 }
@@ -110,22 +172,29 @@ public struct ChildProcess: Sendable {
                       durationSeconds: Self.now() - start)
     }
 
-    /// Starts the process with stdin on /dev/null and stdout and stderr on fresh pipes; returns its pid
-    /// and the read ends. Everything opened here is close-on-exec and the write ends are closed before
-    /// returning: a VMM that another job starts meanwhile holds none of them, so end-of-file on these
-    /// pipes means this child (and only it) is done.
-    private func launch() throws(SpawnError) -> (pid: pid_t, stdout: Int32, stderr: Int32) {
-        let devNull = open("/dev/null", O_RDONLY | O_CLOEXEC)
-        guard devNull >= 0 else { throw SpawnError(errno: errno) }
-        defer { close(devNull) }
+    /// Starts the process with stdin on /dev/null (or a pipe, `stdinPipe`) and stdout and stderr on fresh
+    /// pipes; returns its pid, the read ends and stdin's write end. Everything opened here is close-on-exec
+    /// and the child's ends are closed before returning: a VMM that another job starts meanwhile holds none
+    /// of them, so end-of-file on these pipes means this child (and only it) is done.
+    private func launch() throws(SpawnError) -> (pid: pid_t, stdout: Int32, stderr: Int32, stdin: Int32?) {
         var started = false
+        let input: (read: Int32, write: Int32?)
+        if stdinPipe {
+            let pipe = try Spawn.pipe()
+            input = (pipe.read, pipe.write)
+        } else {
+            let devNull = open("/dev/null", O_RDONLY | O_CLOEXEC)
+            guard devNull >= 0 else { throw SpawnError(errno: errno) }
+            input = (devNull, nil)
+        }
+        defer { close(input.read); if !started, let write = input.write { close(write) } }
         let out = try Spawn.pipe()
         defer { close(out.write); if !started { close(out.read) } }
         let err = try Spawn.pipe()
         defer { close(err.write); if !started { close(err.read) } }
-        let pid = try Spawn.start(executable, arguments: commandLine, stdin: devNull, stdout: out.write, stderr: err.write)
+        let pid = try Spawn.start(executable, arguments: commandLine, stdin: input.read, stdout: out.write, stderr: err.write)
         started = true
-        return (pid, out.read, err.read)
+        return (pid, out.read, err.read, input.write)
     }
 
     static func now() -> Double {

@@ -16,6 +16,13 @@ public protocol Driver: Sendable {
     /// virtio-blk disk; nil: no disk. The recorded command line names the image.
     func run(_ entry: CatalogEntry, kernelDirectory: String, disk: AttachedDisk?,
              cancelled: @escaping @Sendable () -> Bool) -> DriverRun
+    /// A `migrate = yes` entry: the same run, but each time the guest asks to be saved the driver saves the
+    /// VM to `snapshot` (an absolute path in a directory that exists), ends that VMM process and restores
+    /// the VM in a new one, at most `MigrationRecord.maximumRestores` times (one more request is an `error`
+    /// naming the limit). The console holds every process's output in order, the recorded command line the
+    /// whole chain, and `DriverRun.migration` what was saved and restored.
+    func runMigrating(_ entry: CatalogEntry, kernelDirectory: String, disk: AttachedDisk?, snapshot: String,
+                      cancelled: @escaping @Sendable () -> Bool) -> DriverRun
 }
 
 extension Driver {
@@ -31,6 +38,15 @@ extension Driver {
                              durationSeconds: 0)
         }
         return run(entry, kernelDirectory: kernelDirectory, cancelled: cancelled)
+    }
+
+    /// Drivers that cannot save and restore a running VM do not boot a migrate entry at all: booting it
+    /// without answering its save requests would only fail it for what the driver lacks. The outcome is
+    /// `skip` with this reason, counted and named in every report.
+    public func runMigrating(_ entry: CatalogEntry, kernelDirectory: String, disk: AttachedDisk?, snapshot: String,
+                             cancelled: @escaping @Sendable () -> Bool) -> DriverRun {
+        DriverRun(termination: .unsupported(reason: "driver \(name) cannot save and restore a running VM (migrate = yes)"),
+                  console: [], durationSeconds: 0)
     }
 }
 
@@ -78,6 +94,7 @@ extension ChildProcess.Result {
         case .exited: nil
         case .timedOut: .timeout
         case .cancelled: .vmmFailure(reason: "cancelled")
+        case .stoppedByWatcher: .vmmFailure(reason: "stopped by the driver")
         case .stoppedOnStderr:
             // The first line that is not a warning: the one that made us stop.
             .guestCrash(reason: stderrText.split(separator: "\n").first { !$0.contains("warning:") }.map(String.init) ?? "stopped")

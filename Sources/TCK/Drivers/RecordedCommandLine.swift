@@ -2,7 +2,7 @@ import Foundation
 
 /// Pieces of a VMM command line that a person can paste into a shell and re-run from any directory:
 /// `DriverRun.commandLine` records what the driver ran minus its temporary files.
-enum RecordedCommandLine {
+public enum RecordedCommandLine {
     /// `path` made absolute against the current directory ("TestGuests/build/x.elf" →
     /// "/work/TestGuests/build/x.elf"); "." and ".." are folded, symbolic links kept.
     static func absolute(_ path: String) -> String {
@@ -25,5 +25,16 @@ enum RecordedCommandLine {
             return "\(bytes >> shift)\(suffix)"
         }
         return "\(bytes)"
+    }
+
+    /// `arguments` as one shell command line: each word quoted only when it needs it ('…', with ' as '\'').
+    public static func shell(_ arguments: [String]) -> String {
+        arguments.map(shellQuoted).joined(separator: " ")
+    }
+
+    static func shellQuoted(_ argument: String) -> String {
+        let plain = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_./=:,+@%".unicodeScalars)
+        if !argument.isEmpty && argument.unicodeScalars.allSatisfy({ plain.contains($0) }) { return argument }
+        return "'" + argument.replacingOccurrences(of: "'", with: "'\\''") + "'"
     }
 }

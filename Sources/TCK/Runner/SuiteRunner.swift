@@ -16,13 +16,16 @@ public final class SuiteRunner: Sendable {
     private let parallelism: Int
     private let kernelDirectory: String
     private let diskDirectory: String
+    private let snapshotDirectory: String
     private let cancelFlag = Atomic<Bool>(false)
 
     /// `diskDirectory`: where the images of tests with a `disk` go (`<dir>/<driver>/<test>.img`, made
     /// afresh for every run); `tck run` uses `<report-dir>/disks`, the default is a per-process temporary one.
+    /// `snapshotDirectory`: where `migrate` tests save the VM (`<dir>/<driver>/<test>.snap`, `SnapshotFiles`);
+    /// `tck run` uses `<report-dir>/snapshots`, the default is a per-process temporary one.
     /// `history`: `driver/test` → seconds from an earlier run, to start the longest tests first.
     public init(entries: [CatalogEntry], drivers: [any Driver], parallelism: Int, kernelDirectory: String,
-                diskDirectory: String? = nil, history: [String: Double] = [:]) {
+                diskDirectory: String? = nil, snapshotDirectory: String? = nil, history: [String: Double] = [:]) {
         var jobs: [Job] = []
         for entry in entries {
             for driver in drivers { jobs.append(Job(index: jobs.count, entry: entry, driver: driver)) }
@@ -32,6 +35,7 @@ public final class SuiteRunner: Sendable {
         self.parallelism = max(1, parallelism)
         self.kernelDirectory = kernelDirectory
         self.diskDirectory = diskDirectory ?? NSTemporaryDirectory() + "tck-disks-\(getpid())"
+        self.snapshotDirectory = snapshotDirectory ?? NSTemporaryDirectory() + "tck-snapshots-\(getpid())"
     }
 
     public var jobCount: Int { jobs.count }
@@ -61,8 +65,14 @@ public final class SuiteRunner: Sendable {
                     let result: TestResult
                     do throws(DiskImageError) {
                         let disk = try DiskImages.prepare(job.entry, driver: job.driver.name, directory: self.diskDirectory)
-                        let run = job.driver.run(job.entry, kernelDirectory: self.kernelDirectory, disk: disk,
-                                                 cancelled: { [self] in self.isCancelled })
+                        let snapshot = try SnapshotFiles.prepare(job.entry, driver: job.driver.name, directory: self.snapshotDirectory)
+                        let cancelled: @Sendable () -> Bool = { [self] in self.isCancelled }
+                        let run = if let snapshot {
+                            job.driver.runMigrating(job.entry, kernelDirectory: self.kernelDirectory, disk: disk,
+                                                    snapshot: snapshot, cancelled: cancelled)
+                        } else {
+                            job.driver.run(job.entry, kernelDirectory: self.kernelDirectory, disk: disk, cancelled: cancelled)
+                        }
                         // A run cut short by Ctrl-C says nothing about the VMM: leave it out of the report.
                         if self.isCancelled { return }
                         result = Judge.judge(entry: job.entry, driver: job.driver.name, run: run)
@@ -80,13 +90,13 @@ public final class SuiteRunner: Sendable {
 }
 
 extension SuiteRunner {
-    /// The result of a test whose disk image could not be made: `error` (judged as a VMM failure, so
-    /// an expectation applies as usual), with the image's problem as the reason; no VMM ran.
+    /// The result of a test whose disk image or snapshot file could not be made: `error` (judged as a VMM
+    /// failure, so an expectation applies as usual), with the file's problem as the reason; no VMM ran.
     static func notStarted(_ job: Job, because error: DiskImageError) -> TestResult {
         var result = Judge.judge(entry: job.entry, driver: job.driver.name,
                                  run: DriverRun(termination: .vmmFailure(reason: error.description), console: [], durationSeconds: 0))
         result.reason = error.description
-        result.exitDescription = "not started: no disk image"
+        result.exitDescription = "not started: no \(error.what.replacingOccurrences(of: "the ", with: ""))"
         return result
     }
 }
