@@ -73,6 +73,10 @@ enum HTMLResultSection {
         if !result.groups.isEmpty { rows.append(("Groups", result.groups.joined(separator: ", "))) }
         rows.append(("Duration", ReportFormat.seconds(result.durationSeconds) + " s"))
         rows.append(("Exit", result.exitDescription))
+        if let migration = result.migration {
+            rows.append(("Migration", migration.summary))
+            if let snapshot = migration.snapshotPath { rows.append(("Snapshot", snapshot)) }
+        }
         var nodes: [XMLNode] = []
         let logs: [XMLNode] = [(TestResult.LogKind.console, LogView.console(result).log), (.vmm, LogView.vmm(result).log)]
             .compactMap { kind, path in path.map { Markup.element("a", ["href": $0], text: $0) } }

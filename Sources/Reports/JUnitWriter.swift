@@ -183,6 +183,10 @@ public enum JUnitWriter {
             ("host.name", report.host.hostname), ("host.kernel", report.host.kernel),
             ("host.cpu", report.host.cpu), ("host.kvm", report.host.kvm),
         ]
+        if let migration = result.migration {
+            pairs += [("migration.saves", String(migration.saves)), ("migration.restores", String(migration.restores)),
+                      ("migration", migration.summary), ("migration.snapshot", migration.snapshotPath ?? "")]
+        }
         if let identity = report.identity {
             pairs += [("tck.version", identity.tckVersion), ("kit.commit", identity.kitCommit),
                       ("catalog", identity.catalog.path), ("catalog.sha256", identity.catalog.sha256)]

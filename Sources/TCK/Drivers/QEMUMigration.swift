@@ -136,7 +136,7 @@ final class QEMUMigrationSession {
                 try waitForFile(until: deadline)
                 var facts = stat()
                 let bytes = stat(snapshot, &facts) == 0 ? UInt64(facts.st_size) : nil
-                return MigrationRecord.Round(tag: tag, bytes: bytes, saveMilliseconds: info.totalTime.map(Double.init))
+                return MigrationRecord.Round(tag: tag, bytes: bytes, saveMilliseconds: info.totalTime.map { Double($0) })
             case "failed", "cancelled":
                 throw .commandFailed(command: "migrate", errorClass: info.status ?? "failed",
                                      description: info.errorDescription ?? "QEMU gave no reason")
