@@ -15,8 +15,11 @@ int main(const struct boot_info *bi)
 	static const char line[] = "flood: the quick brown fox jumps over the lazy dog 0123456789\n";
 	report_begin("flood");
 	console_flush();
-	for (size_t i = 0; i < sizeof block; i++)
-		block[i] = line[i % (sizeof line - 1)];
+	/* Line by line (a memcpy each): a byte loop costs ~60 ms of emulated loads and stores here. */
+	for (size_t at = 0; at < sizeof block; at += sizeof line - 1) {
+		size_t n = sizeof block - at < sizeof line - 1 ? sizeof block - at : sizeof line - 1;
+		memcpy(block + at, line, n);
+	}
 	for (;;) {
 		if (testdev_send(TESTDEV_STREAM_CONSOLE, block, sizeof block) != TESTDEV_ACCEPTED)
 			serial_write(block, sizeof block);
