@@ -1,6 +1,7 @@
 /* migrate.c - see migrate.h (guest side). */
 #include "migrate.h"
 
+#include "idt.h"
 #include "libtck.h"
 
 #define COM1_RBR        0x3F8
@@ -27,8 +28,8 @@ const char *tck_migrate_method(void) { return port_present() ? "port" : "serial 
 const char *tck_migrate_error(void) { return error; }
 
 /* PIT channel 2 (gate and OUT through port 0x61) in mode 0 for CALIBRATE_TICKS: 0 when OUT2 does
- * not behave (no PIT, no port 0x61). */
-static uint64_t calibrate_pit(void)
+ * not behave (no PIT, no port 0x61), with why in *failure. */
+static uint64_t calibrate_pit(const char **failure)
 {
 	uint8_t saved = inb(0x61);
 	outb(0x61, (uint8_t)((saved & ~0x02) | 0x01));  /* gate on, speaker off */
@@ -42,9 +43,48 @@ static uint64_t calibrate_pit(void)
 		polls++;
 	uint64_t t1 = rdtsc();
 	outb(0x61, saved);
-	if (!low || polls >= CALIBRATE_POLLS)
+	if (!low || polls >= CALIBRATE_POLLS) {
+		*failure = !low ? "assumed 3 GHz (PIT channel 2: OUT2 high right after the count was loaded)"
+				: "assumed 3 GHz (PIT channel 2: OUT2 did not rise)";
 		return 0;
+	}
 	return (t1 - t0) * PIT_HZ / CALIBRATE_TICKS;
+}
+
+/* KVM's paravirtual clock (CPUID 0x40000001 EAX bit 3, else bit 0) states the TSC frequency
+ * exactly: ns = ((tsc << shift) * mul) >> 32. Enabled just long enough to read it. 0 without it. */
+static uint64_t kvmclock_hz(void)
+{
+	static volatile struct {
+		uint32_t version, pad0;
+		uint64_t tsc_timestamp, system_time;
+		uint32_t mul;
+		int8_t shift;
+		uint8_t flags, pad[2];
+	} __attribute__((aligned(32))) ti;
+	struct cpuid_regs sig = cpuid(0x40000000, 0);
+	if (sig.ebx != 0x4B4D564B || sig.ecx != 0x564B4D56 || sig.edx != 0x4D || sig.eax < 0x40000001)
+		return 0;                       /* not "KVMKVMKVM\0\0\0" */
+	uint32_t features = cpuid(0x40000001, 0).eax;
+	uint32_t msr = features & (1u << 3) ? 0x4B564D01 : features & 1 ? 0x12 : 0;
+	if (!msr || safe_wrmsr(msr, (uint64_t)(uintptr_t)&ti | 1))
+		return 0;
+	uint32_t mul = 0;
+	int8_t shift = 0;
+	for (unsigned i = 0; i < 1000 && !mul; i++) {
+		uint32_t v = ti.version;
+		__asm__ volatile("" ::: "memory");
+		mul = ti.mul;
+		shift = ti.shift;
+		__asm__ volatile("" ::: "memory");
+		if ((v & 1) || v != ti.version)
+			mul = 0;                /* the host was updating it */
+	}
+	safe_wrmsr(msr, 0);
+	if (!mul || shift < -31 || shift > 31)
+		return 0;
+	uint64_t hz = (1000000000ull << 32) / mul;
+	return shift >= 0 ? hz >> shift : hz << -shift;
 }
 
 uint64_t tsc_hz(const char **source)
@@ -52,6 +92,8 @@ uint64_t tsc_hz(const char **source)
 	static uint64_t hz;
 	static const char *from;
 	if (!hz) {
+		const char *failure = "assumed 3 GHz";
+		idt_init();                     /* the MSR probes recover from #GP through it; idempotent */
 		struct cpuid_regs hv = cpuid(0x40000000, 0), max = cpuid(0, 0);
 		struct cpuid_regs l15 = max.eax >= 0x15 ? cpuid(0x15, 0) : (struct cpuid_regs){ 0, 0, 0, 0 };
 		if (hv.eax >= 0x40000010 && hv.eax < 0x40000100 && cpuid(0x40000010, 0).eax) {
@@ -60,14 +102,16 @@ uint64_t tsc_hz(const char **source)
 		} else if (l15.eax && l15.ebx && l15.ecx) {
 			hz = (uint64_t)l15.ecx * l15.ebx / l15.eax;
 			from = "cpuid 0x15";
-		} else if ((hz = calibrate_pit())) {
+		} else if ((hz = kvmclock_hz())) {
+			from = "kvmclock";
+		} else if ((hz = calibrate_pit(&failure))) {
 			from = "PIT channel 2";
 		} else if (max.eax >= 0x16 && (cpuid(0x16, 0).eax & 0xFFFF)) {
 			hz = (uint64_t)(cpuid(0x16, 0).eax & 0xFFFF) * 1000000;
 			from = "cpuid 0x16";
 		} else {
 			hz = 3000000000ull;
-			from = "assumed 3 GHz";
+			from = failure;
 		}
 	}
 	if (source)

@@ -49,8 +49,9 @@ const char *tck_migrate_method(void);
 /* Why the last request failed ("" after a successful one). */
 const char *tck_migrate_error(void);
 
-/* TSC ticks per second: CPUID 0x15, 0x16 or the hypervisor's 0x40000010 leaf, else calibrated
- * against PIT channel 2 over 10 ms, else 3 GHz assumed. *source (may be NULL) names which. */
+/* TSC ticks per second: the hypervisor's CPUID 0x40000010 or CPUID 0x15, else KVM's kvmclock
+ * (exact), else calibrated against PIT channel 2 over 10 ms, else CPUID 0x16, else 3 GHz assumed.
+ * *source (may be NULL) names which. Installs the exception handlers (idt_init) for its MSR probes. */
 uint64_t tsc_hz(const char **source);
 static inline uint64_t rdtsc(void)
 {
