@@ -87,6 +87,8 @@ def main():
     p.add_argument("--timeout", type=float, default=60)
     p.add_argument("--answer", default="R", help="the byte written after a restore (test: anything but R)")
     p.add_argument("--no-restore", action="store_true", help="never answer the save line")
+    p.add_argument("--restore-args", default="", help="extra QEMU arguments for the restored process only (test: "
+                   "a VMM that changes what the guest sees, e.g. '-cpu qemu64,+ssse3')")
     a = p.parse_args()
 
     work = tempfile.mkdtemp(prefix="qemu-migrate-")
@@ -125,7 +127,7 @@ def main():
         proc.wait()
         os.unlink(qmp_path)
         t1 = time.monotonic()
-        proc = subprocess.Popen(base + ["-incoming", f"exec:cat {snap}"], stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+        proc = subprocess.Popen(base + a.restore_args.split() + ["-incoming", f"exec:cat {snap}"], stdin=subprocess.PIPE, stdout=subprocess.PIPE)
         qmp = QMP(qmp_path, deadline)
         while (status := qmp.cmd("query-status")["status"]) in ("inmigrate",):
             time.sleep(0.01)
