@@ -79,9 +79,10 @@ struct SectionSource {
         }
     }
 
-    /// The CRC-32 of the whole payload.
-    func checksum() throws(SnapshotError) -> UInt32 {
+    /// The CRC-32 of `prefix` (the section's tag, version and length fields) followed by the whole payload.
+    func checksum(after prefix: [UInt8]) throws(SnapshotError) -> UInt32 {
         var crc = CRC32()
+        crc.update(prefix)
         do { try chunks(from: 0, count: length) { _, bytes in crc.update(bytes) } } catch let error as SnapshotError { throw error } catch {
             throw .truncated(file: file, part: part)
         }

@@ -13,13 +13,15 @@ public struct SectionStream {
     private var buffer: [UInt8] = []
     private static let bufferSize = 1 << 20
 
-    init(fd: Int32, file: String, temporary: String, tag: SectionTag, start: UInt64, length: UInt64) {
+    /// `checksummed`: bytes before the payload that its CRC covers (the section's tag, version, length).
+    init(fd: Int32, file: String, temporary: String, tag: SectionTag, start: UInt64, length: UInt64, checksummed: [UInt8]) {
         self.fd = fd
         self.file = file
         self.temporary = temporary
         self.tag = tag
         self.start = start
         self.length = length
+        crc.update(checksummed)
     }
 
     /// Bytes the section still expects.

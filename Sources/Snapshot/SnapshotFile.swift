@@ -53,7 +53,7 @@ public struct SnapshotFile {
             if let last = sections.last?.tag, !tag.comesAfter(last) {
                 throw .sectionOrder(file: path, section: tag, problem: last == tag ? "appears twice" : "comes after \(last.quoted), out of the fixed order")
             }
-            let computed = try SectionSource(handle: handle, offset: payload, length: length, tag: tag).checksum()
+            let computed = try SectionSource(handle: handle, offset: payload, length: length, tag: tag).checksum(after: Array(fields[0..<16]))
             guard computed == checksum else { throw .checksumMismatch(file: path, section: tag, stored: checksum, computed: computed) }
             sections.append(Section(tag: tag, version: version, offset: payload, length: length, checksum: checksum))
             offset = payload + length

@@ -47,17 +47,19 @@ public struct SnapshotFileWriter {
             guard tags.count < Int(SnapshotFormat.maximumSectionCount) else {
                 throw SnapshotError.writer(file: path, section: tag, problem: "more than \(SnapshotFormat.maximumSectionCount) sections")
             }
+            var sectionHeader = StateWriter()
+            sectionHeader.bytes(tag.bytes)
+            sectionHeader.u32(version)
+            sectionHeader.u64(length)
+            // The CRC covers tag, version and length too: a flipped bit anywhere in a section is caught.
             var stream = SectionStream(fd: fd, file: path, temporary: output.temporaryPath, tag: tag,
-                                       start: size + UInt64(SnapshotFormat.sectionHeaderSize), length: length)
+                                       start: size + UInt64(SnapshotFormat.sectionHeaderSize), length: length,
+                                       checksummed: sectionHeader.bytes)
             try write(&stream)
             try stream.flush()
             guard stream.written == length else {
                 throw SnapshotError.writer(file: path, section: tag, problem: "declared \(length) bytes but wrote \(stream.written)")
             }
-            var sectionHeader = StateWriter()
-            sectionHeader.bytes(tag.bytes)
-            sectionHeader.u32(version)
-            sectionHeader.u64(length)
             sectionHeader.u32(stream.checksum)
             try FileIO.write(fd, sectionHeader.bytes, at: size, name: output.temporaryPath, file: path)
         } catch let error as SnapshotError {
