@@ -81,6 +81,10 @@ enum QuickRun {
         do {
             try command.run()
             exit(0)
+        } catch let code as ExitCode {
+            // Every run ends here (Run.run throws its status): ArgumentParser's exit(withError:) would first
+            // build a help generator and its dynamic casts, ~3 ms of conformance scans for a silent exit.
+            exit(code.rawValue)
         } catch {
             SwiftVM.exit(withError: error)
         }
