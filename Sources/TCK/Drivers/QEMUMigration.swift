@@ -26,7 +26,8 @@ extension QEMUDriver {
             process.stopWhenStderrContains = "KVM internal error"
             process.stdinPipe = true
             let session = QEMUMigrationSession(socket: socket, snapshot: snapshot, incoming: incoming,
-                                               timeoutSeconds: entry.timeoutSeconds, restoresSoFar: record.restores)
+                                               timeoutSeconds: entry.timeoutSeconds, restoresSoFar: record.restores,
+                                               cancelled: cancelled)
             let result = process.run(cancelled: cancelled) { event, input in session.handle(event, input: input) }
             chain.add(result, commandLine: [RecordedCommandLine.executable(executable)] + arguments)
             if incoming, let milliseconds = session.restoreMilliseconds, !record.rounds.isEmpty {
@@ -54,12 +55,16 @@ extension QEMUDriver {
 final class QEMUMigrationSession {
     /// What the guest library prints to ask to be saved (docs/guest-interface.md), then a space and its tag.
     static let saveRequest = "tck-migrate: save"
+    /// The request, a 10-digit tag, and some room for spaces and a CR.
+    static let longestRequest = 64
 
     let socket: String
     let snapshot: String
     let incoming: Bool
     let timeoutSeconds: Double
     let restoresSoFar: Int
+    /// Checked while waiting on QEMU: the watcher blocks ChildProcess's own cancellation check.
+    let cancelled: () -> Bool
     /// The save this process ended with, when it did.
     private(set) var saved: MigrationRecord.Round?
     /// Why the run must end as an error (a QMP failure, a migration QEMU says failed, too many saves).
@@ -68,12 +73,20 @@ final class QEMUMigrationSession {
     private var line: [UInt8] = []
     private var started = 0.0
 
-    init(socket: String, snapshot: String, incoming: Bool, timeoutSeconds: Double, restoresSoFar: Int) {
+    init(socket: String, snapshot: String, incoming: Bool, timeoutSeconds: Double, restoresSoFar: Int,
+         cancelled: @escaping () -> Bool = { false }) {
         self.socket = socket
         self.snapshot = snapshot
         self.incoming = incoming
         self.timeoutSeconds = timeoutSeconds
         self.restoresSoFar = restoresSoFar
+        self.cancelled = cancelled
+    }
+
+    /// Before each poll of a wait: past `deadline` or cancelled, the wait for `what` ends with an error.
+    private func checkWait(until deadline: Double, for what: @autoclosure () -> String) throws(QMPError) {
+        if cancelled() { throw .cancelled(waitingFor: what()) }
+        guard ChildProcess.now() < deadline else { throw .timeout(waitingFor: what()) }
     }
 
     func handle(_ event: ChildProcess.WatchEvent, input: ChildProcess.Input?) -> ChildProcess.WatchDecision {
@@ -88,7 +101,12 @@ final class QEMUMigrationSession {
             return .goOn
         case let .stdout(chunk):
             for byte in chunk {
-                guard byte == UInt8(ascii: "\n") else { line.append(byte); continue }
+                // A request line is short: a longer line is not one, and a guest flooding its console
+                // without newlines must not grow this buffer.
+                guard byte == UInt8(ascii: "\n") else {
+                    if line.count <= Self.longestRequest { line.append(byte) }
+                    continue
+                }
                 defer { line.removeAll(keepingCapacity: true) }
                 guard let tag = Self.tag(ofRequest: line) else { continue }
                 return save(tag: tag)
@@ -123,7 +141,7 @@ final class QEMUMigrationSession {
     /// to FILE.part and renamed by the same shell command once `cat` has it all, so the file exists only
     /// complete (QEMU reports completed when it has sent the last byte, not when `cat` has written it).
     private func migrateToFile(tag: UInt32) throws(QMPError) -> MigrationRecord.Round {
-        var qmp = try QMPClient(path: socket, timeoutSeconds: QMPClient.defaultReplyTimeoutSeconds)
+        var qmp = try QMPClient(path: socket, timeoutSeconds: min(timeoutSeconds, QMPClient.defaultReplyTimeoutSeconds))
         try qmp.stop()
         unlink(snapshot)
         let part = RecordedCommandLine.shellQuoted(snapshot + ".part"), file = RecordedCommandLine.shellQuoted(snapshot)
@@ -141,7 +159,7 @@ final class QEMUMigrationSession {
                 throw .commandFailed(command: "migrate", errorClass: info.status ?? "failed",
                                      description: info.errorDescription ?? "QEMU gave no reason")
             default:
-                guard ChildProcess.now() < deadline else { throw .timeout(waitingFor: "the migration to complete (last status \(info.status ?? "none"))") }
+                try checkWait(until: deadline, for: "the migration to complete (last status \(info.status ?? "none"))")
                 usleep(5_000)
             }
         }
@@ -149,7 +167,7 @@ final class QEMUMigrationSession {
 
     private func waitForFile(until deadline: Double) throws(QMPError) {
         while access(snapshot, F_OK) != 0 {
-            guard ChildProcess.now() < deadline else { throw .timeout(waitingFor: "cat to finish writing \(snapshot)") }
+            try checkWait(until: deadline, for: "cat to finish writing \(snapshot)")
             usleep(2_000)
         }
     }
@@ -170,7 +188,7 @@ final class QEMUMigrationSession {
             default:
                 throw .malformed("the restored guest is \(status.status), not running")
             }
-            guard ChildProcess.now() < deadline else { throw .timeout(waitingFor: "the restored guest to run (status \(status.status))") }
+            try checkWait(until: deadline, for: "the restored guest to run (status \(status.status))")
             usleep(2_000)
         }
         restoreMilliseconds = (ChildProcess.now() - started) * 1000

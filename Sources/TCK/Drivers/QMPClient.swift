@@ -114,6 +114,8 @@ public struct QMPMigrationInfo: Decodable, Equatable, Sendable {
 public enum QMPError: Error, Equatable, Sendable, CustomStringConvertible {
     case connect(path: String, reason: String)
     case timeout(waitingFor: String)
+    /// The run was cancelled (Ctrl-C) while tck waited on QEMU.
+    case cancelled(waitingFor: String)
     case closed(during: String)
     case malformed(String)
     /// QEMU answered the command with an error object.
@@ -123,6 +125,7 @@ public enum QMPError: Error, Equatable, Sendable, CustomStringConvertible {
         switch self {
         case let .connect(path, reason): "QMP: cannot connect to \(path): \(reason)"
         case let .timeout(what): "QMP: no answer in time while waiting for \(what)"
+        case let .cancelled(what): "QMP: cancelled while waiting for \(what)"
         case let .closed(what): "QMP: QEMU closed the connection during \(what)"
         case let .malformed(what): "QMP: \(what)"
         case let .commandFailed(command, errorClass, description): "QMP: '\(command)' failed: \(description) (\(errorClass))"
