@@ -12,8 +12,9 @@ public struct MigrationRecord: Codable, Equatable, Sendable {
         /// How long the save took: swiftvm's own figure (`swiftvm: saved to FILE (N bytes, T ms)`), QEMU's
         /// `total-time` of the migration.
         public var saveMilliseconds: Double?
-        /// From starting the new VMM process until the guest ran again, when known (swiftvm: its
-        /// `restored from` line, if it prints one; QEMU: until `query-status` said running).
+        /// How long the restore took, when known: swiftvm's set-up time of the restoring process (`-v`'s
+        /// `restored from FILE, set-up T ms`); QEMU: from starting the new process until `query-status`
+        /// said running (QEMU's start-up included: not comparable with swiftvm's figure).
         public var restoreMilliseconds: Double?
         /// False when the save happened but no restore followed (the run stopped there).
         public var restored: Bool

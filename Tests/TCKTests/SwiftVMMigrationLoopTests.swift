@@ -85,7 +85,7 @@ import Testing
         let processes = run.commandLine[2].components(separatedBy: "; ")
         #expect(processes.count == 3)
         #expect(processes[0].hasSuffix("--snapshot \(snapshot)") && processes[0].contains(" --kernel /k/migrate_state.elf "))
-        #expect(processes[1].hasSuffix("run --restore \(snapshot) --snapshot \(snapshot) --timeout 5000ms --testdev --serial stdout"))
+        #expect(processes[1].hasSuffix("run --restore \(snapshot) --snapshot \(snapshot) --timeout 5000ms --testdev --serial stdout -v"))
         #expect(processes[2] == processes[1])
         #expect(!run.commandLine[2].contains("--data"))
         // Each process's stderr, the restores marked.
@@ -135,6 +135,12 @@ import Testing
         // No such line (an older swiftvm, a message changed): the round is still counted, without figures.
         #expect(SwiftVMDriver.savedRound("something else\n") == MigrationRecord.Round())
         #expect(SwiftVMDriver.restoreMilliseconds("swiftvm: restored from /r/t.snap (212992 bytes, 3.5 ms)") == 3.5)
+        // swiftvm -v after a restore.
+        #expect(SwiftVMDriver.restoreMilliseconds("""
+            swiftvm: guest exited with status 0
+            swiftvm: restored from /tmp/t.snap, set-up 11.8 ms, run 261.5 ms, 15 exits, 0 unassigned accesses, 0 MSR accesses refused (#GP)
+            """) == 11.8)
+        #expect(SwiftVMDriver.restoreMilliseconds("swiftvm: guest exited with status 0\n") == nil)
     }
 
     /// Drivers without save and restore skip a migrate entry with their reason; nothing boots.
