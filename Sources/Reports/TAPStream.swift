@@ -41,6 +41,7 @@ public enum TAPStream {
             lines.append("  expectation: \(TAPWriter.yamlQuoted(ReportFormat.expectation(result.expectation)))")
             lines.append("  duration_s: \(ReportFormat.seconds(result.durationSeconds))")
             lines.append("  exit: \(TAPWriter.yamlQuoted(result.exitDescription))")
+            if let migration = result.migration { lines.append("  migration: \(TAPWriter.yamlQuoted(migration.summary))") }
             if !result.expected {
                 let failed = result.cases.filter { $0.status == .fail }
                 if !failed.isEmpty {

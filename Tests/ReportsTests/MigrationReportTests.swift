@@ -58,4 +58,14 @@ import TCK
         #expect(try property("qemu/hello", "migration.snapshot") == "/r/snapshots/qemu/hello.snap")
         #expect(try property("swiftvm/hello", "migration") == nil)
     }
+
+    /// A migrate test that did not pass says in its TAP diagnostics how far the migration went.
+    @Test func tapDiagnosticsNameTheRounds() {
+        var result = Self.report().results.first { $0.key == "qemu/hello" }!
+        result.outcome = .error
+        result.expected = false
+        #expect(TAPStream.entry(result, number: 1).contains("  migration: \(TAPWriter.yamlQuoted(Self.summary))\n"))
+        result.migration = nil
+        #expect(!TAPStream.entry(result, number: 1).contains("migration:"))
+    }
 }
