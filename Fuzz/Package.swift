@@ -32,6 +32,7 @@ let package = Package(
         .target(name: "Machine", dependencies: ["KVM", "GuestMemory", "Boot", "Devices", "CPUFeatures", "ACPI", "Virtio", "BlockBackends", "QCOW2"],
                 path: "Modules/Machine"),
         .target(name: "Quantities", path: "Modules/Quantities"),
+        .target(name: "Snapshot", dependencies: ["CZlib"], path: "Modules/Snapshot"),
         .target(name: "ABI", dependencies: ["CPUFeatures"], path: "Modules/ABI"),
         .target(name: "TCK", dependencies: ["Quantities", "ABI", "CProcess", "QCOW2", "BlockBackends"], path: "Modules/TCK"),
 
@@ -51,6 +52,7 @@ let package = Package(
         .executableTarget(name: "fuzz-pc-devices", dependencies: ["FuzzSupport", "Devices"]),
         .executableTarget(name: "fuzz-virtio", dependencies: ["FuzzSupport", "Virtio", "GuestMemory", "BlockBackends", "Devices"]),
         .executableTarget(name: "fuzz-qcow2", dependencies: ["FuzzSupport", "QCOW2", "BlockBackends"]),
+        .executableTarget(name: "fuzz-snapshot", dependencies: ["FuzzSupport", "Snapshot"]),
     ],
     swiftLanguageVersions: [.version("6")]
 )

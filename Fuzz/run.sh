@@ -20,7 +20,8 @@ seconds=${1:-${FUZZ_SECONDS:-60}}
 config=${FUZZ_CONFIG:-release}
 sanitize=${FUZZ_SANITIZE:-fuzzer,address}
 swift=${SWIFT:-swift}
-all_targets=(fuzz-elf fuzz-protocol fuzz-catalog fuzz-results-json fuzz-uart fuzz-testdev fuzz-bus fuzz-abi fuzz-acpi fuzz-pc-devices fuzz-virtio fuzz-qcow2)
+all_targets=(fuzz-elf fuzz-protocol fuzz-catalog fuzz-results-json fuzz-uart fuzz-testdev fuzz-bus fuzz-abi fuzz-acpi fuzz-pc-devices fuzz-virtio fuzz-qcow2 fuzz-snapshot)
+named=("$@")
 if [[ $# -gt 0 ]]; then targets=("$@"); else targets=("${all_targets[@]}"); fi
 
 for target in "${targets[@]}"; do
@@ -40,8 +41,13 @@ scratch=$root/.build/fuzz
 build_log=$root/.build/fuzz-build.log
 mkdir -p "$root/.build"
 build=("$swift" build --package-path "$here" --scratch-path "$scratch" -c "$config")
-if ! "${build[@]}" -Xswiftc -sanitize="$sanitize" -Xswiftc -parse-as-library \
-        >"$build_log" 2>&1; then
+# Targets named on the command line are built alone (with the modules they use), so one target does
+# not wait for, or fail on, the others.
+build_targets() {
+    if (( ${#named[@]} == 0 )); then "${build[@]}" "$@"; return; fi
+    for target in "${named[@]}"; do "${build[@]}" --product "$target" "$@" || return 1; done
+}
+if ! build_targets -Xswiftc -sanitize="$sanitize" -Xswiftc -parse-as-library >"$build_log" 2>&1; then
     grep -v 'Cannot export local symbol' "$build_log" | tail -30 >&2
     echo "fuzz: build failed (full log: $build_log)" >&2
     exit 2

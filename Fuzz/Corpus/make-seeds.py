@@ -464,3 +464,45 @@ def qcow2_seeds():
 
 
 qcow2_seeds()
+
+
+# --- fuzz-snapshot ------------------------------------------------------------------------------
+# A mode byte (bit 0: the target repairs CRCs; bit 1: every section required), then a snapshot file as
+# docs/snapshot-format.md lays it out. RAM in the target: [0, 0x4000) and [0x6000, 0x9000).
+def snapshot_file(sections, machine=b"swiftvm-1.0", swiftvm=b"0.13.0", version=1, count=None):
+    import zlib
+    header = b"SWIFTVM\0" + struct.pack("<IIII", version, 32 + len(machine) + len(swiftvm), 0,
+                                        len(sections) if count is None else count)
+    header += struct.pack("<H", len(machine)) + machine + struct.pack("<H", len(swiftvm)) + swiftvm
+    out = header + struct.pack("<I", zlib.crc32(header))
+    for tag, section_version, payload in sections:
+        fields = tag + struct.pack("<IQ", section_version, len(payload))
+        out += fields + struct.pack("<I", zlib.crc32(fields + payload)) + payload
+    return out
+
+
+def memr(runs):
+    out = struct.pack("<Q", len(runs))
+    for address, data in runs:
+        out += struct.pack("<QQ", address, len(data)) + data
+    return out
+
+
+def snapshot_seeds():
+    page = bytes((n * 7 + 1) & 0xFF for n in range(4096))
+    conf = struct.pack("<I", 11) + b"swiftvm-1.0" + struct.pack("<QI", 0x9000, 1)
+    small = [(b"CONF", 1, conf), (b"VCPU", 2, bytes(range(64))), (b"DEVS", 1, b"\x01\x00\x03")]
+    every = [(tag, 2 if tag == b"VCPU" else 1, bytes([n]) * (n + 1))
+             for n, tag in enumerate([b"CONF", b"VCPU", b"LAPI", b"IRQC", b"PIT2", b"CLCK", b"DEVS", b"VIRT"])]
+    put("fuzz-snapshot", "memory-one-page.bin", b"\x00" + snapshot_file(small + [(b"MEMR", 1, memr([(0x6000, page)]))]))
+    put("fuzz-snapshot", "memory-one-page-repair.bin", b"\x01" + snapshot_file(small + [(b"MEMR", 1, memr([(0x2000, page)]))]))
+    put("fuzz-snapshot", "every-section.bin", b"\x03" + snapshot_file(every + [(b"MEMR", 1, memr([]))]))
+    put("fuzz-snapshot", "empty.bin", b"\x00" + snapshot_file([]))
+    put("fuzz-snapshot", "memory-outside-ram.bin", b"\x01" + snapshot_file([(b"MEMR", 1, memr([(0x4000, page)]))]))
+    put("fuzz-snapshot", "newer-section.bin", b"\x01" + snapshot_file([(b"LAPI", 3, b"\x00" * 8)]))
+    put("fuzz-snapshot", "newer-format.bin", b"\x00" + snapshot_file(small, version=2))
+    put("fuzz-snapshot", "out-of-order.bin", b"\x01" + snapshot_file([small[1], small[0]]))
+    put("fuzz-snapshot", "truncated.bin", b"\x00" + snapshot_file(small)[:100])
+
+
+snapshot_seeds()
