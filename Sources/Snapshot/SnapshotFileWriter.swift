@@ -18,6 +18,10 @@ public struct SnapshotFileWriter {
     public init(path: String, header: SnapshotHeader) throws(SnapshotError) {
         self.path = path
         self.header = header
+        // A reader refuses newer formats and this code knows only its own layout: write nothing else.
+        guard header.formatVersion == SnapshotFormat.version else {
+            throw .writer(file: path, section: nil, problem: "this swiftvm writes format \(SnapshotFormat.version), not \(header.formatVersion)")
+        }
         headerLength = UInt64(try SnapshotFormat.encode(header, sectionCount: 0, file: path).count)
         size = headerLength
         output = try TemporaryOutput(path: path)

@@ -98,6 +98,33 @@ import Testing
         #expect(decoded.map(\.address) == runs.map(\.address))
     }
 
+    /// 3 MiB + 12 KiB, all touched, every 300th page zero: runs longer than a read chunk (256 pages) and
+    /// than the stream's 1 MiB buffer, split at the zero pages, and every byte back in its place.
+    @Test func aLargeFullyTouchedGuestRoundTrips() throws {
+        let ram = [RAMRange(start: 0, size: (3 << 20) + 0x3000)]
+        let memory: (UInt64, Int) -> [UInt8] = { address, count in
+            (0..<count).map { offset in
+                let at = address + UInt64(offset)
+                return (at >> 12) % 300 == 5 ? 0 : UInt8(truncatingIfNeeded: at &* 2_654_435_761 >> 7 | 1)
+            }
+        }
+        let directory = try TemporaryDirectory()
+        let path = directory.file("full.snap")
+        var writer = try SnapshotFileWriter(path: path, header: SampleSnapshot.header)
+        let runs = try writer.appendMemory(ram: ram, isTouched: { _ in true }, read: memory)
+        try writer.commit()
+        let pages = ram[0].size / 4096
+        let zeroPages = (0..<pages).filter { $0 % 300 == 5 }.count
+        #expect(runs.count == zeroPages + 1)
+        #expect(runs.reduce(0) { $0 + $1.length } == (pages - UInt64(zeroPages)) * 4096)
+        let file = try SnapshotFile.open(path: path, supported: [.memory: 1])
+        var restored = [UInt8](repeating: 0, count: Int(ram[0].size))
+        try file.readMemory(ram: ram) { _, address, bytes in
+            restored.replaceSubrange(Int(address)..<(Int(address) + bytes.count), with: bytes)
+        }
+        #expect(restored == memory(0, restored.count))
+    }
+
     @Test func aFailingGuestReadIsAWriterError() {
         struct Unmapped: Error {}
         let error = snapshotError { () throws(SnapshotError) in

@@ -74,6 +74,15 @@ import Testing
         #expect(try SnapshotFile.open(path: path, supported: [:]).sections.isEmpty, "an empty snapshot is a valid file")
     }
 
+    @Test func onlyTheCurrentFormatIsWritten() throws {
+        let directory = try TemporaryDirectory()
+        let path = directory.file("t.snap")
+        let newer = SnapshotHeader(formatVersion: 2, machineType: "swiftvm-1.0", swiftvmVersion: "x")
+        #expect(snapshotError { () throws(SnapshotError) in try SnapshotFileWriter(path: path, header: newer) }?.description
+                    == "snapshot \(path): writing: this swiftvm writes format 1, not 2")
+        #expect(try directory.names() == [])
+    }
+
     @Test func aDirectoryThatDoesNotExistIsAnIOError() {
         let error = snapshotError { () throws(SnapshotError) in try SnapshotFileWriter(path: "/nonexistent-dir/t.snap", header: header) }
         #expect(error?.description == "snapshot /nonexistent-dir/t.snap: create /nonexistent-dir/t.snap.tmp: No such file or directory (errno 2)")
