@@ -28,8 +28,12 @@ private let supported: [SectionTag: UInt32] = Dictionary(uniqueKeysWithValues: S
 private let ram = [RAMRange(start: 0, size: 0x4000), RAMRange(start: 0x6000, size: 0x3000)]
 private let ramEnd = 0x9000
 
+/// The scratch files go when libFuzzer exits (it ends with exit(), which runs atexit handlers).
+private let removeScratchAtExit: Void = { atexit { unlink(path); unlink(againPath) } }()
+
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
+    removeScratchAtExit
     guard size >= 1 else { return 0 }
     let mode = data[0]
     var file = Array(UnsafeBufferPointer(start: data + 1, count: size - 1))
