@@ -10,7 +10,7 @@
 #   stream   guest-to-host MiB/s = bytes / (t(M) - t(0)) (TestGuests/tests/bench_stream.c): the UART byte
 #            by byte on swiftvm and QEMU, swiftvm's testdev data stream; the floor as a no-device reference
 #   suite    `tck run` wall time, swiftvm vs qemu driver, --jobs 1 and 2, whole suite and without the
-#            deliberate 2 s hang/flood tests; peak RSS of every VMM the suite started (benchmarks/rsswrap.c)
+#            deliberate-timeout hang/flood tests; peak RSS of every VMM the suite started (benchmarks/rsswrap.c)
 #   abi      `tck abi dump` wall time per machine type ("not available" while the command does not exist)
 #   scale    swiftvm on hello with --memory 64M..4G, on smp with --cpus 1..8: time and peak RSS
 #   virtio   virtio-blk inside the guest (TestGuests/tests/bench_virtio.c, queue depth 1): sequential 64 KiB
@@ -180,7 +180,7 @@ fi
 
 # 4. the suite --------------------------------------------------------------------------------------
 if has suite; then
-  # Everything but the tests that wait out a 2 s timeout on purpose (expect = timeout in the catalog).
+  # Everything but the tests that wait out a timeout on purpose (expect = timeout in the catalog).
   mapfile -t waiting < <("$tck" list | awk 'NR > 1 && /expect timeout/ { print $1 }')
   mapfile -t quick < <("$tck" list | awk 'NR > 1 && NF > 3 && $1 != "TEST" && !/expect timeout/ && !/ tests$/ { print $1 }')
   filters=""
