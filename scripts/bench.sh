@@ -19,14 +19,22 @@
 #            the host between console markers by benchmarks/vmmprobe.c, which also takes the VMM's CPU per
 #            thread over the phase; userspace exits per request = (e(big) - e(small)) / (requests(big) -
 #            requests(small)), e = ioctl(KVM_RUN) returns other than EINTR under strace (and swiftvm run -v)
+#   qcow2    the virtio bench on a qcow2 image: swiftvm raw vs qcow2 vs QEMU on the same qcow2 image
+#   snapshot save/restore (issue 13, benchmarks/snapshot_bench.py, TestGuests/tests/bench_snapshot.c): per guest
+#            size and touched memory, swiftvm's save (guest request -> exit 122) and file size, restore
+#            (`run --restore` -> guest exit), QEMU microvm's QMP stop + migrate to a file and -incoming, and
+#            a fresh boot-to-exit of the same kernel without a save on both
 # Output: a table on stdout; Reports/bench/bench.json, Reports/bench/index.html (scripts/bench_report.py);
 # raw timing exports (hyperfine-shaped JSON) and the manifest under Reports/bench/raw/.
 # Usage: scripts/bench.sh [swiftvm [tck]]
 # Env:   RUNS=10 WARMUP=2 BOOT_RUNS=3*RUNS SUITE_RUNS=3 (scale them down for a quick look)
 #        GAP_MS=25  idle time before each run, so a detached VM teardown does not overlap the next boot
-#        EXITS_N=20000 UART_BYTES=32768 TESTDEV_BYTES=16777216 SECTIONS="boot exits stream suite abi scale virtio qcow2"
+#        EXITS_N=20000 UART_BYTES=32768 TESTDEV_BYTES=16777216 SECTIONS="boot exits stream suite abi scale virtio qcow2 snapshot"
 #        VIRTIO_RUNS=7 VIRTIO_READ_MIB=16 VIRTIO_WRITE_MIB=16 VIRTIO_RAND=600 VIRTIO_RAND_IRQ=200 (the section:
 #        ~1 s per run and VMM here; a phase's figures come from one boot, so fewer runs than elsewhere)
+#        SNAPSHOT_RUNS=5 SNAPSHOT_CONFIGS="MEM:TOUCHED ..." (default: 64M 1G 4G with 1M, 64M 1G 4G with 16M,
+#        1G 4G with 64M, 64M with 0 for the restore-vs-fresh-boot comparison) SNAPSHOT_DIR=$raw/snapshot-files
+#        SNAPSHOT_QEMU_BANDWIDTH=107374182400 (QMP max-bandwidth, bytes/s; 0 = QEMU's own default limit)
 #        CC=cc QEMU=qemu-system-x86_64
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -41,12 +49,15 @@ GAP_MS=${GAP_MS:-25}
 EXITS_N=${EXITS_N:-20000}
 UART_BYTES=${UART_BYTES:-32768}
 TESTDEV_BYTES=${TESTDEV_BYTES:-16777216}
-SECTIONS=${SECTIONS:-boot exits stream suite abi scale virtio qcow2}
+SECTIONS=${SECTIONS:-boot exits stream suite abi scale virtio qcow2 snapshot}
 VIRTIO_RUNS=${VIRTIO_RUNS:-7}
 VIRTIO_READ_MIB=${VIRTIO_READ_MIB:-16}
 VIRTIO_WRITE_MIB=${VIRTIO_WRITE_MIB:-16}
 VIRTIO_RAND=${VIRTIO_RAND:-600}
 VIRTIO_RAND_IRQ=${VIRTIO_RAND_IRQ:-200}
+SNAPSHOT_RUNS=${SNAPSHOT_RUNS:-5}
+SNAPSHOT_CONFIGS=${SNAPSHOT_CONFIGS:-64M:0 64M:1M 1G:1M 4G:1M 64M:16M 1G:16M 4G:16M 1G:64M 4G:64M}
+SNAPSHOT_QEMU_BANDWIDTH=${SNAPSHOT_QEMU_BANDWIDTH:-107374182400}
 CC=${CC:-cc}
 QEMU=${QEMU:-qemu-system-x86_64}
 QBOOT=/usr/share/qemu/qboot.rom
@@ -349,6 +360,28 @@ vmmprobe=benchmarks/build/vmmprobe
 if has virtio; then virtio_section; fi
 if has qcow2; then qcow2_section; fi
 
+# 9. save/restore (issue 13) --------------------------------------------------------------------------
+# One save + restore per job and round (a save needs its own boot), so benchmarks/snapshot_bench.py
+# times it instead of bench_time.py: interleaved shuffled rounds the same way, every time on the host
+# clock, the guest checking every touched page after each restore. Snapshot files go to SNAPSHOT_DIR
+# (the same disk as the report by default: swiftvm fdatasyncs its file, QEMU's `cat >` does not) and
+# are removed after each job. QEMU's migration rate limit is lifted (SNAPSHOT_QEMU_BANDWIDTH) so its
+# save is as fast as it goes.
+snapshot_section() {
+  local k=$build/bench_snapshot.elf pk=$build/pvh/bench_snapshot.elf qemu_args=()
+  [ -f "$k" ] && [ -f "$pk" ] || die "$k or $pk missing (make guests)"
+  local help; help=$("$swiftvm" run --help 2>&1) || true
+  grep -q -- '--restore' <<<"$help" || {
+    notes+=("snapshot: $swiftvm has no --restore (save/restore not in this build), section skipped"); return; }
+  [ "$have_qemu" = 1 ] && qemu_args=(--qemu "$QEMU" --pvh-kernel "$pk" --qemu-max-bandwidth "$SNAPSHOT_QEMU_BANDWIDTH")
+  say "snapshot: $SNAPSHOT_RUNS timed rounds after 1 warm-up of: $SNAPSHOT_CONFIGS (MEM:TOUCHED), fresh boots at 64M"
+  python3 benchmarks/snapshot_bench.py --swiftvm "$swiftvm" --kernel "$k" "${qemu_args[@]}" --runs "$SNAPSHOT_RUNS" \
+    --warmup 1 --gap-ms "$GAP_MS" --dir "${SNAPSHOT_DIR:-$raw/snapshot-files}" --out "$raw/snapshot.json" \
+    --configs "$SNAPSHOT_CONFIGS" --fresh-memory 64M || die "snapshot: benchmarks/snapshot_bench.py failed"
+  rm -rf "$raw/snapshot-files"
+}
+if has snapshot; then snapshot_section; fi
+
 # --- report -----------------------------------------------------------------------------------------
 t_end=$(date +%s)
 NOTES=$(printf '%s\n' "${notes[@]+"${notes[@]}"}") STARTED=$started ELAPSED=$((t_end - t_start)) \
@@ -356,5 +389,6 @@ LOAD_START=$load_start LOAD_END=$(cut -d' ' -f1-3 /proc/loadavg) GAP_MS=$GAP_MS 
 RUNS=$RUNS WARMUP=$WARMUP BOOT_RUNS=$BOOT_RUNS SUITE_RUNS=$SUITE_RUNS EXITS_N=$EXITS_N \
 UART_BYTES=$UART_BYTES TESTDEV_BYTES=$TESTDEV_BYTES SECTIONS=$SECTIONS SWIFTVM=$swiftvm TCK=$tck QEMU=$QEMU \
 VIRTIO_RUNS=$VIRTIO_RUNS VIRTIO_READ_MIB=$VIRTIO_READ_MIB VIRTIO_WRITE_MIB=$VIRTIO_WRITE_MIB VIRTIO_RAND=$VIRTIO_RAND \
-VIRTIO_RAND_IRQ=$VIRTIO_RAND_IRQ \
+VIRTIO_RAND_IRQ=$VIRTIO_RAND_IRQ SNAPSHOT_RUNS=$SNAPSHOT_RUNS SNAPSHOT_CONFIGS=$SNAPSHOT_CONFIGS \
+SNAPSHOT_QEMU_BANDWIDTH=$SNAPSHOT_QEMU_BANDWIDTH \
   python3 scripts/bench_report.py "$raw" "$out"
