@@ -5,7 +5,8 @@
 
 RAW_DIR holds manifest.tsv (group, label, expected status, command), one scripts/bench_time.py export
 per group (<group>.json, hyperfine's shape plus max_rss_kib per run), suite-rss-<driver>.tsv (benchmarks/rsswrap), abi.tsv, guest-resident-kib,
-scale-floor-resident.tsv, virtio-<vmm>.tsv (benchmarks/vmmprobe: per-phase wall and CPU) and virtio-exits.tsv. Settings come from the environment bench.sh sets. Standard library only.
+scale-floor-resident.tsv, virtio-<vmm>.tsv (benchmarks/vmmprobe: per-phase wall and CPU), virtio-exits.tsv and
+snapshot.json (benchmarks/snapshot_bench.py). Settings come from the environment bench.sh sets. Standard library only.
 """
 import datetime
 import html
@@ -498,6 +499,145 @@ if "qcow2" in groups:
         targets.append((f"qcow2 {what}: swiftvm >= QEMU", x(r), ">= 1x", None if r is None else r >= 1, "issue 12"))
     out()
 
+# 9. save/restore (issue 13) ------------------------------------------------------------------------
+# benchmarks/snapshot_bench.py's snapshot.json: per job (VMM, guest memory, touched) the runs' figures.
+def parse_size(text):
+    """'64M' / '4G' / '1M' / '0' as bytes."""
+    mult = {"K": 1 << 10, "M": MIB, "G": 1 << 30}.get(text[-1:].upper(), 1)
+    return int(text[:-1] if mult > 1 else text) * mult
+
+
+def slope(points):
+    """Least-squares slope of [(x, y)], None with fewer than two distinct x."""
+    pts = [(px, py) for px, py in points if py is not None]
+    if len({px for px, _ in pts}) < 2:
+        return None
+    mx = statistics.mean(px for px, _ in pts)
+    my = statistics.mean(py for _, py in pts)
+    return sum((px - mx) * (py - my) for px, py in pts) / sum((px - mx) ** 2 for px, _ in pts)
+
+
+SNAP_METRICS = ("save_request_s", "save_killed_s", "save_process_s", "save_vmm_ms", "file_bytes",
+                "restore_running_s", "restore_exit_s", "restore_setup_ms", "boot_exit_s")
+snap_path = os.path.join(RAW, "snapshot.json")
+if os.path.exists(snap_path):
+    with open(snap_path) as f:
+        snap_raw = json.load(f)
+    sset = snap_raw["settings"]
+    cfg = {}        # (vmm, memory, touched) -> {metric: median, "runs": n, "errors": n}
+    for j in snap_raw["jobs"]:
+        good = [r for r in j["runs"] if "error" not in r]
+        for r in j["runs"]:
+            if "error" in r:
+                problems.append(f"snapshot / {j['vmm']} {j['memory']} touched {j['touch']}: {r['error']}")
+        m = {"runs": len(good), "errors": len(j["runs"]) - len(good)}
+        for k in SNAP_METRICS:
+            vals = [r[k] for r in good if r.get(k) is not None]
+            m[k] = statistics.median(vals) if vals else None
+        cfg[(j["vmm"], j["memory"], j["touch"])] = m
+    ms = lambda v: None if v is None else v * 1e3
+
+    def get(vmm, mem, touch, k):
+        return cfg.get((vmm, mem, touch), {}).get(k)
+
+    pairs = [(mem, t) for v, mem, t in cfg if v == "swiftvm"]
+    pairs.sort(key=lambda p: (parse_size(p[1]), parse_size(p[0])))
+    vmms = [v for v in ("swiftvm", "qemu") if any(k[0] == v for k in cfg)]
+    out(f"9. save/restore (bench_snapshot; medians of {sset['runs']} interleaved rounds after {sset['warmup']} warm-up;"
+        " host clock; touched = pages the guest wrote, from 16 MiB up)")
+    out("   save: the guest's last console line before its request -> swiftvm exits 122 / QEMU's query-migrate 'completed'"
+        " (QMP stop + migrate exec:cat > FILE); restore: spawn of `swiftvm run --restore` / QEMU -incoming -> the guest's"
+        " exit after checking every touched page ('running': -> its first console line / QEMU query-status running)")
+    out(f"   {'guest':>5} {'touched':>7} | {'VMM':<7} {'save ms':>8} {'own ms':>7} {'file MiB':>9} {'/touched':>8}"
+        f" {'running ms':>10} {'restore ms':>10} | {'qemu/swiftvm save':>17} {'restore':>7}")
+    rows_out = []
+    for mem, t in pairs:
+        touched = parse_size(t)
+        for v in vmms:
+            fb = get(v, mem, t, "file_bytes")
+            per = ratio(fb, touched) if touched else None
+            own = get(v, mem, t, "save_vmm_ms")
+            rs = ratio(get("qemu", mem, t, "save_request_s"), get("swiftvm", mem, t, "save_request_s"))
+            rr = ratio(get("qemu", mem, t, "restore_exit_s"), get("swiftvm", mem, t, "restore_exit_s"))
+            tail = f" | {x(rs):>17} {x(rr):>7}" if v == "swiftvm" and "qemu" in vmms else " |"
+            out(f"   {mem:>5} {t:>7} | {v:<7} {fmt(ms(get(v, mem, t, 'save_request_s'))):>8} {fmt(own, '.0f'):>7}"
+                f" {fmt(fb and fb / MIB, '.2f'):>9} {fmt(per, '.3f'):>8} {fmt(ms(get(v, mem, t, 'restore_running_s'))):>10}"
+                f" {fmt(ms(get(v, mem, t, 'restore_exit_s'))):>10}" + tail)
+            rows_out.append({"vmm": v, "memory": mem, "touched": t, "touched_bytes": touched,
+                             "file_over_touched": per, **cfg.get((v, mem, t), {})})
+    # cost against touched memory (largest guest, every touched amount) and against guest RAM (smallest touched > 0)
+    mems = sorted({m for m, _ in pairs}, key=parse_size)
+    touches = sorted({t for _, t in pairs if parse_size(t) > 0}, key=parse_size)
+    slopes = {}
+    for v in vmms:
+        big, small_t = mems[-1], touches[0] if touches else None
+        s = {}
+        for key, k, scale in (("save_ms", "save_request_s", 1e3), ("restore_ms", "restore_exit_s", 1e3),
+                              ("file_mib", "file_bytes", 1 / MIB)):
+            pts_t = [(parse_size(t) / MIB, get(v, big, t, k)) for t in touches]
+            pts_m = [(parse_size(m) / (1 << 30), get(v, m, small_t, k)) for m in mems]
+            st, sm = slope([(a_, b_ * scale) for a_, b_ in pts_t if b_ is not None]), \
+                slope([(a_, b_ * scale) for a_, b_ in pts_m if b_ is not None])
+            s[f"{key}_per_touched_mib"] = st
+            s[f"{key}_per_guest_gib"] = sm
+        s["touched_points"] = f"{big} guest, touched {', '.join(touches)}"
+        s["guest_points"] = f"touched {small_t}, guests {', '.join(mems)}"
+        slopes[v] = s
+        out(f"   {v} slopes: per touched MiB ({s['touched_points']}): save {fmt(s['save_ms_per_touched_mib'], '.2f')} ms,"
+            f" restore {fmt(s['restore_ms_per_touched_mib'], '.2f')} ms, file {fmt(s['file_mib_per_touched_mib'], '.3f')} MiB;"
+            f" per GiB of guest RAM ({s['guest_points']}): save {fmt(s['save_ms_per_guest_gib'], '.2f')} ms,"
+            f" restore {fmt(s['restore_ms_per_guest_gib'], '.2f')} ms, file {fmt(s['file_mib_per_guest_gib'], '.3f')} MiB")
+    fresh = {v: get(f"fresh {v}", sset["fresh_memory"], "0", "boot_exit_s") for v in vmms}
+    fm = sset["fresh_memory"]
+    base_t = "0" if ("swiftvm", fm, "0") in cfg else (touches[0] if touches else None)
+    restore_vs_fresh = {v: {"restore_exit_ms": ms(get(v, fm, base_t, "restore_exit_s")),
+                            "restore_running_ms": ms(get(v, fm, base_t, "restore_running_s")),
+                            "fresh_boot_exit_ms": ms(fresh[v]), "touched": base_t} for v in vmms}
+    for v, rv in restore_vs_fresh.items():
+        out(f"   {v}: restore of the {fm} touched={base_t} save -> guest exit {fmt(rv['restore_exit_ms'])} ms (to its first line"
+            f" {fmt(rv['restore_running_ms'])} ms) vs fresh boot -> exit of the same kernel at {fm}, touch=0 save=0:"
+            f" {fmt(rv['fresh_boot_exit_ms'])} ms ({x(ratio(rv['restore_exit_ms'], rv['fresh_boot_exit_ms']))})")
+    if sset.get("qemu_max_bandwidth"):
+        out(f"   (QEMU: migrate-set-parameters max-bandwidth {sset['qemu_max_bandwidth']} B/s, its own rate limit lifted;"
+            " swiftvm fdatasyncs its file, QEMU's `cat >` does not; files in " + sset.get("snapshot_dir", "?") + ")")
+    # targets
+    fo = [(r["file_over_touched"], r["memory"], r["touched"]) for r in rows_out
+          if r["vmm"] == "swiftvm" and r["file_over_touched"] is not None]
+    worst = max(fo) if fo else None
+    targets.append(("save O(touched): file size / touched memory <= 1.1 (swiftvm)",
+                    "n/a" if worst is None else f"{worst[0]:.3f} ({worst[1]}, {worst[2]})", "<= 1.1",
+                    None if worst is None else worst[0] <= 1.1, "issue 13; worst over the configurations with touched > 0"))
+    small_m, big_m = (mems[0], mems[-1]) if mems else (None, None)
+    for what, k, note in (("save", "save_request_s", "request -> exit 122"),
+                          ("restore", "restore_exit_s", "spawn -> guest exit, incl. the guest's page check")):
+        rs_ = [(ratio(get("swiftvm", big_m, t, k), get("swiftvm", small_m, t, k)), t) for t in touches
+               if get("swiftvm", big_m, t, k) is not None and get("swiftvm", small_m, t, k) is not None]
+        w = max(rs_) if rs_ else None
+        extra = ""
+        if what == "save":
+            own = [(t, ratio(get("swiftvm", big_m, t, "save_vmm_ms"), get("swiftvm", small_m, t, "save_vmm_ms"))) for _, t in rs_]
+            extra = "; swiftvm's own figure: " + ", ".join(f"{x(r_)} at {t}" for t, r_ in own)
+        targets.append((f"{what} O(touched): {big_m} vs {small_m} guest, same touched, <= 1.5x (swiftvm)",
+                        "n/a" if w is None else ", ".join(f"{x(r_)} at {t}" for r_, t in rs_), "<= 1.5x",
+                        None if w is None else w[0] <= 1.5, f"issue 13; {note}{extra}"))
+    rv = restore_vs_fresh.get("swiftvm", {})
+    r_ = ratio(rv.get("restore_exit_ms"), rv.get("fresh_boot_exit_ms"))
+    targets.append((f"restore faster than a fresh boot (swiftvm, {fm})",
+                    f"{fmt(rv.get('restore_exit_ms'))} vs {fmt(rv.get('fresh_boot_exit_ms'))} ms ({x(r_)})", "< 1x",
+                    None if r_ is None else r_ < 1,
+                    f"issue 13; spawn -> guest exit: `run --restore` of a touched={base_t} save vs a fresh boot, touch=0 save=0"))
+    if "qemu" in vmms:
+        for what, k in (("save", "save_request_s"), ("restore", "restore_exit_s")):
+            rs_ = [(ratio(get("qemu", m, t, k), get("swiftvm", m, t, k)), m, t) for m, t in pairs]
+            rs_ = [r for r in rs_ if r[0] is not None]
+            w = min(rs_) if rs_ else None
+            targets.append((f"{what} faster than QEMU, every configuration", "n/a" if w is None else
+                            f"worst {x(w[0])} ({w[1]}, {w[2]}), best {x(max(rs_)[0])}", "> 1x (qemu / swiftvm)",
+                            None if w is None else w[0] > 1, "issue 13; medians per configuration"))
+    results["snapshot"] = {"settings": sset, "rows": rows_out, "slopes": slopes, "restore_vs_fresh_boot": restore_vs_fresh,
+                           "fresh_boot_exit_ms": {v: ms(t) for v, t in fresh.items()}}
+    out()
+
 # issue 14 targets ---------------------------------------------------------------------------------
 def issue14_targets():
     """Issue 14: the whole suite on swiftvm under 3 s with --jobs 2 and >= 3x faster than the qemu driver on
@@ -557,7 +697,7 @@ def timeout_verdict_cost():
 issue14_targets()
 
 # targets ------------------------------------------------------------------------------------------
-out("Targets (issues 5, 11 and 14)")
+out("Targets (issues 5, 11, 12, 13 and 14)")
 for name, value, goal, met, note in targets:
     mark = "n/a " if met is None else ("met " if met else "MISS")
     out(f"   [{mark}] {name:<58} {value:<25} goal {goal}" + (f"  ({note})" if note else ""))
@@ -586,7 +726,8 @@ summary = {
     "machine": machine,
     "load_average": {"start": ENV.get("LOAD_START"), "end": ENV.get("LOAD_END")},
     "settings": {k: ENV.get(k) for k in ("RUNS", "WARMUP", "BOOT_RUNS", "SUITE_RUNS", "GAP_MS", "EXITS_N",
-                                         "UART_BYTES", "TESTDEV_BYTES", "SECTIONS", "SWIFTVM", "TCK", "QEMU")},
+                                         "UART_BYTES", "TESTDEV_BYTES", "SECTIONS", "SWIFTVM", "TCK", "QEMU",
+                                         "SNAPSHOT_RUNS", "SNAPSHOT_CONFIGS", "SNAPSHOT_QEMU_BANDWIDTH")},
     "results": results,
     "targets": [{"target": n, "value": v, "goal": g, "met": m, "note": note} for n, v, g, m, note in targets],
     "notes": notes,
@@ -723,6 +864,37 @@ if "virtio" in results:
                             "of which EINTR"],
                            [[vmm, fmt(e.get("exits_per_request"), ".3f"), fmt(e.get("kvm_run_returns_per_request"), ".3f"),
                              fmt(e.get("eintr_per_request"), ".3f")] for vmm, e in ex.items()]))
+if "snapshot" in results:
+    sn = results["snapshot"]
+    parts.append("<h2>9. Save and restore (issue 13)</h2>")
+    parts.append("<p>bench_snapshot touches (writes) the given memory from 16 MiB up, asks for a save, and after the restore "
+                 "checks every touched page. Save: the guest's last console line before its request &rarr; swiftvm exits "
+                 "122 / QEMU's query-migrate says completed (QMP stop + migrate <code>exec:cat &gt; FILE</code>). Restore: "
+                 "spawn of <code>swiftvm run --restore</code> / QEMU <code>-incoming \"exec:cat FILE\"</code> &rarr; the "
+                 "guest's exit (QEMU: cont and 'R' on the serial input in between). Medians; host clock.</p>")
+    label = lambda r: f"{r['vmm']} {r['memory']} / {r['touched']}"
+    parts.append(bars("save: request to saved (ms)", [(label(r), r["save_request_s"] and r["save_request_s"] * 1e3)
+                                                      for r in sn["rows"]], "ms"))
+    parts.append(bars("restore: spawn to guest exit (ms)", [(label(r), r["restore_exit_s"] and r["restore_exit_s"] * 1e3)
+                                                           for r in sn["rows"]], "ms"))
+    parts.append(bars("snapshot file (MiB)", [(label(r), r["file_bytes"] and r["file_bytes"] / MIB) for r in sn["rows"]],
+                      "MiB", 2))
+    parts.append(table(["VMM", "guest", "touched", "save ms", "swiftvm's own save ms", "file MiB", "file / touched",
+                        "restore to first line / running ms", "restore to exit ms", "runs", "failed runs"],
+                       [[r["vmm"], r["memory"], r["touched"], fmt(r["save_request_s"] and r["save_request_s"] * 1e3),
+                         fmt(r.get("save_vmm_ms"), ".0f"), fmt(r["file_bytes"] and r["file_bytes"] / MIB, ".2f"),
+                         fmt(r["file_over_touched"], ".3f"), fmt(r["restore_running_s"] and r["restore_running_s"] * 1e3),
+                         fmt(r["restore_exit_s"] and r["restore_exit_s"] * 1e3), r["runs"], r["errors"]] for r in sn["rows"]]))
+    parts.append(table(["VMM", "save ms / touched MiB", "restore ms / touched MiB", "file MiB / touched MiB",
+                        "save ms / GiB guest RAM", "restore ms / GiB guest RAM", "file MiB / GiB guest RAM", "points"],
+                       [[v, fmt(s_["save_ms_per_touched_mib"], ".2f"), fmt(s_["restore_ms_per_touched_mib"], ".2f"),
+                         fmt(s_["file_mib_per_touched_mib"], ".3f"), fmt(s_["save_ms_per_guest_gib"], ".2f"),
+                         fmt(s_["restore_ms_per_guest_gib"], ".2f"), fmt(s_["file_mib_per_guest_gib"], ".3f"),
+                         f"{s_['touched_points']}; {s_['guest_points']}"] for v, s_ in sn["slopes"].items()]))
+    parts.append(table(["VMM", "restore of the touched save to exit ms", "restore to first line / running ms",
+                        "fresh boot to exit ms (touch=0 save=0)", "restore / fresh"],
+                       [[v, fmt(r["restore_exit_ms"]), fmt(r["restore_running_ms"]), fmt(r["fresh_boot_exit_ms"]),
+                         x(ratio(r["restore_exit_ms"], r["fresh_boot_exit_ms"]))] for v, r in sn["restore_vs_fresh_boot"].items()]))
 parts.append("<h2>Printed table</h2><pre>" + html.escape("\n".join(lines)) + "</pre>")
 
 CSS = """
