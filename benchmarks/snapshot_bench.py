@@ -20,9 +20,9 @@ Every time is host CLOCK_MONOTONIC (time.monotonic) taken by this process:
                    read from the VMM's stdout -> the save is complete: swiftvm's process exit (122), QEMU's
                    query-migrate "completed" (save_killed_s: until the killed QEMU is reaped)
   save_vmm_ms      swiftvm's own figure from "swiftvm: saved to F (N bytes, T ms)"
-  restore_running_s  spawn of the restoring process -> its first console line (swiftvm: the guest's
-                   migrate.save.1 result, its first output after resuming); QEMU: -> query-status running
-                   after cont (the 'R' follows)
+  restore_running_s  spawn of the restoring process -> its first console line: the guest's migrate.save.1
+                   result, its first output after resuming (QEMU: after cont and the 'R')
+  restore_resumed_s  (QEMU) spawn -> query-status says running after cont, before the 'R' is written
   restore_exit_s   spawn of the restoring process -> its exit (includes the guest's check of every touched
                    page and its result lines)
   boot_exit_s      (fresh) spawn -> exit
@@ -202,7 +202,7 @@ def qemu_job(a, mem, touch, snap, qmp_path):
             time.sleep(0.001)
         if status != "running":
             qmp.cmd("cont")
-        t_running = time.monotonic()
+        t_resumed = time.monotonic()
         p.stdin.write(b"R")
         p.stdin.flush()
         qmp.close()
@@ -210,11 +210,15 @@ def qemu_job(a, mem, touch, snap, qmp_path):
         p.kill()
         p.wait()
         return dict(r, error=f"restore: {e}")
+    first = p.stdout.readline()
+    t_first = time.monotonic()
     t_exit, status, lines = finish(p, deadline)
+    lines.insert(0, first)
     if status != 1 or not any(l.startswith(CHECK_PASS) for l in lines):
         return dict(r, error=f"restore: QEMU exit status {status} (want 1: guest exit 0), check "
                              f"{'passed' if any(l.startswith(CHECK_PASS) for l in lines) else 'not passed'}")
-    r.update(restore_running_s=t_running - t0, restore_exit_s=t_exit - t0)
+    r.update(restore_resumed_s=t_resumed - t0, restore_running_s=t_first - t0 if first else None,
+             restore_exit_s=t_exit - t0)
     return r
 
 

@@ -518,7 +518,7 @@ def slope(points):
 
 
 SNAP_METRICS = ("save_request_s", "save_killed_s", "save_process_s", "save_vmm_ms", "file_bytes",
-                "restore_running_s", "restore_exit_s", "restore_setup_ms", "boot_exit_s")
+                "restore_running_s", "restore_resumed_s", "restore_exit_s", "restore_setup_ms", "boot_exit_s")
 snap_path = os.path.join(RAW, "snapshot.json")
 if os.path.exists(snap_path):
     with open(snap_path) as f:
@@ -547,9 +547,10 @@ if os.path.exists(snap_path):
         " host clock; touched = pages the guest wrote, from 16 MiB up)")
     out("   save: the guest's last console line before its request -> swiftvm exits 122 / QEMU's query-migrate 'completed'"
         " (QMP stop + migrate exec:cat > FILE); restore: spawn of `swiftvm run --restore` / QEMU -incoming -> the guest's"
-        " exit after checking every touched page ('running': -> its first console line / QEMU query-status running)")
+        " exit after checking every touched page (1st line: -> the guest's first console line after resuming; on QEMU after"
+        " cont and the 'R')")
     out(f"   {'guest':>5} {'touched':>7} | {'VMM':<7} {'save ms':>8} {'own ms':>7} {'file MiB':>9} {'/touched':>8}"
-        f" {'running ms':>10} {'restore ms':>10} | {'qemu/swiftvm save':>17} {'restore':>7}")
+        f" {'1st line ms':>11} {'restore ms':>10} | {'qemu/swiftvm save':>17} {'restore':>7}")
     rows_out = []
     for mem, t in pairs:
         touched = parse_size(t)
@@ -561,7 +562,7 @@ if os.path.exists(snap_path):
             rr = ratio(get("qemu", mem, t, "restore_exit_s"), get("swiftvm", mem, t, "restore_exit_s"))
             tail = f" | {x(rs):>17} {x(rr):>7}" if v == "swiftvm" and "qemu" in vmms else " |"
             out(f"   {mem:>5} {t:>7} | {v:<7} {fmt(ms(get(v, mem, t, 'save_request_s'))):>8} {fmt(own, '.0f'):>7}"
-                f" {fmt(fb and fb / MIB, '.2f'):>9} {fmt(per, '.3f'):>8} {fmt(ms(get(v, mem, t, 'restore_running_s'))):>10}"
+                f" {fmt(fb and fb / MIB, '.2f'):>9} {fmt(per, '.3f'):>8} {fmt(ms(get(v, mem, t, 'restore_running_s'))):>11}"
                 f" {fmt(ms(get(v, mem, t, 'restore_exit_s'))):>10}" + tail)
             rows_out.append({"vmm": v, "memory": mem, "touched": t, "touched_bytes": touched,
                              "file_over_touched": per, **cfg.get((v, mem, t), {})})
@@ -880,18 +881,19 @@ if "snapshot" in results:
     parts.append(bars("snapshot file (MiB)", [(label(r), r["file_bytes"] and r["file_bytes"] / MIB) for r in sn["rows"]],
                       "MiB", 2))
     parts.append(table(["VMM", "guest", "touched", "save ms", "swiftvm's own save ms", "file MiB", "file / touched",
-                        "restore to first line / running ms", "restore to exit ms", "runs", "failed runs"],
+                        "restore to first line ms", "restore to exit ms", "swiftvm's restore set-up ms", "runs", "failed runs"],
                        [[r["vmm"], r["memory"], r["touched"], fmt(r["save_request_s"] and r["save_request_s"] * 1e3),
                          fmt(r.get("save_vmm_ms"), ".0f"), fmt(r["file_bytes"] and r["file_bytes"] / MIB, ".2f"),
                          fmt(r["file_over_touched"], ".3f"), fmt(r["restore_running_s"] and r["restore_running_s"] * 1e3),
-                         fmt(r["restore_exit_s"] and r["restore_exit_s"] * 1e3), r["runs"], r["errors"]] for r in sn["rows"]]))
+                         fmt(r["restore_exit_s"] and r["restore_exit_s"] * 1e3), fmt(r.get("restore_setup_ms")), r["runs"],
+                         r["errors"]] for r in sn["rows"]]))
     parts.append(table(["VMM", "save ms / touched MiB", "restore ms / touched MiB", "file MiB / touched MiB",
                         "save ms / GiB guest RAM", "restore ms / GiB guest RAM", "file MiB / GiB guest RAM", "points"],
                        [[v, fmt(s_["save_ms_per_touched_mib"], ".2f"), fmt(s_["restore_ms_per_touched_mib"], ".2f"),
                          fmt(s_["file_mib_per_touched_mib"], ".3f"), fmt(s_["save_ms_per_guest_gib"], ".2f"),
                          fmt(s_["restore_ms_per_guest_gib"], ".2f"), fmt(s_["file_mib_per_guest_gib"], ".3f"),
                          f"{s_['touched_points']}; {s_['guest_points']}"] for v, s_ in sn["slopes"].items()]))
-    parts.append(table(["VMM", "restore of the touched save to exit ms", "restore to first line / running ms",
+    parts.append(table(["VMM", "restore of the touched save to exit ms", "restore to first line ms",
                         "fresh boot to exit ms (touch=0 save=0)", "restore / fresh"],
                        [[v, fmt(r["restore_exit_ms"]), fmt(r["restore_running_ms"]), fmt(r["fresh_boot_exit_ms"]),
                          x(ratio(r["restore_exit_ms"], r["fresh_boot_exit_ms"]))] for v, r in sn["restore_vs_fresh_boot"].items()]))
