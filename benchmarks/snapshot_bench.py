@@ -17,15 +17,17 @@ hits every job alike (as scripts/bench_time.py does for single commands). Jobs:
   fresh swiftvm/qemu bench_snapshot touch=0 save=0 (no save request) at --fresh-memory, process start to exit
 Every time is host CLOCK_MONOTONIC (time.monotonic) taken by this process:
   save_request_s   the console line the guest prints right before its request ("bench-snapshot: request")
-                   read from the VMM's stdout -> the save is complete: swiftvm's process exit (122), QEMU's
-                   query-migrate "completed" (save_killed_s: until the killed QEMU is reaped)
+                   read from the VMM's stdout -> the file is complete: swiftvm's "saved to" line on stderr
+                   (after its fdatasync and rename), QEMU's query-migrate "completed"
+  save_exit_s      (swiftvm) the same line -> the process exits 122; save_killed_s (QEMU) -> the killed
+                   QEMU is reaped
   save_vmm_ms      swiftvm's own figure from "swiftvm: saved to F (N bytes, T ms)"
   restore_running_s  spawn of the restoring process -> its first console line: the guest's migrate.save.1
                    result, its first output after resuming (QEMU: after cont and the 'R')
   restore_resumed_s  (QEMU) spawn -> query-status says running after cont, before the 'R' is written
   restore_exit_s   spawn of the restoring process -> its exit (includes the guest's check of every touched
                    page and its result lines)
-  boot_exit_s      (fresh) spawn -> exit
+  boot_exit_s      (fresh) spawn -> exit; boot_running_s: spawn -> the guest's first console line
 A run whose guest did not report "CASE PASS snapshot.touched_memory" or exited otherwise than expected
 is recorded with its error (bench_report.py lists it as a problem); the run goes on.
 """
@@ -128,14 +130,22 @@ def swiftvm_job(a, mem, touch, snap):
                           "--cmdline", f"touch={touch}", "--snapshot", snap],
                          stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     t_req, _ = read_until(p, REQUEST, deadline)
+    # swiftvm prints "saved to" once the file is complete (fdatasync, rename), then tears the VM down and
+    # exits; the guest prints nothing after its request, so stdout stays quiet while stderr is read.
+    err, t_saved, m = "", None, None
+    if t_req is not None:
+        for line in p.stderr:
+            err += line.decode(errors="replace")
+            if (m := SAVED.search(err)):
+                t_saved = time.monotonic()
+                break
     t_exit, status, _ = finish(p, deadline)
-    err = p.stderr.read().decode(errors="replace")
+    err += p.stderr.read().decode(errors="replace")
     p.stderr.close()
-    m = SAVED.search(err)
     if status != 122 or t_req is None or not m:
         return {"error": f"save: exit status {status}, request line {'seen' if t_req else 'not seen'}: {err.strip()[-300:]}"}
-    r.update(save_request_s=t_exit - t_req, save_process_s=t_exit - t0, save_vmm_ms=int(m.group(2)),
-             file_bytes=os.path.getsize(snap))
+    r.update(save_request_s=t_saved - t_req, save_exit_s=t_exit - t_req, save_process_s=t_exit - t0,
+             save_vmm_ms=int(m.group(2)), file_bytes=os.path.getsize(snap))
     t0 = time.monotonic()
     p = subprocess.Popen([a.swiftvm, "run", "--serial", "stdout", "--restore", snap, "-v"],
                          stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
@@ -233,10 +243,12 @@ def fresh_job(a, vmm, mem, qmp_path):
         argv, want = qemu_base(a, mem, 0, qmp_path, save=0), 1
     t0 = time.monotonic()
     p = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    first = p.stdout.readline()
+    t_first = time.monotonic()
     t_exit, status, lines = finish(p, deadline)
     if status != want or not any(l.startswith(CHECK_PASS) for l in lines):
         return {"error": f"fresh boot: exit status {status}, want {want}"}
-    return {"boot_exit_s": t_exit - t0}
+    return {"boot_exit_s": t_exit - t0, "boot_running_s": t_first - t0 if first else None}
 
 
 def main():

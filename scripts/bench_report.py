@@ -517,8 +517,9 @@ def slope(points):
     return sum((px - mx) * (py - my) for px, py in pts) / sum((px - mx) ** 2 for px, _ in pts)
 
 
-SNAP_METRICS = ("save_request_s", "save_killed_s", "save_process_s", "save_vmm_ms", "file_bytes",
-                "restore_running_s", "restore_resumed_s", "restore_exit_s", "restore_setup_ms", "boot_exit_s")
+SNAP_METRICS = ("save_request_s", "save_exit_s", "save_killed_s", "save_process_s", "save_vmm_ms", "file_bytes",
+                "restore_running_s", "restore_resumed_s", "restore_exit_s", "restore_setup_ms", "boot_exit_s",
+                "boot_running_s")
 snap_path = os.path.join(RAW, "snapshot.json")
 if os.path.exists(snap_path):
     with open(snap_path) as f:
@@ -545,11 +546,12 @@ if os.path.exists(snap_path):
     vmms = [v for v in ("swiftvm", "qemu") if any(k[0] == v for k in cfg)]
     out(f"9. save/restore (bench_snapshot; medians of {sset['runs']} interleaved rounds after {sset['warmup']} warm-up;"
         " host clock; touched = pages the guest wrote, from 16 MiB up)")
-    out("   save: the guest's last console line before its request -> swiftvm exits 122 / QEMU's query-migrate 'completed'"
+    out("   save: the guest's last console line before its request -> swiftvm's 'saved to' line (file complete, fdatasync'd,"
+        " renamed) / QEMU's query-migrate 'completed'"
         " (QMP stop + migrate exec:cat > FILE); restore: spawn of `swiftvm run --restore` / QEMU -incoming -> the guest's"
         " exit after checking every touched page (1st line: -> the guest's first console line after resuming; on QEMU after"
         " cont and the 'R')")
-    out(f"   {'guest':>5} {'touched':>7} | {'VMM':<7} {'save ms':>8} {'own ms':>7} {'file MiB':>9} {'/touched':>8}"
+    out(f"   {'guest':>5} {'touched':>7} | {'VMM':<7} {'save ms':>8} {'own ms':>7} {'to exit':>7} {'file MiB':>9} {'/touched':>8}"
         f" {'1st line ms':>11} {'restore ms':>10} | {'qemu/swiftvm save':>17} {'restore':>7}")
     rows_out = []
     for mem, t in pairs:
@@ -561,7 +563,8 @@ if os.path.exists(snap_path):
             rs = ratio(get("qemu", mem, t, "save_request_s"), get("swiftvm", mem, t, "save_request_s"))
             rr = ratio(get("qemu", mem, t, "restore_exit_s"), get("swiftvm", mem, t, "restore_exit_s"))
             tail = f" | {x(rs):>17} {x(rr):>7}" if v == "swiftvm" and "qemu" in vmms else " |"
-            out(f"   {mem:>5} {t:>7} | {v:<7} {fmt(ms(get(v, mem, t, 'save_request_s'))):>8} {fmt(own, '.0f'):>7}"
+            to_exit = get(v, mem, t, "save_exit_s") if v == "swiftvm" else get(v, mem, t, "save_killed_s")
+            out(f"   {mem:>5} {t:>7} | {v:<7} {fmt(ms(get(v, mem, t, 'save_request_s'))):>8} {fmt(own, '.0f'):>7} {fmt(ms(to_exit)):>7}"
                 f" {fmt(fb and fb / MIB, '.2f'):>9} {fmt(per, '.3f'):>8} {fmt(ms(get(v, mem, t, 'restore_running_s'))):>11}"
                 f" {fmt(ms(get(v, mem, t, 'restore_exit_s'))):>10}" + tail)
             rows_out.append({"vmm": v, "memory": mem, "touched": t, "touched_bytes": touched,
@@ -574,7 +577,7 @@ if os.path.exists(snap_path):
         big, small_t = mems[-1], touches[0] if touches else None
         s = {}
         for key, k, scale in (("save_ms", "save_request_s", 1e3), ("restore_ms", "restore_exit_s", 1e3),
-                              ("file_mib", "file_bytes", 1 / MIB)):
+                              ("restore_1st_line_ms", "restore_running_s", 1e3), ("file_mib", "file_bytes", 1 / MIB)):
             pts_t = [(parse_size(t) / MIB, get(v, big, t, k)) for t in touches]
             pts_m = [(parse_size(m) / (1 << 30), get(v, m, small_t, k)) for m in mems]
             st, sm = slope([(a_, b_ * scale) for a_, b_ in pts_t if b_ is not None]), \
@@ -585,19 +588,23 @@ if os.path.exists(snap_path):
         s["guest_points"] = f"touched {small_t}, guests {', '.join(mems)}"
         slopes[v] = s
         out(f"   {v} slopes: per touched MiB ({s['touched_points']}): save {fmt(s['save_ms_per_touched_mib'], '.2f')} ms,"
-            f" restore {fmt(s['restore_ms_per_touched_mib'], '.2f')} ms, file {fmt(s['file_mib_per_touched_mib'], '.3f')} MiB;"
-            f" per GiB of guest RAM ({s['guest_points']}): save {fmt(s['save_ms_per_guest_gib'], '.2f')} ms,"
-            f" restore {fmt(s['restore_ms_per_guest_gib'], '.2f')} ms, file {fmt(s['file_mib_per_guest_gib'], '.3f')} MiB")
+            f" restore {fmt(s['restore_ms_per_touched_mib'], '.2f')} ms (to 1st line {fmt(s['restore_1st_line_ms_per_touched_mib'], '.2f')}),"
+            f" file {fmt(s['file_mib_per_touched_mib'], '.3f')} MiB; per GiB of guest RAM ({s['guest_points']}): save"
+            f" {fmt(s['save_ms_per_guest_gib'], '.2f')} ms, restore {fmt(s['restore_ms_per_guest_gib'], '.2f')} ms (to 1st line"
+            f" {fmt(s['restore_1st_line_ms_per_guest_gib'], '.2f')}), file {fmt(s['file_mib_per_guest_gib'], '.3f')} MiB")
     fresh = {v: get(f"fresh {v}", sset["fresh_memory"], "0", "boot_exit_s") for v in vmms}
+    fresh_first = {v: get(f"fresh {v}", sset["fresh_memory"], "0", "boot_running_s") for v in vmms}
     fm = sset["fresh_memory"]
     base_t = "0" if ("swiftvm", fm, "0") in cfg else (touches[0] if touches else None)
     restore_vs_fresh = {v: {"restore_exit_ms": ms(get(v, fm, base_t, "restore_exit_s")),
                             "restore_running_ms": ms(get(v, fm, base_t, "restore_running_s")),
-                            "fresh_boot_exit_ms": ms(fresh[v]), "touched": base_t} for v in vmms}
+                            "fresh_boot_exit_ms": ms(fresh[v]), "fresh_boot_running_ms": ms(fresh_first[v]),
+                            "touched": base_t} for v in vmms}
     for v, rv in restore_vs_fresh.items():
         out(f"   {v}: restore of the {fm} touched={base_t} save -> guest exit {fmt(rv['restore_exit_ms'])} ms (to its first line"
             f" {fmt(rv['restore_running_ms'])} ms) vs fresh boot -> exit of the same kernel at {fm}, touch=0 save=0:"
-            f" {fmt(rv['fresh_boot_exit_ms'])} ms ({x(ratio(rv['restore_exit_ms'], rv['fresh_boot_exit_ms']))})")
+            f" {fmt(rv['fresh_boot_exit_ms'])} ms ({x(ratio(rv['restore_exit_ms'], rv['fresh_boot_exit_ms']))}; to its first line"
+            f" {fmt(rv['fresh_boot_running_ms'])} ms)")
     if sset.get("qemu_max_bandwidth"):
         out(f"   (QEMU: migrate-set-parameters max-bandwidth {sset['qemu_max_bandwidth']} B/s, its own rate limit lifted;"
             " swiftvm fdatasyncs its file, QEMU's `cat >` does not; files in " + sset.get("snapshot_dir", "?") + ")")
@@ -609,8 +616,8 @@ if os.path.exists(snap_path):
                     "n/a" if worst is None else f"{worst[0]:.3f} ({worst[1]}, {worst[2]})", "<= 1.1",
                     None if worst is None else worst[0] <= 1.1, "issue 13; worst over the configurations with touched > 0"))
     small_m, big_m = (mems[0], mems[-1]) if mems else (None, None)
-    for what, k, note in (("save", "save_request_s", "request -> exit 122"),
-                          ("restore", "restore_exit_s", "spawn -> guest exit, incl. the guest's page check")):
+    for what, k, note in (("save", "save_request_s", "request -> 'saved to' line"),
+                          ("restore", "restore_running_s", "spawn -> the guest's first line after resuming")):
         rs_ = [(ratio(get("swiftvm", big_m, t, k), get("swiftvm", small_m, t, k)), t) for t in touches
                if get("swiftvm", big_m, t, k) is not None and get("swiftvm", small_m, t, k) is not None]
         w = max(rs_) if rs_ else None
@@ -618,6 +625,10 @@ if os.path.exists(snap_path):
         if what == "save":
             own = [(t, ratio(get("swiftvm", big_m, t, "save_vmm_ms"), get("swiftvm", small_m, t, "save_vmm_ms"))) for _, t in rs_]
             extra = "; swiftvm's own figure: " + ", ".join(f"{x(r_)} at {t}" for t, r_ in own)
+        else:
+            ex_ = [(t, ratio(get("swiftvm", big_m, t, "restore_exit_s"), get("swiftvm", small_m, t, "restore_exit_s")))
+                   for _, t in rs_]
+            extra = "; to guest exit (incl. its page check): " + ", ".join(f"{x(r_)} at {t}" for t, r_ in ex_)
         targets.append((f"{what} O(touched): {big_m} vs {small_m} guest, same touched, <= 1.5x (swiftvm)",
                         "n/a" if w is None else ", ".join(f"{x(r_)} at {t}" for r_, t in rs_), "<= 1.5x",
                         None if w is None else w[0] <= 1.5, f"issue 13; {note}{extra}"))
@@ -626,7 +637,8 @@ if os.path.exists(snap_path):
     targets.append((f"restore faster than a fresh boot (swiftvm, {fm})",
                     f"{fmt(rv.get('restore_exit_ms'))} vs {fmt(rv.get('fresh_boot_exit_ms'))} ms ({x(r_)})", "< 1x",
                     None if r_ is None else r_ < 1,
-                    f"issue 13; spawn -> guest exit: `run --restore` of a touched={base_t} save vs a fresh boot, touch=0 save=0"))
+                    f"issue 13; spawn -> guest exit: `run --restore` of a touched={base_t} save vs a fresh boot, touch=0 save=0;"
+                    f" to the first guest line: {fmt(rv.get('restore_running_ms'))} vs {fmt(rv.get('fresh_boot_running_ms'))} ms"))
     if "qemu" in vmms:
         for what, k in (("save", "save_request_s"), ("restore", "restore_exit_s")):
             rs_ = [(ratio(get("qemu", m, t, k), get("swiftvm", m, t, k)), m, t) for m, t in pairs]
@@ -887,16 +899,20 @@ if "snapshot" in results:
                          fmt(r["file_over_touched"], ".3f"), fmt(r["restore_running_s"] and r["restore_running_s"] * 1e3),
                          fmt(r["restore_exit_s"] and r["restore_exit_s"] * 1e3), fmt(r.get("restore_setup_ms")), r["runs"],
                          r["errors"]] for r in sn["rows"]]))
-    parts.append(table(["VMM", "save ms / touched MiB", "restore ms / touched MiB", "file MiB / touched MiB",
-                        "save ms / GiB guest RAM", "restore ms / GiB guest RAM", "file MiB / GiB guest RAM", "points"],
+    parts.append(table(["VMM", "save ms / touched MiB", "restore ms / touched MiB", "restore to 1st line ms / touched MiB",
+                        "file MiB / touched MiB", "save ms / GiB guest RAM", "restore ms / GiB guest RAM",
+                        "restore to 1st line ms / GiB guest RAM", "file MiB / GiB guest RAM", "points"],
                        [[v, fmt(s_["save_ms_per_touched_mib"], ".2f"), fmt(s_["restore_ms_per_touched_mib"], ".2f"),
+                         fmt(s_["restore_1st_line_ms_per_touched_mib"], ".2f"),
                          fmt(s_["file_mib_per_touched_mib"], ".3f"), fmt(s_["save_ms_per_guest_gib"], ".2f"),
-                         fmt(s_["restore_ms_per_guest_gib"], ".2f"), fmt(s_["file_mib_per_guest_gib"], ".3f"),
+                         fmt(s_["restore_ms_per_guest_gib"], ".2f"), fmt(s_["restore_1st_line_ms_per_guest_gib"], ".2f"),
+                         fmt(s_["file_mib_per_guest_gib"], ".3f"),
                          f"{s_['touched_points']}; {s_['guest_points']}"] for v, s_ in sn["slopes"].items()]))
-    parts.append(table(["VMM", "restore of the touched save to exit ms", "restore to first line ms",
-                        "fresh boot to exit ms (touch=0 save=0)", "restore / fresh"],
+    parts.append(table(["VMM", "restore to guest exit ms", "restore to first guest line ms",
+                        "fresh boot to exit ms (touch=0 save=0)", "fresh boot to first guest line ms", "restore / fresh (exit)"],
                        [[v, fmt(r["restore_exit_ms"]), fmt(r["restore_running_ms"]), fmt(r["fresh_boot_exit_ms"]),
-                         x(ratio(r["restore_exit_ms"], r["fresh_boot_exit_ms"]))] for v, r in sn["restore_vs_fresh_boot"].items()]))
+                         fmt(r["fresh_boot_running_ms"]), x(ratio(r["restore_exit_ms"], r["fresh_boot_exit_ms"]))]
+                        for v, r in sn["restore_vs_fresh_boot"].items()]))
 parts.append("<h2>Printed table</h2><pre>" + html.escape("\n".join(lines)) + "</pre>")
 
 CSS = """
