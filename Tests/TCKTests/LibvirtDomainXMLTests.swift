@@ -57,6 +57,20 @@ import Testing
         #expect(text.contains("<qemu:arg value=\"-device\"/>") && text.contains("<qemu:arg value=\"isa-debug-exit,iobase=0xf4,iosize=4\"/>"))
     }
 
+    /// A migrate test's serial port: a socket libvirt listens on (the guest's input), its output logged to the
+    /// console file, appended to by every restored domain.
+    @Test func aSerialSocketKeepsTheConsoleFileAsItsLog() throws {
+        var domain = Self.domain()
+        domain.serialSocket = "/tmp/s p/serial.sock"
+        let root = try Self.parse(domain.text)
+        #expect(Self.count(root, "devices/serial") == 1)
+        #expect(Self.value(root, "devices/serial[@type='unix']/source/@mode") == "bind")
+        #expect(Self.value(root, "devices/serial[@type='unix']/source/@path") == "/tmp/s p/serial.sock")
+        #expect(Self.value(root, "devices/serial[@type='unix']/log/@file") == "/tmp/s p/console.log")
+        #expect(Self.value(root, "devices/serial[@type='unix']/log/@append") == "on")
+        #expect(Self.value(root, "devices/serial/target/@port") == "0")
+    }
+
     @Test func aDiskIsAModernVirtioBlkAt00_02_0() throws {
         let root = try Self.parse(Self.domain(disk: AttachedDisk(path: "/r/disks/libvirt/blk.img", readOnly: true)).text)
         #expect(Self.value(root, "devices/disk/@model") == "virtio-non-transitional")

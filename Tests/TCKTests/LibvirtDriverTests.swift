@@ -56,6 +56,29 @@ struct LibvirtDriverTests {
         #expect(!Self.ownDomains().contains { $0.hasSuffix("-hello") })
     }
 
+    /// migrate_platform (two saves) through `virsh save` and `virsh restore`: passes, both rounds recorded,
+    /// the snapshot kept, the chain recorded, no domain left.
+    @Test(.enabled(if: FileManager.default.fileExists(atPath: LibvirtDriverTests.kernels + "/migrate_platform.elf"),
+                   "needs TestGuests/build/migrate_platform.elf (make guests)"))
+    func aMigrateTestIsSavedAndRestoredByVirsh() throws {
+        let directory = NSTemporaryDirectory() + "tck-libvirt-migrate-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let entry = CatalogEntry(name: "migrate-platform", kernel: "migrate_platform", groups: ["migration"], timeoutSeconds: 30, migrate: true)
+        let snapshot = directory + "/migrate-platform.snap"
+        let run = LibvirtDriver(domainDirectory: directory).runMigrating(entry, kernelDirectory: Self.kernels, disk: nil,
+                                                                          snapshot: snapshot, cancelled: { false })
+        let result = Judge.judge(entry: entry, driver: "libvirt", run: run)
+        #expect(result.outcome == .pass, "\(result.reason)\n\(run.diagnostics)")
+        let migration = try #require(run.migration)
+        #expect(migration.rounds.map(\.tag) == [1, 2] && migration.restores == 2)
+        #expect(migration.rounds.allSatisfy { ($0.bytes ?? 0) > 0 && $0.restoreMilliseconds != nil })
+        #expect(FileManager.default.fileExists(atPath: snapshot))
+        let chain = run.commandLine.last ?? ""
+        #expect(run.commandLine.prefix(2) == ["sh", "-c"] && chain.components(separatedBy: " restore ").count == 3, "\(chain)")
+        #expect(!Self.ownDomains().contains { $0.hasSuffix("-migrate-platform") })
+    }
+
     @Test func aFailingKernelExitsOneAndATripleFaultIsACrash() {
         let fail = LibvirtDriver().run(CatalogEntry(name: "fail", kernel: "fail"), kernelDirectory: Self.kernels, cancelled: { false })
         #expect(fail.termination == .guestExit(code: 1), "\(fail.diagnostics)")

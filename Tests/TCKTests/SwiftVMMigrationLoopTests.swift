@@ -143,14 +143,21 @@ import Testing
         #expect(SwiftVMDriver.restoreMilliseconds("swiftvm: guest exited with status 0\n") == nil)
     }
 
-    /// Drivers without save and restore skip a migrate entry with their reason; nothing boots.
-    @Test func libvirtSkipsMigrateEntriesWithTheReason() {
-        let run = LibvirtDriver(virsh: "/nonexistent/virsh").runMigrating(entry, kernelDirectory: "/k", disk: nil,
-                                                                         snapshot: "/r/s.snap", cancelled: { false })
-        #expect(run.termination == .unsupported(reason: "driver libvirt cannot save and restore a running VM (migrate = yes)"))
-        let judged = Judge.judge(entry: entry, driver: "libvirt", run: run)
+    /// A driver that does not implement save and restore (the protocol's default) skips a migrate entry with
+    /// its reason; nothing boots.
+    @Test func aDriverWithoutSaveAndRestoreSkipsMigrateEntriesWithTheReason() {
+        struct BootOnlyDriver: Driver {
+            let name = "bootonly"
+            func probe() throws(DriverUnavailable) -> DriverInfo { DriverInfo(name: name, version: "0", executable: "/bin/true") }
+            func run(_ entry: CatalogEntry, kernelDirectory: String, cancelled: @escaping @Sendable () -> Bool) -> DriverRun {
+                DriverRun(termination: .guestExit(code: 0), console: [], durationSeconds: 0)
+            }
+        }
+        let run = BootOnlyDriver().runMigrating(entry, kernelDirectory: "/k", disk: nil, snapshot: "/r/s.snap", cancelled: { false })
+        #expect(run.termination == .unsupported(reason: "driver bootonly cannot save and restore a running VM (migrate = yes)"))
+        let judged = Judge.judge(entry: entry, driver: "bootonly", run: run)
         #expect(judged.outcome == .skip && judged.expected)
-        #expect(judged.reason == "not run on this driver: driver libvirt cannot save and restore a running VM (migrate = yes)")
-        #expect(judged.exitDescription == "not run: driver libvirt cannot save and restore a running VM (migrate = yes)")
+        #expect(judged.reason == "not run on this driver: driver bootonly cannot save and restore a running VM (migrate = yes)")
+        #expect(judged.exitDescription == "not run: driver bootonly cannot save and restore a running VM (migrate = yes)")
     }
 }

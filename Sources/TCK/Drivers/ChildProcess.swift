@@ -108,7 +108,7 @@ public struct ChildProcess: Sendable {
     public var commandLine: [String] { [executable] + arguments }
 
     /// Runs to completion, deadline, cancellation or the watcher's `.stop`.
-    public func run(cancelled: @Sendable () -> Bool = { false }, watch: Watch? = nil) -> Result {
+    public func run(cancelled: () -> Bool = { false }, watch: Watch? = nil) -> Result {
         let start = Self.now()
         let child: (pid: pid_t, stdout: Int32, stderr: Int32, stdin: Int32?)
         do throws(SpawnError) { child = try launch() } catch { return .notStarted(error.errno) }

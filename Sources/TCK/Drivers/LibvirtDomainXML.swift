@@ -32,6 +32,10 @@ public struct LibvirtDomainXML: Equatable, Sendable {
     public var firmware: String?
     /// Absolute path of the file the serial port writes.
     public var consolePath: String
+    /// Also give the serial port an input: a unix socket QEMU listens on (`<serial type='unix'>`, bind
+    /// mode), the output still logged to `consolePath` (appended to, so a restored domain adds to it).
+    /// For migrate tests, whose guest waits for a byte on its UART after asking to be saved.
+    public var serialSocket: String?
     public var disk: AttachedDisk?
     /// The serial number the disk answers GET_ID with (the qemu driver's, so the kernels see the same).
     public var diskSerial = QEMUDriver.diskSerial
@@ -82,8 +86,15 @@ public struct LibvirtDomainXML: Equatable, Sendable {
         for event in ["on_poweroff", "on_reboot", "on_crash"] { domain.addChild(element(event, text: "destroy")) }
 
         let devices = element("devices")
-        let serial = element("serial", ["type": "file"])
-        serial.addChild(element("source", ["path": consolePath]))
+        let serial: XMLElement
+        if let serialSocket {
+            serial = element("serial", ["type": "unix"])
+            serial.addChild(element("source", ["mode": "bind", "path": serialSocket]))
+            serial.addChild(element("log", ["file": consolePath, "append": "on"]))
+        } else {
+            serial = element("serial", ["type": "file"])
+            serial.addChild(element("source", ["path": consolePath]))
+        }
         serial.addChild(element("target", ["port": "0"]))
         devices.addChild(serial)
         devices.addChild(element("controller", ["type": "usb", "model": "none"]))

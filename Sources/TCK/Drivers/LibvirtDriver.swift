@@ -116,6 +116,18 @@ public struct LibvirtDriver: Driver {
 
     public func run(_ entry: CatalogEntry, kernelDirectory: String, disk: AttachedDisk?,
                     cancelled: @escaping @Sendable () -> Bool) -> DriverRun {
+        boot(entry, kernelDirectory: kernelDirectory, disk: disk, snapshot: nil, cancelled: cancelled)
+    }
+
+    /// A `migrate = yes` entry: saved with `virsh save` each time the guest asks and restored with `virsh
+    /// restore` (`LibvirtMigration`).
+    public func runMigrating(_ entry: CatalogEntry, kernelDirectory: String, disk: AttachedDisk?, snapshot: String,
+                             cancelled: @escaping @Sendable () -> Bool) -> DriverRun {
+        boot(entry, kernelDirectory: kernelDirectory, disk: disk, snapshot: snapshot, cancelled: cancelled)
+    }
+
+    private func boot(_ entry: CatalogEntry, kernelDirectory: String, disk: AttachedDisk?, snapshot: String?,
+                      cancelled: @escaping @Sendable () -> Bool) -> DriverRun {
         guard let client else { return Self.failed("\(virsh) not found") }
         let sequence = Self.sequence.wrappingAdd(1, ordering: .relaxed).newValue
         let domain = LibvirtDomainNames.name(owner: getpid(), sequence: sequence, test: entry.name)
@@ -124,8 +136,11 @@ public struct LibvirtDriver: Driver {
         defer { try? FileManager.default.removeItem(atPath: scratch) }
         let consolePath = scratch + "/console.log"
         let xmlPath = domainDirectory.map { RecordedCommandLine.absolute("\($0)/\(entry.name).domain.xml") } ?? scratch + "/domain.xml"
-        let xml = domainXML(for: entry, kernelDirectory: kernelDirectory, domainName: domain, consolePath: consolePath,
+        var xml = domainXML(for: entry, kernelDirectory: kernelDirectory, domainName: domain, consolePath: consolePath,
                             disk: disk.map { AttachedDisk(path: RecordedCommandLine.absolute($0.path), readOnly: $0.readOnly, format: $0.format) })
+        // A migrate test's guest waits for a byte on its UART after asking to be saved: the serial port
+        // needs an input, a socket in the scratch directory.
+        if snapshot != nil { xml.serialSocket = scratch + "/serial.sock" }
         do {
             try FileManager.default.createDirectory(atPath: (xmlPath as NSString).deletingLastPathComponent,
                                                     withIntermediateDirectories: true)
@@ -134,6 +149,10 @@ public struct LibvirtDriver: Driver {
             return Self.failed("cannot write the domain XML \(xmlPath): \(error.localizedDescription)")
         }
         let recorded = [RecordedCommandLine.executable(virsh), "-c", uri, "create", xmlPath]
+        if let snapshot, let serialSocket = xml.serialSocket {
+            return LibvirtMigration(driver: self, client: client, entry: entry, domain: domain, xmlPath: xmlPath,
+                                    consolePath: consolePath, serialSocket: serialSocket, snapshot: snapshot).run(cancelled: cancelled)
+        }
 
         // virsh's timeout is whole seconds; the runner's own deadline leaves room for libvirt to start QEMU.
         let seconds = max(1, Int(entry.timeoutSeconds.rounded(.up)))
@@ -147,6 +166,17 @@ public struct LibvirtDriver: Driver {
         // The log can show the end before virsh has printed that the domain was created (the watch
         // then stopped virsh first): the domain started all the same.
         let created = output.contains("Domain '\(domain)' created") || watch.fired
+        return conclude(domain: domain, client: client, held: held, output: output, created: created, logFile: logFile,
+                        consolePath: consolePath, cancelled: cancelled, recorded: recorded, durationSeconds: held.durationSeconds)
+    }
+
+    /// After the last virsh holding the domain ended: destroys the domain, reads the console and the domain
+    /// log, and judges the ending. `output`: what the holder(s) printed.
+    /// `earlierOutput`: what earlier holders of the same guest printed (a migrate test's saved domains), shown
+    /// in the diagnostics only.
+    func conclude(domain: String, client: Virsh, held: ChildProcess.Result, output: String, earlierOutput: String = "",
+                  created: Bool, logFile: String?, consolePath: String, cancelled: () -> Bool, recorded: [String],
+                  durationSeconds: Double) -> DriverRun {
         // Read before the destroy: a "shutting down" line already there means the domain ended by itself.
         let logBefore = logFile.flatMap { CloseOnExecFile.prefix(atPath: $0, limit: Self.logLimit) }.map { String(decoding: $0.bytes, as: UTF8.self) } ?? ""
         let destroyed = client.run("destroy \(Virsh.quote(domain))", timeoutSeconds: 60)
@@ -166,10 +196,10 @@ public struct LibvirtDriver: Driver {
         }
         if logFile == nil { notes.append("tck: no domain log for \(uri) (QEMU's messages are only read for local qemu:/// URIs)") }
         let diagnostics = ([log.isEmpty ? "" : "== libvirt domain log (QEMU command line and messages) ==\n" + log,
-                            output.isEmpty ? "" : "== virsh ==\n" + output + held.stderrText] + notes)
+                            output.isEmpty && earlierOutput.isEmpty ? "" : "== virsh ==\n" + earlierOutput + output + held.stderrText] + notes)
             .filter { !$0.isEmpty }.joined(separator: "\n")
         return DriverRun(termination: termination, console: console.bytes, consoleBytesDropped: console.dropped,
-                         durationSeconds: held.durationSeconds, diagnostics: diagnostics, commandLine: recorded)
+                         durationSeconds: durationSeconds, diagnostics: diagnostics, commandLine: recorded)
     }
 
     /// How the run ended, from what virsh printed, the domain log before and after the destroy, and
@@ -207,13 +237,19 @@ public struct LibvirtDriver: Driver {
         static let internalError = "KVM internal error"
         static let shuttingDown = ": shutting down, reason="
         let path: String?
+        /// Bytes of the log to skip: what earlier domains of the same name wrote (a restored domain's log
+        /// follows the saved one's, which ends with "shutting down, reason=saved").
+        let offset: Int
         private let lastRead = Mutex<Double>(0)
         private let sawEnd = Mutex<Bool>(false)
 
         /// The log showed an end (and so the domain had started).
         var fired: Bool { sawEnd.withLock { $0 } }
 
-        init(path: String?) { self.path = path }
+        init(path: String?, offset: Int = 0) {
+            self.path = path
+            self.offset = offset
+        }
 
         func showsEnd() -> Bool {
             guard let path else { return false }
@@ -224,7 +260,7 @@ public struct LibvirtDriver: Driver {
                 return true
             }
             guard due, let bytes = CloseOnExecFile.prefix(atPath: path, limit: LibvirtDriver.logLimit)?.bytes else { return false }
-            let text = String(decoding: bytes, as: UTF8.self)
+            let text = String(decoding: bytes.dropFirst(offset), as: UTF8.self)
             let ended = text.contains(Self.internalError) || text.contains(Self.shuttingDown)
             if ended { sawEnd.withLock { $0 = true } }
             return ended
