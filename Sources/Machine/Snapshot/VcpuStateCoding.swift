@@ -243,7 +243,7 @@ enum VMSections {
             channel.writeState = try pit.u8(name + " write state")
             channel.writeLatch = try pit.u8(name + " write latch")
             channel.rwMode = try pit.u8(name + " rw mode")
-            channel.mode = try pit.u8(name + " mode", within: 0x7)
+            channel.mode = try pit.u8(name + " mode")   // 0–5, or 0xff: never programmed (KVM's reset value)
             channel.bcd = try pit.u8(name + " bcd", within: 0x1)
             channel.gate = try pit.u8(name + " gate", within: 0x1)
             timer.channels[index] = channel
