@@ -49,6 +49,7 @@ enum QuickRun {
         choice.cpuFeatures = values["cpu-features"]
         run.choice = choice
         run.memory = values["memory"]
+        run.cpus = nil
         if let cpus = values["cpus"] {
             guard let count = Int(cpus) else { return nil }
             run.cpus = count
@@ -70,6 +71,10 @@ enum QuickRun {
         run.keepTeardown = flags.contains("keep-teardown")
         run.noCoalescedPio = flags.contains("no-coalesced-pio")
         run.verbose = flags.contains("verbose")
+        // Every property is set, as ArgumentParser would: the save/restore options are never quick.
+        run.snapshot = nil
+        run.restore = nil
+        run.controlSocket = nil
         do {
             try run.choice.validate()
             try run.validate()
