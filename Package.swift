@@ -69,7 +69,7 @@ let package = Package(
         .testTarget(name: "MachineTests", dependencies: ["Machine", "KVM", "Devices", "Boot", "GuestMemory", "CPUFeatures", "AllocationCounter", "Snapshot"],
                     resources: [.copy("Fixtures")]),
         // Runs the built swiftvm binary; depending on it makes `swift build --build-tests` build it first.
-        .testTarget(name: "SwiftVMCLITests", dependencies: ["swiftvm", "TestSupport"]),
+        .testTarget(name: "SwiftVMCLITests", dependencies: ["swiftvm", "TestSupport", "Snapshot"], resources: [.copy("Fixtures")]),
         // Runs the built tck binary (and through it swiftvm and qemu) on temporary catalogs.
         .testTarget(name: "TCKCLITests", dependencies: ["tck", "swiftvm", "TestSupport"]),
         .testTarget(name: "ABITests", dependencies: ["ABI", "CPUFeatures", "Reports", "TCK", "TestSupport"], resources: [.copy("Fixtures")]),
