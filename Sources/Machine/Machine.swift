@@ -55,7 +55,7 @@ public final class Machine: @unchecked Sendable {
         /// Boot `configuration.kernelPath`.
         case kernel
         /// Copy the snapshot's memory in; the state goes in after the machine is built (`Machine(restoring:)`).
-        case snapshot(SnapshotFile, bootProtocol: BootProtocol?)
+        case snapshot(SnapshotFile, bootProtocol: BootProtocol?, openedAt: Double)
     }
 
     /// Builds the machine. `consoleOutput` receives guest console bytes as they come (e.g. stdout);
@@ -66,7 +66,8 @@ public final class Machine: @unchecked Sendable {
     }
 
     init(_ configuration: MachineConfiguration, source: Source, consoleOutput: ByteSink?, dataOutput: ByteSink?) throws(MachineError) {
-        createdAt = monotonicSeconds()
+        // A restore's set-up counts from opening the file (reading and checking it is part of the restore).
+        if case let .snapshot(_, _, openedAt) = source { createdAt = openedAt } else { createdAt = monotonicSeconds() }
         self.configuration = configuration
         let layout = try GuestMemoryLayout(ramSize: configuration.memorySize)
         self.layout = layout
@@ -98,7 +99,7 @@ public final class Machine: @unchecked Sendable {
         xsave = system.check(.xsave) > 0
 
         do { memory = try GuestMemory(ranges: layout.ramRanges) } catch { throw .guestMemory(error) }
-        if case let .snapshot(file, _) = source { try GuestMemorySnapshot.restore(from: file, into: memory, layout: layout) }
+        if case let .snapshot(file, _, _) = source { try GuestMemorySnapshot.restore(from: file, into: memory, layout: layout) }
         let filter: MSRFilter
         do {
             vm = try system.createVM()
@@ -130,7 +131,7 @@ public final class Machine: @unchecked Sendable {
             (self.kernel, self.entry, bootProtocol) = (kernel, entry, kernel.protocolUsed)
         } else {
             // The tables and the kernel are in the snapshot's memory already.
-            if case let .snapshot(_, saved) = source { bootProtocol = saved } else { bootProtocol = nil }
+            if case let .snapshot(_, saved, _) = source { bootProtocol = saved } else { bootProtocol = nil }
             (kernel, entry) = (nil, nil)
         }
 

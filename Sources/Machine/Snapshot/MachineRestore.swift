@@ -14,6 +14,7 @@ extension Machine {
     /// `adjust` applies the options a restore may change (where the next save goes, the console capture).
     public convenience init(restoring path: String, consoleOutput: ByteSink? = nil, dataOutput: ByteSink? = nil,
                             adjust: (inout MachineConfiguration) -> Void = { _ in }) throws(MachineError) {
+        let openedAt = monotonicSeconds()
         let file: SnapshotFile
         do { file = try SnapshotFile.open(path: path, supported: MachineSave.sectionVersions) } catch { throw .snapshot(error) }
         let saved: SavedConfiguration
@@ -44,7 +45,7 @@ extension Machine {
             virtioReader = try Self.reader(file, .virtio)
         } catch { throw .snapshot(error) }
 
-        try self.init(configuration, source: .snapshot(file, bootProtocol: BootProtocol(rawValue: saved.bootProtocol)),
+        try self.init(configuration, source: .snapshot(file, bootProtocol: BootProtocol(rawValue: saved.bootProtocol), openedAt: openedAt),
                       consoleOutput: consoleOutput, dataOutput: dataOutput)
 
         var step = "the IRQ chips and the PIT"
