@@ -45,7 +45,9 @@ struct SavedConfiguration: Equatable, Sendable {
         strictIO = configuration.strictIO
         disk = try configuration.disk.map { (image) throws(MachineError) in
             let stamp = try Self.stamp(image.path)
-            return Disk(path: image.path, format: image.format?.rawValue ?? "", readOnly: image.readOnly, size: stamp.size,
+            // Absolute, so a restore from another working directory finds the same file.
+            let absolute = realpath(image.path, nil).map { path in defer { free(path) }; return String(cString: path) } ?? image.path
+            return Disk(path: absolute, format: image.format?.rawValue ?? "", readOnly: image.readOnly, size: stamp.size,
                         modifiedSeconds: stamp.seconds, modifiedNanoseconds: stamp.nanoseconds)
         }
     }
