@@ -83,6 +83,13 @@ struct SwiftVMSnapshotTests {
         #expect(restored.stderr.contains("timeout: stopped by the watchdog after 300 ms"))
     }
 
+    @Test func aSaveThatCannotBeWrittenIsAVMMFailureNamingTheCause() throws {
+        let result = try SwiftVMProcess.run(["run", "--kernel", SwiftVMProcess.kernel("migrate_state"), "--snapshot", "/nonexistent/dir/x.snap",
+                                             "--timeout", "20s"])
+        #expect(result.status == 70)
+        #expect(result.stderr.contains("save to /nonexistent/dir/x.snap failed: snapshot /nonexistent/dir/x.snap: create /nonexistent/dir/x.snap.tmp: No such file or directory"))
+    }
+
     @Test func restoreTakesTheMachineFromTheFileOnly() throws {
         let result = try SwiftVMProcess.run(["run", "--restore", "/nonexistent.snap", "--memory", "128M"])
         #expect(result.status == 64)
