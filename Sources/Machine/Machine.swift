@@ -92,6 +92,10 @@ public final class Machine: @unchecked Sendable {
         do {
             system = try KVMSystem()
             try system.requireCapabilities()
+            // A machine that may be saved, or is restored, needs the state ioctls too: refused now, by name,
+            // rather than at the save.
+            let snapshots = configuration.snapshotPath != nil || { if case .snapshot = source { true } else { false } }()
+            if snapshots { try system.requireCapabilities(Capability.snapshot) }
         } catch { throw .kvm(error) }
         guard configuration.cpus >= 1, configuration.cpus <= min(system.maxVCPUs, 255) else {
             throw .badCPUCount(configuration.cpus, maximum: min(system.maxVCPUs, 255))
