@@ -54,6 +54,7 @@ let package = Package(
         .executableTarget(name: "fuzz-virtio", dependencies: ["FuzzSupport", "Virtio", "GuestMemory", "BlockBackends", "Devices"]),
         .executableTarget(name: "fuzz-qcow2", dependencies: ["FuzzSupport", "QCOW2", "BlockBackends"]),
         .executableTarget(name: "fuzz-snapshot", dependencies: ["FuzzSupport", "Snapshot"]),
+        .executableTarget(name: "fuzz-device-state", dependencies: ["FuzzSupport", "Devices", "Virtio", "GuestMemory", "BlockBackends", "Snapshot"]),
     ],
     swiftLanguageVersions: [.version("6")]
 )

@@ -14,17 +14,20 @@ extension PCIMSIXTable: SavedState {
         guard Int(vectors) == vectorCount else {
             throw reader.failure("MSI-X vector count", "\(vectors) vectors; this function has \(vectorCount)")
         }
-        for index in dwords.indices {
+        // Read into copies, kept only when every field passed: a refused table is left as it was.
+        var table = dwords, pending = pendingBits
+        for index in table.indices {
             let dword = try reader.u32("MSI-X table dword \(index)")
             // Vector control (every fourth dword) keeps only its mask bit, as a guest write would.
-            dwords[index] = index % 4 == 3 ? dword & Self.vectorControlMaskBit : dword
+            table[index] = index % 4 == 3 ? dword & Self.vectorControlMaskBit : dword
         }
-        for index in pendingBits.indices {
+        for index in pending.indices {
             let bits = try reader.u64("MSI-X pending bits \(index)")
             let first = index * 64
             let valid = first + 64 <= vectorCount ? UInt64.max : (UInt64(1) << UInt64(vectorCount - first)) - 1
             guard bits & ~valid == 0 else { throw reader.failure("MSI-X pending bits \(index)", "bits past vector \(vectorCount - 1) are set") }
-            pendingBits[index] = bits
+            pending[index] = bits
         }
+        (dwords, pendingBits) = (table, pending)
     }
 }
