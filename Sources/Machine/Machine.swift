@@ -89,18 +89,18 @@ public final class Machine: @unchecked Sendable {
         let disk = try Self.openDisk(configuration)
 
         let system: KVMSystem
+        // A machine that may be saved, or is restored, needs the state ioctls too: refused now, by name,
+        // rather than at the save. Plain boots ask nothing more of KVM than before.
+        let snapshots = configuration.snapshotPath != nil || { if case .snapshot = source { true } else { false } }()
         do {
             system = try KVMSystem()
             try system.requireCapabilities()
-            // A machine that may be saved, or is restored, needs the state ioctls too: refused now, by name,
-            // rather than at the save.
-            let snapshots = configuration.snapshotPath != nil || { if case .snapshot = source { true } else { false } }()
             if snapshots { try system.requireCapabilities(Capability.snapshot) }
         } catch { throw .kvm(error) }
         guard configuration.cpus >= 1, configuration.cpus <= min(system.maxVCPUs, 255) else {
             throw .badCPUCount(configuration.cpus, maximum: min(system.maxVCPUs, 255))
         }
-        xsave = system.check(.xsave) > 0
+        xsave = snapshots && system.check(.xsave) > 0
 
         do { memory = try GuestMemory(ranges: layout.ramRanges) } catch { throw .guestMemory(error) }
         if case let .snapshot(file, _, _) = source { try GuestMemorySnapshot.restore(from: file, into: memory, layout: layout) }
