@@ -18,13 +18,13 @@ let package = Package(
         .target(name: "KVM", dependencies: ["CKVM"]),
         .target(name: "GuestMemory"),
         .target(name: "Boot", dependencies: ["GuestMemory", "CLibELF"]),
-        .target(name: "Devices", dependencies: ["GuestMemory"]),
+        .target(name: "Devices", dependencies: ["GuestMemory", "Snapshot"]),
         // Disk contents at byte offsets (raw images; qcow2 later), for virtual disks to read and write.
         .target(name: "BlockBackends"),
         // qcow2 v2/v3 images behind BlockBackend: L1/L2, refcounts, backing chains, compressed clusters.
         .target(name: "QCOW2", dependencies: ["BlockBackends", "CZlib"]),
         // Virtio: split virtqueues over GuestMemory, virtio-blk, the modern virtio-pci register model.
-        .target(name: "Virtio", dependencies: ["GuestMemory", "Devices", "BlockBackends"]),
+        .target(name: "Virtio", dependencies: ["GuestMemory", "Devices", "BlockBackends", "Snapshot"]),
         .target(name: "Quantities"),
         // The snapshot file (save/restore): header, sections, field codec, sparse guest memory (docs/snapshot-format.md).
         .target(name: "Snapshot", dependencies: ["CZlib"]),
@@ -32,9 +32,10 @@ let package = Package(
         .target(name: "CPUFeatures"),
         // ACPI tables and AML as bytes; the Machine module places them in guest memory.
         .target(name: "ACPI"),
-        .target(name: "Machine", dependencies: ["KVM", "GuestMemory", "Boot", "Devices", "CPUFeatures", "ACPI", "Virtio", "BlockBackends", "QCOW2"]),
+        .target(name: "Machine", dependencies: ["KVM", "GuestMemory", "Boot", "Devices", "CPUFeatures", "ACPI", "Virtio", "BlockBackends", "QCOW2",
+                                                "Snapshot"]),
         .executableTarget(name: "swiftvm", dependencies: [
-            "Machine", "KVM", "Boot", "Devices", "Quantities", "QCOW2", "BlockBackends",
+            "Machine", "KVM", "Boot", "Devices", "Quantities", "QCOW2", "BlockBackends", "Snapshot",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
@@ -53,11 +54,11 @@ let package = Package(
         .testTarget(name: "QuantitiesTests", dependencies: ["Quantities"]),
         .testTarget(name: "ACPITests", dependencies: ["ACPI", "TestSupport"]),
         .testTarget(name: "BootTests", dependencies: ["Boot", "GuestMemory"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "DevicesTests", dependencies: ["Devices", "GuestMemory"]),
+        .testTarget(name: "DevicesTests", dependencies: ["Devices", "GuestMemory", "Snapshot"]),
         .testTarget(name: "BlockBackendsTests", dependencies: ["BlockBackends"]),
         // Judged by the real qemu-img (skipped, with the reason, when it is not installed).
         .testTarget(name: "QCOW2Tests", dependencies: ["QCOW2", "BlockBackends", "TestSupport"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "VirtioTests", dependencies: ["Virtio", "GuestMemory", "Devices", "BlockBackends", "TestSupport"]),
+        .testTarget(name: "VirtioTests", dependencies: ["Virtio", "GuestMemory", "Devices", "BlockBackends", "TestSupport", "Snapshot"]),
         .testTarget(name: "SnapshotTests", dependencies: ["Snapshot", "TestSupport"]),
         .testTarget(name: "ReportsTests", dependencies: ["Reports", "TCK"]),
         // Seeded randomness for the tests that use it (SplitMix64, a printed seed, TEST_SEED to replay).
@@ -65,10 +66,10 @@ let package = Package(
         .testTarget(name: "TCKTests", dependencies: ["TCK", "ABI", "TestSupport", "QCOW2"]),
         // Counts heap allocations per thread (interposes malloc in the test executable): the exit path's proof.
         .target(name: "AllocationCounter", path: "Tests/AllocationCounter"),
-        .testTarget(name: "MachineTests", dependencies: ["Machine", "KVM", "Devices", "Boot", "GuestMemory", "CPUFeatures", "AllocationCounter"],
+        .testTarget(name: "MachineTests", dependencies: ["Machine", "KVM", "Devices", "Boot", "GuestMemory", "CPUFeatures", "AllocationCounter", "Snapshot"],
                     resources: [.copy("Fixtures")]),
         // Runs the built swiftvm binary; depending on it makes `swift build --build-tests` build it first.
-        .testTarget(name: "SwiftVMCLITests", dependencies: ["swiftvm", "TestSupport"]),
+        .testTarget(name: "SwiftVMCLITests", dependencies: ["swiftvm", "TestSupport", "Snapshot"], resources: [.copy("Fixtures")]),
         // Runs the built tck binary (and through it swiftvm and qemu) on temporary catalogs.
         .testTarget(name: "TCKCLITests", dependencies: ["tck", "swiftvm", "TestSupport"]),
         .testTarget(name: "ABITests", dependencies: ["ABI", "CPUFeatures", "Reports", "TCK", "TestSupport"], resources: [.copy("Fixtures")]),

@@ -20,7 +20,7 @@ seconds=${1:-${FUZZ_SECONDS:-60}}
 config=${FUZZ_CONFIG:-release}
 sanitize=${FUZZ_SANITIZE:-fuzzer,address}
 swift=${SWIFT:-swift}
-all_targets=(fuzz-elf fuzz-protocol fuzz-catalog fuzz-results-json fuzz-uart fuzz-testdev fuzz-bus fuzz-abi fuzz-acpi fuzz-pc-devices fuzz-virtio fuzz-qcow2 fuzz-snapshot)
+all_targets=(fuzz-elf fuzz-protocol fuzz-catalog fuzz-results-json fuzz-uart fuzz-testdev fuzz-bus fuzz-abi fuzz-acpi fuzz-pc-devices fuzz-virtio fuzz-qcow2 fuzz-snapshot fuzz-device-state)
 named=("$@")
 if [[ $# -gt 0 ]]; then targets=("$@"); else targets=("${all_targets[@]}"); fi
 

@@ -1,3 +1,4 @@
+import Snapshot
 import Synchronization
 
 /// The PC's CMOS RTC at ports 0x70 (index) and 0x71 (data): `CMOSRTCRegisters` fed by an injected clock.
@@ -45,6 +46,16 @@ public final class CMOSRTC: PortDevice, Sendable {
 
     /// A snapshot of the register state.
     public var registers: CMOSRTCRegisters { state.withLock { $0 } }
+
+    /// Snapshot: registers, CMOS RAM, the index latch.
+    public func saveState(to writer: inout StateWriter) { registers.save(to: &writer) }
+
+    /// Restore: registers and CMOS RAM from a snapshot (the memory-size bytes included, as the guest saw them).
+    public func restoreState(from reader: inout StateReader) throws(SnapshotError) {
+        var restored = CMOSRTCRegisters()
+        try restored.restore(from: &reader)
+        state.withLock { $0 = restored }
+    }
 
     /// Presets a CMOS RAM byte (0x0E–0x7F except 0x32) before the guest runs.
     public func preset(_ value: UInt8, at index: UInt8) {

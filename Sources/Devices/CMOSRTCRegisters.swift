@@ -23,11 +23,11 @@ public struct CMOSRTCRegisters: Equatable, Sendable {
 
     /// The stored bytes. Time registers and 0x32 are not kept here (they come from the clock); C holds
     /// only the pending flags.
-    public private(set) var ram: [UInt8]
-    public private(set) var index: UInt8 = 0
-    public private(set) var nmiDisabled = false
+    public internal(set) var ram: [UInt8]
+    public internal(set) var index: UInt8 = 0
+    public internal(set) var nmiDisabled = false
     /// The time seen at the previous access, to notice update cycles in between.
-    private var lastSeen: CMOSDateTime?
+    var lastSeen: CMOSDateTime?
 
     public init() {
         ram = [UInt8](repeating: 0, count: Self.size)

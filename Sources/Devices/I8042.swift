@@ -1,3 +1,4 @@
+import Snapshot
 import Synchronization
 
 /// The PC's 8042 keyboard controller as two one-port devices: data at 0x60 and status/command at 0x64.
@@ -39,6 +40,16 @@ public final class I8042: Sendable {
 
     /// A snapshot of the register state.
     public var registers: I8042Registers { state.withLock { $0.registers } }
+
+    /// Snapshot: the controller's registers.
+    public func saveState(to writer: inout StateWriter) { registers.save(to: &writer) }
+
+    /// Restore: the registers from a snapshot; the IRQ wires are driven to their level.
+    public func restoreState(from reader: inout StateReader) throws(SnapshotError) {
+        var restored = I8042Registers()
+        try restored.restore(from: &reader)
+        update { $0 = restored }
+    }
 
     fileprivate func read(commandPort: Bool) -> UInt8 {
         update { commandPort ? $0.status : $0.readData() }

@@ -10,20 +10,20 @@
 /// 0x60 with the buffer empty returns the last byte again (QEMU does the same). The input buffer is never
 /// full: every write is consumed at once.
 public struct I8042Registers: Equatable, Sendable {
-    public private(set) var configuration: UInt8 = I8042Config.keyboardInterrupt | I8042Config.translate
+    public internal(set) var configuration: UInt8 = I8042Config.keyboardInterrupt | I8042Config.translate
         | I8042Config.auxDisabled
-    public private(set) var outputPort: UInt8 = 0xCC | I8042OutputPort.gateA20 | I8042OutputPort.systemReset
+    public internal(set) var outputPort: UInt8 = 0xCC | I8042OutputPort.gateA20 | I8042OutputPort.systemReset
     /// The byte waiting in the output buffer, if any.
-    public private(set) var outputBuffer: UInt8?
+    public internal(set) var outputBuffer: UInt8?
     /// Whether `outputBuffer` is marked as coming from the auxiliary (mouse) port.
-    public private(set) var outputFromAux = false
-    public private(set) var lastOutput: UInt8 = 0
+    public internal(set) var outputFromAux = false
+    public internal(set) var lastOutput: UInt8 = 0
     /// Status bit 2. Set by a passing self-test and kept, as in QEMU; the configuration byte's own bit 2
     /// is stored but does not drive it.
-    public private(set) var systemFlag = true
-    public private(set) var lastWriteWasCommand = false
+    public internal(set) var systemFlag = true
+    public internal(set) var lastWriteWasCommand = false
     /// A command waiting for its parameter byte on port 0x60.
-    public private(set) var pendingCommand: UInt8?
+    public internal(set) var pendingCommand: UInt8?
 
     public init() {}
 

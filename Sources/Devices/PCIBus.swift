@@ -24,6 +24,12 @@ public struct PCIBus: Equatable, Sendable {
     /// The addresses in use, lowest first.
     public var addresses: [PCIAddress] { functions.keys.sorted() }
 
+    /// Puts `function`'s state in place of the one at `address` (a restore); nothing when none is there.
+    mutating func replace(_ function: PCIFunction, at address: PCIAddress) {
+        guard functions[address] != nil else { return }
+        functions[address] = function
+    }
+
     /// A configuration read of `size` bytes at `offset` in the function at `address`; all-ones if absent.
     public func read(_ address: PCIAddress, offset: Int, size: Int) -> UInt32 {
         guard let function = functions[address] else { return PortAccess.allOnes(size: size) }

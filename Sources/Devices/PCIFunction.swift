@@ -30,9 +30,9 @@ public struct PCIFunction: Equatable, Sendable {
     public let capabilities: [PCICapability]
     public let capabilityOffsets: [Int]
     /// The current contents, as the guest would read them.
-    public private(set) var configSpace: [UInt8]
-    private let writable: [UInt8]
-    private let writeOneToClear: [UInt8]
+    public internal(set) var configSpace: [UInt8]
+    let writable: [UInt8]
+    let writeOneToClear: [UInt8]
 
     /// A function with the given identity and BARs. A BAR that cannot exist (bad size, index out of
     /// range, overlapping a 64-bit BAR's upper half) is a wiring mistake and stops the program.

@@ -1,3 +1,4 @@
+import Snapshot
 import Synchronization
 
 /// PCI configuration mechanism #1 (PCI Local Bus Specification 3.0, §3.2.2.3.2): CONFIG_ADDRESS at
@@ -59,6 +60,44 @@ public final class PCIHostBridgePorts: PortDevice, Sendable {
 
     /// A snapshot of the bus and every function's configuration space.
     public var bus: PCIBus { state.withLock { $0.bus } }
+
+    /// Snapshot: CONFIG_ADDRESS and, in address order, each function's configuration space. Functions
+    /// behind a handler (virtio) are saved by their owner.
+    public func saveState(to writer: inout StateWriter) {
+        state.withLock { state in
+            writer.u32(state.address.rawValue)
+            let addresses = state.bus.addresses.filter { handlers[$0] == nil }
+            writer.u32(UInt32(addresses.count))
+            for address in addresses {
+                writer.u8(address.bus); writer.u8(address.device); writer.u8(address.function)
+                state.bus[address]!.save(to: &writer)
+            }
+        }
+    }
+
+    /// Restore: the same functions must be present at the same addresses (the machine type fixes them).
+    public func restoreState(from reader: inout StateReader) throws(SnapshotError) {
+        try state.withLock { (state) throws(SnapshotError) in
+            state.address = PCIConfigAddress(rawValue: try reader.u32("PCI CONFIG_ADDRESS"))
+            let addresses = state.bus.addresses.filter { handlers[$0] == nil }
+            let count = try reader.u32("PCI function count")
+            guard count == UInt32(addresses.count) else {
+                throw reader.failure("PCI function count", "\(count) functions; this machine type has \(addresses.count)")
+            }
+            var bus = state.bus
+            for address in addresses {
+                // Compared as bytes: PCIAddress traps on a device or function number out of range.
+                let saved = [try reader.u8("PCI bus"), try reader.u8("PCI device"), try reader.u8("PCI function")]
+                guard saved == [address.bus, address.device, address.function] else {
+                    throw reader.failure("PCI function address", "\(saved.map(String.init).joined(separator: ":")) where this machine type has \(address)")
+                }
+                var function = bus[address]!
+                try function.restore(from: &reader)
+                bus.replace(function, at: address)
+            }
+            state.bus = bus
+        }
+    }
 
     /// The configuration-space offset a CONFIG_DATA access reaches, or nil when it is no configuration access.
     private static func configOffset(_ offset: UInt16, size: Int, address: PCIConfigAddress) -> Int? {

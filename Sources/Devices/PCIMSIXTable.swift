@@ -25,8 +25,8 @@ public struct PCIMSIXTable: Equatable, Sendable {
 
     public let vectorCount: Int
     /// Four dwords per entry: address low, address high, data, vector control.
-    private var dwords: [UInt32]
-    private var pendingBits: [UInt64]
+    var dwords: [UInt32]
+    var pendingBits: [UInt64]
 
     public init(vectorCount: Int) {
         precondition((1...PCIMSIXCapability.maxVectors).contains(vectorCount), "an MSI-X table has 1 to 2048 vectors")

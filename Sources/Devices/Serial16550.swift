@@ -1,3 +1,4 @@
+import Snapshot
 import Synchronization
 
 /// A 16550A UART (the PC's COM port) as a port device: eight byte-wide registers at offsets 0–7.
@@ -64,6 +65,16 @@ public final class Serial16550: PortDevice, Sendable {
 
     /// A snapshot of the register state.
     public var registers: Serial16550Registers { state.withLock { $0.registers } }
+
+    /// Snapshot: the registers and RX FIFO (`Serial16550Registers`' fields).
+    public func saveState(to writer: inout StateWriter) { registers.save(to: &writer) }
+
+    /// Restore: the registers from a snapshot over this (fresh) UART; the IRQ wire is driven to their level.
+    public func restoreState(from reader: inout StateReader) throws(SnapshotError) {
+        var restored = Serial16550Registers()
+        try restored.restore(from: &reader)
+        update { $0.registers = restored }
+    }
 
     /// Runs `body` under the lock, then drives the IRQ wire if the level changed.
     private func update<Result: Sendable>(_ body: (inout State) -> Result) -> Result {

@@ -8,21 +8,21 @@
 public struct Serial16550Registers: Equatable, Sendable {
     public static let receiveFifoCapacity = 16
 
-    public private(set) var interruptEnable: UInt8 = 0
-    public private(set) var lineControl: UInt8 = 0
-    public private(set) var modemControl: UInt8 = 0
-    public private(set) var scratch: UInt8 = 0
+    public internal(set) var interruptEnable: UInt8 = 0
+    public internal(set) var lineControl: UInt8 = 0
+    public internal(set) var modemControl: UInt8 = 0
+    public internal(set) var scratch: UInt8 = 0
     /// Divisor 12 = 9600 baud, a common firmware default; the value has no effect on timing here.
-    public private(set) var divisorLatchLow: UInt8 = 0x0C
-    public private(set) var divisorLatchHigh: UInt8 = 0
-    public private(set) var fifosEnabled = false
+    public internal(set) var divisorLatchLow: UInt8 = 0x0C
+    public internal(set) var divisorLatchHigh: UInt8 = 0
+    public internal(set) var fifosEnabled = false
     /// Bytes in the RX FIFO before `receivedData` (rather than `characterTimeout`) is reported.
-    public private(set) var receiveTriggerLevel = 1
-    public private(set) var receiveFifo: [UInt8] = []
-    public private(set) var overrunError = false
+    public internal(set) var receiveTriggerLevel = 1
+    public internal(set) var receiveFifo: [UInt8] = []
+    public internal(set) var overrunError = false
     /// Latched "THR became empty" event; reported only while IER enables it.
-    public private(set) var transmitterEmptyEventPending = false
-    public private(set) var modemStatusDeltas: UInt8 = 0
+    public internal(set) var transmitterEmptyEventPending = false
+    public internal(set) var modemStatusDeltas: UInt8 = 0
 
     public init() {}
 

@@ -19,12 +19,12 @@ public struct MemorySlot: Sendable, Equatable {
 /// Sendable because nothing in it changes after init; the bytes themselves are shared with the guest's
 /// vCPUs by design, exactly as they are in hardware.
 public final class GuestMemory: @unchecked Sendable {
-    private struct Region {
+    struct Region {
         let range: GuestRange
         let base: UnsafeMutableRawPointer
     }
 
-    private let regions: [Region]
+    let regions: [Region]
     public static let pageSize: UInt64 = 4096
 
     /// Maps one region per range. Ranges must be non-empty, page-aligned and must not overlap.

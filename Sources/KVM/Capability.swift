@@ -18,6 +18,13 @@ public enum Capability: Int32, CaseIterable, Sendable {
     case irqfd = 32             // KVM_CAP_IRQFD
     case ioeventfd = 36         // KVM_CAP_IOEVENTFD
     case ioeventfdAnyLength = 122 // KVM_CAP_IOEVENTFD_ANY_LENGTH
+    // What a snapshot reads and writes (swiftvm's save/restore; `SnapshotCapabilities`).
+    case pitState2 = 35         // KVM_CAP_PIT_STATE2
+    case adjustClock = 39       // KVM_CAP_ADJUST_CLOCK
+    case vcpuEvents = 41        // KVM_CAP_VCPU_EVENTS
+    case debugRegisters = 50    // KVM_CAP_DEBUGREGS
+    case xsave = 55             // KVM_CAP_XSAVE
+    case xcrs = 56              // KVM_CAP_XCRS
 
     public var name: String {
         switch self {
@@ -37,6 +44,12 @@ public enum Capability: Int32, CaseIterable, Sendable {
         case .irqfd: "KVM_CAP_IRQFD"
         case .ioeventfd: "KVM_CAP_IOEVENTFD"
         case .ioeventfdAnyLength: "KVM_CAP_IOEVENTFD_ANY_LENGTH"
+        case .pitState2: "KVM_CAP_PIT_STATE2"
+        case .adjustClock: "KVM_CAP_ADJUST_CLOCK"
+        case .vcpuEvents: "KVM_CAP_VCPU_EVENTS"
+        case .debugRegisters: "KVM_CAP_DEBUGREGS"
+        case .xsave: "KVM_CAP_XSAVE"
+        case .xcrs: "KVM_CAP_XCRS"
         }
     }
 
@@ -46,4 +59,7 @@ public enum Capability: Int32, CaseIterable, Sendable {
     /// are optional: without them a virtio kick is an MMIO exit, slower but correct.
     public static let required: [Capability] = [.irqchip, .userMemory, .setTSSAddress, .extendedCPUID, .pit2, .immediateExit,
                                                 .userSpaceMSR, .msrFilter, .irqRouting, .irqfd, .ioeventfd]
+
+    /// What saving or restoring a VM needs besides `required` (XSAVE is optional: the FPU ioctls stand in).
+    public static let snapshot: [Capability] = [.pitState2, .adjustClock, .vcpuEvents, .debugRegisters, .xcrs]
 }

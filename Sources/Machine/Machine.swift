@@ -4,11 +4,15 @@ import Devices
 import GuestMemory
 import KVM
 import QCOW2
+import Snapshot
 import Virtio
 
 /// One virtual machine built from a `MachineConfiguration`: guest memory, the KVM VM with its in-kernel
 /// irqchip and PIT, the loaded kernel, the port devices and the vCPUs, ready to `run` once.
-public final class Machine {
+///
+/// Sendable for the save triggers (a signal thread, the control socket), which only call `requestSave`
+/// and `waitForEnd`; everything it holds is immutable or guards itself.
+public final class Machine: @unchecked Sendable {
     public static let tssAddress: UInt64 = 0xFFFB_D000
     public static let identityMapAddress: UInt64 = 0xFFFB_C000
     public static let serialPort: UInt16 = 0x3F8
@@ -16,8 +20,9 @@ public final class Machine {
 
     public let configuration: MachineConfiguration
     public let layout: GuestMemoryLayout
-    public let kernel: LoadedKernel
-    public let entry: EntryState
+    /// The kernel loaded and how it is entered; nil for a machine restored from a snapshot.
+    public let kernel: LoadedKernel?
+    public let entry: EntryState?
 
     let memory: GuestMemory
     let vm: VirtualMachine
@@ -33,39 +38,72 @@ public final class Machine {
     /// Port writes that KVM queues instead of exiting (index latches; unclaimed ports unless --strict-io).
     let coalescedPortWrites: CoalescedPortWrites?
     let latch: StopLatch
+    /// Stops every vCPU at once: for the watchdog's deadlock looks and for saves.
+    let pause = VcpuPause()
     let createdAt: Double
+    /// The port devices whose state a snapshot carries.
+    let devices: MachineDevices
+    /// Save requests from the guest, a signal or the control socket (`requestSave`).
+    let saveRequests: SaveRequests
+    /// KVM_CAP_XSAVE: the FPU state goes through KVM_GET/SET_XSAVE (else KVM_GET/SET_FPU).
+    let xsave: Bool
+    /// The boot protocol the kernel was entered by (from the snapshot's CONF for a restored machine).
+    let bootProtocol: BootProtocol?
+
+    /// Where a machine's RAM contents come from.
+    enum Source {
+        /// Boot `configuration.kernelPath`.
+        case kernel
+        /// Copy the snapshot's memory in; the state goes in after the machine is built (`Machine(restoring:)`).
+        case snapshot(SnapshotFile, bootProtocol: BootProtocol?, openedAt: Double)
+    }
 
     /// Builds the machine. `consoleOutput` receives guest console bytes as they come (e.g. stdout);
     /// `dataOutput` receives the testdev data stream.
-    public init(_ configuration: MachineConfiguration, consoleOutput: ByteSink? = nil,
-                dataOutput: ByteSink? = nil) throws(MachineError) {
-        createdAt = monotonicSeconds()
+    public convenience init(_ configuration: MachineConfiguration, consoleOutput: ByteSink? = nil,
+                            dataOutput: ByteSink? = nil) throws(MachineError) {
+        try self.init(configuration, source: .kernel, consoleOutput: consoleOutput, dataOutput: dataOutput)
+    }
+
+    init(_ configuration: MachineConfiguration, source: Source, consoleOutput: ByteSink?, dataOutput: ByteSink?) throws(MachineError) {
+        // A restore's set-up counts from opening the file (reading and checking it is part of the restore).
+        if case let .snapshot(_, _, openedAt) = source { createdAt = openedAt } else { createdAt = monotonicSeconds() }
         self.configuration = configuration
         let layout = try GuestMemoryLayout(ramSize: configuration.memorySize)
         self.layout = layout
 
         // Bad input is found before KVM is touched, so it is quick and needs no /dev/kvm.
-        let kernelBytes = try HostFile.read(configuration.kernelPath, what: "kernel", limit: layout.ramSize)
-        let image: ELFImage
-        do { image = try ELFImage.parse(kernelBytes, name: basename(configuration.kernelPath)) } catch { throw .elf(error) }
-        if let requested = configuration.bootProtocol, !image.availableProtocols.contains(requested) {
-            throw .protocolUnavailable(path: configuration.kernelPath, requested: requested, available: image.availableProtocols)
-        }
-        let initrd = try configuration.initrdPath.map { path throws(MachineError) in
-            (path, try HostFile.read(path, what: "initrd", limit: layout.ramSize))
+        var boot: (image: ELFImage, initrd: (String, [UInt8])?)?
+        if case .kernel = source {
+            let kernelBytes = try HostFile.read(configuration.kernelPath, what: "kernel", limit: layout.ramSize)
+            let image: ELFImage
+            do { image = try ELFImage.parse(kernelBytes, name: basename(configuration.kernelPath)) } catch { throw .elf(error) }
+            if let requested = configuration.bootProtocol, !image.availableProtocols.contains(requested) {
+                throw .protocolUnavailable(path: configuration.kernelPath, requested: requested, available: image.availableProtocols)
+            }
+            let initrd = try configuration.initrdPath.map { path throws(MachineError) in
+                (path, try HostFile.read(path, what: "initrd", limit: layout.ramSize))
+            }
+            boot = (image, initrd)
         }
         let disk = try Self.openDisk(configuration)
 
         let system: KVMSystem
+        // A machine that may be saved, or is restored, needs the state ioctls too: refused now, by name,
+        // rather than at the save. Plain boots ask nothing more of KVM than before.
+        let snapshots = configuration.snapshotPath != nil || { if case .snapshot = source { true } else { false } }()
         do {
             system = try KVMSystem()
             try system.requireCapabilities()
+            if snapshots { try system.requireCapabilities(Capability.snapshot) }
         } catch { throw .kvm(error) }
         guard configuration.cpus >= 1, configuration.cpus <= min(system.maxVCPUs, 255) else {
             throw .badCPUCount(configuration.cpus, maximum: min(system.maxVCPUs, 255))
         }
+        xsave = snapshots && system.check(.xsave) > 0
 
         do { memory = try GuestMemory(ranges: layout.ramRanges) } catch { throw .guestMemory(error) }
+        if case let .snapshot(file, _, _) = source { try GuestMemorySnapshot.restore(from: file, into: memory, layout: layout) }
         let filter: MSRFilter
         do {
             vm = try system.createVM()
@@ -90,9 +128,16 @@ public final class Machine {
             try vm.enableUserSpaceMSRExitsForFilteredMSRs()
         } catch { throw .kvm(error) }
 
-        let rsdp = try ACPIPlacement.install(for: configuration.machineType, cpuCount: configuration.cpus, into: memory)
-        (kernel, entry) = try Self.loadKernel(image, initrd: initrd, configuration: configuration, layout: layout,
-                                              memory: memory, rsdp: rsdp)
+        if let boot {
+            let rsdp = try ACPIPlacement.install(for: configuration.machineType, cpuCount: configuration.cpus, into: memory)
+            let (kernel, entry) = try Self.loadKernel(boot.image, initrd: boot.initrd, configuration: configuration, layout: layout,
+                                                      memory: memory, rsdp: rsdp)
+            (self.kernel, self.entry, bootProtocol) = (kernel, entry, kernel.protocolUsed)
+        } else {
+            // The tables and the kernel are in the snapshot's memory already.
+            if case let .snapshot(_, saved, _) = source { bootProtocol = saved } else { bootProtocol = nil }
+            (kernel, entry) = (nil, nil)
+        }
 
         let console = CaptureSink(limit: configuration.consoleCaptureLimit)
         self.console = console
@@ -103,7 +148,14 @@ public final class Machine {
         programmedCPUID = cpuid[0]
         let vcpus = try Self.createVCPUs(vm: vm, cpuid: cpuid, entry: entry)
         self.vcpus = vcpus
-        latch = try StopLatch { for vcpu in vcpus { vcpu.kick() } }
+        let latch = try StopLatch { for vcpu in vcpus { vcpu.kick() } }
+        self.latch = latch
+        let pause = self.pause
+        let saveRequests = SaveRequests(path: configuration.snapshotPath, latch: latch) {
+            pause.hold()
+            for vcpu in vcpus { vcpu.kick() }
+        }
+        self.saveRequests = saveRequests
         let attachment: VirtioPCIAttachment?
         if let disk, let slot = configuration.machineType.virtioBlock {
             attachment = try Self.attachVirtioBlock(disk, slot: slot, vm: vm, router: router, memory: memory)
@@ -111,8 +163,9 @@ public final class Machine {
             attachment = nil
         }
         virtioBlock = attachment
-        try Self.registerDevices(on: bus, configuration: configuration, vm: vm, memory: memory, latch: latch,
-                                 consoleSink: consoleSink, dataOutput: dataOutput, virtioBlock: attachment)
+        devices = try Self.registerDevices(on: bus, configuration: configuration, vm: vm, memory: memory, latch: latch,
+                                           saveRequests: saveRequests, consoleSink: consoleSink, dataOutput: dataOutput,
+                                           virtioBlock: attachment)
         coalescedPortWrites = !configuration.coalescesPortWrites ? nil
             : CoalescedPortWrites.install(on: vm, ring: vcpus[0].coalescedRing, bus: bus, strays: !configuration.strictIO)
         do { try msrFilter.finish() } catch { throw .kvm(error) }
@@ -179,14 +232,15 @@ public final class Machine {
         } catch { throw MachineError.unsupportedMachine(machine: machineType.name, error) }
     }
 
-    private static func createVCPUs(vm: VirtualMachine, cpuid: [[CPUIDEntry]], entry: EntryState) throws(MachineError) -> [VirtualCPU] {
+    /// `entry` nil: a restore sets every register afterwards.
+    private static func createVCPUs(vm: VirtualMachine, cpuid: [[CPUIDEntry]], entry: EntryState?) throws(MachineError) -> [VirtualCPU] {
         do {
             return try cpuid.indices.map { (index) throws(KVMError) in
                 let vcpu = try vm.createVCPU(id: UInt32(index))
                 try vcpu.setCPUID(cpuid[index])
                 try vcpu.resetFPU()
                 // APs keep KVM's reset state: they wait for INIT/SIPI from the guest (in-kernel LAPIC).
-                if index == 0 {
+                if index == 0, let entry {
                     try vcpu.setSpecialRegisters(EntryCPUState.specialRegisters(from: vcpu.specialRegisters()))
                     try vcpu.setRegisters(EntryCPUState.registers(for: entry))
                 }
@@ -196,8 +250,8 @@ public final class Machine {
     }
 
     private static func registerDevices(on bus: IOBus, configuration: MachineConfiguration, vm: VirtualMachine,
-                                        memory: GuestMemory, latch: StopLatch, consoleSink: ByteSink,
-                                        dataOutput: ByteSink?, virtioBlock: VirtioPCIAttachment?) throws(MachineError) {
+                                        memory: GuestMemory, latch: StopLatch, saveRequests: SaveRequests, consoleSink: ByteSink,
+                                        dataOutput: ByteSink?, virtioBlock: VirtioPCIAttachment?) throws(MachineError) -> MachineDevices {
         let serialLine = KVMInterruptLine(vm: vm, irq: serialIRQ) { error in
             latch.stop(.vmmFailure(cpu: 0, "serial interrupt (IRQ \(serialIRQ)): \(error)"))
         }
@@ -214,20 +268,27 @@ public final class Machine {
         let testdev: PortDevice = configuration.testdev
             ? TestDataChannel(memory: memory, console: consoleSink, data: dataOutput ?? CaptureSink(limit: 0))
             : ReservedPorts()
+        // A refused request (no --snapshot) leaves the guest running with its generation unchanged.
+        let snapshotPort = SnapshotRequestPort { tag in
+            if case .success = saveRequests.request(.guest(tag: tag)) { return true }
+            return false
+        }
+        let pciHost = PCIHostBridgePorts(bus: pci, handlers: virtioBlock.map { [$0.address: $0] } ?? [:])
         do {
             try bus.register(serial, base: serialPort, length: Serial16550.registerCount, name: "serial0")
             try bus.register(debugExit, base: DebugExit.defaultPort, length: DebugExit.portCount, name: "debug-exit")
             try bus.register(keyboardController.dataPort, base: I8042.dataPortNumber, length: 1, name: "i8042-data")
             try bus.register(keyboardController.commandPort, base: I8042.commandPortNumber, length: 1, name: "i8042-command")
             try bus.register(rtc, base: CMOSRTC.basePort, length: CMOSRTC.portCount, name: "cmos-rtc")
-            let handlers: [PCIAddress: any PCIConfigHandler] = virtioBlock.map { [$0.address: $0] } ?? [:]
-            try bus.register(PCIHostBridgePorts(bus: pci, handlers: handlers), base: PCIHostBridgePorts.basePort, length: PCIHostBridgePorts.portCount,
-                             name: "pci-config")
+            try bus.register(pciHost, base: PCIHostBridgePorts.basePort, length: PCIHostBridgePorts.portCount, name: "pci-config")
             try bus.register(testdev, base: TestDataChannel.defaultPort, length: TestDataChannel.portCount,
                              name: configuration.testdev ? "testdev" : "testdev-probe")
+            try bus.register(snapshotPort, base: SnapshotRequestPort.defaultPort, length: SnapshotRequestPort.portCount, name: "snapshot-port")
         } catch {
             preconditionFailure("fixed device layout overlaps: \(error)")
         }
+        return MachineDevices(serial: serial, keyboardController: keyboardController, rtc: rtc, pciHost: pciHost,
+                              snapshotPort: snapshotPort)
     }
 }
 

@@ -25,6 +25,8 @@ public struct MachineConfiguration: Sendable {
     public var disk: DiskImage?
     /// How much console output the run result keeps; more is counted, not kept.
     public var consoleCaptureLimit = 1 << 20
+    /// Where a save (guest request, SIGUSR1, control socket) writes the snapshot; nil refuses saves.
+    public var snapshotPath: String?
 
     public init(kernelPath: String) { self.kernelPath = kernelPath }
 }

@@ -1,6 +1,7 @@
 import Boot
 import GuestMemory
 import KVM
+import Snapshot
 
 /// Why a machine could not be built or started. Each description is a sentence a user can act on.
 public enum MachineError: Error, Sendable, CustomStringConvertible {
@@ -24,6 +25,14 @@ public enum MachineError: Error, Sendable, CustomStringConvertible {
     case disk(String)
     /// A machine type without a disk controller was given `--disk`.
     case noDiskController(machine: String)
+    /// A snapshot file was refused (malformed, corrupt, newer than this swiftvm), or writing one failed.
+    case snapshot(SnapshotError)
+    /// A snapshot names a machine type this swiftvm does not have.
+    case snapshotMachineType(file: String, name: String, known: [String])
+    /// A snapshot's disk image is missing or changed since the save.
+    case snapshotDisk(file: String, path: String, problem: String)
+    /// KVM refused a state the snapshot holds (a value no real vCPU or chip could have had).
+    case snapshotState(file: String, part: String, KVMError)
 
     public var description: String {
         switch self {
@@ -50,6 +59,11 @@ public enum MachineError: Error, Sendable, CustomStringConvertible {
         case let .acpi(why): return "ACPI tables: \(why)"
         case let .disk(why): return "--disk: \(why)"
         case let .noDiskController(machine): return "--disk: machine type \(machine) has no disk controller (swiftvm-1.2 and later have a virtio-blk disk)"
+        case let .snapshot(error): return error.description
+        case let .snapshotMachineType(file, name, known):
+            return "snapshot \(file): machine type \(name) is unknown (this swiftvm has \(known.joined(separator: ", ")))"
+        case let .snapshotDisk(file, path, problem): return "snapshot \(file): disk image \(path) \(problem)"
+        case let .snapshotState(file, part, error): return "snapshot \(file): KVM refused the saved state of \(part): \(error)"
         }
     }
 

@@ -16,7 +16,6 @@ extension Machine {
         do { try virtioBlock?.start() } catch { latch.stop(.vmmFailure(cpu: 0, error.description)) }
         defer { virtioBlock?.stop() }
         let exits = ExitCounter()
-        let pause = VcpuPause()
         var threads: [HostThread] = []
         if latch.isStopped {
             latch.stop(.vmmFailure(cpu: 0, "this machine has already run"))
@@ -28,7 +27,8 @@ extension Machine {
         // vCPU 0 runs on this thread and the watchdog on one of its own, which is never waited for: when the
         // guest ends the run, nothing stands between its last exit and the result (no thread hand-off,
         // each a scheduling delay on a busy host). The watchdog returns on its own once the latch is stopped.
-        let watchdog = Watchdog(latch: latch, vcpus: vcpus, vm: vm, virtioBlock: virtioBlock, pause: pause)
+        let watchdog = Watchdog(latch: latch, vcpus: vcpus, vm: vm, virtioBlock: virtioBlock, pause: pause,
+                                saveRequests: saveRequests, save: saver)
         let since = min(start ?? runStart, runStart)
         do {
             try HostThread { watchdog.watch(timeout: timeout, since: since) }.detach()
@@ -67,6 +67,9 @@ struct Watchdog: Sendable {
     let vm: VirtualMachine
     let virtioBlock: VirtioPCIAttachment?
     let pause: VcpuPause
+    let saveRequests: SaveRequests
+    /// How to save the machine; nil when saves go nowhere (no --snapshot).
+    let save: MachineSave?
 
     /// The first look for a deadlock, and the longest gap between two: the looks start soon after boot
     /// and thin out (each pauses every vCPU for a few ioctls, ~0.1 ms here).
@@ -80,7 +83,20 @@ struct Watchdog: Sendable {
         var nextLook = start + interval
         while true {
             let now = monotonicSeconds()
-            if latch.wait(timeout: min(deadline, nextLook) - now) { return }
+            switch latch.waitForEvent(timeout: min(deadline, nextLook) - now) {
+            case .stopped:
+                return
+            case .nudged:
+                if let source = saveRequests.take(), let save {
+                    // The save ends the run, successful or not; the vCPUs leave their pause once it is stopped.
+                    if let status = save.save(source: source, latch: latch, pause: pause) { latch.stop(status) }
+                    pause.resume()
+                    return
+                }
+                continue
+            case .timedOut:
+                break
+            }
             let woke = monotonicSeconds()
             if woke >= deadline {
                 latch.stop(.timeout(seconds: timeout))
@@ -164,5 +180,26 @@ struct VcpuLoop {
         default:
             return nil
         }
+    }
+}
+
+extension Machine {
+    /// How this machine saves itself, when it has somewhere to save to.
+    var saver: MachineSave? {
+        guard let path = configuration.snapshotPath else { return nil }
+        return MachineSave(path: path, configuration: configuration, bootProtocol: bootProtocol, layout: layout, memory: memory,
+                           vm: vm, vcpus: vcpus, devices: devices, virtioBlock: virtioBlock,
+                           coalescedPortWrites: coalescedPortWrites, xsave: xsave)
+    }
+
+    /// Asks the running machine to save itself to `configuration.snapshotPath` and end the run (`.saved`).
+    /// From any thread; returns at once. Refused without a snapshot path or once the run is stopping.
+    public func requestSave(_ source: SaveSource) -> Result<Void, SaveRefusal> {
+        saveRequests.request(source)
+    }
+
+    /// Waits up to `timeout` seconds for the run to end; its status, or nil if it is still running.
+    public func waitForEnd(timeout: Double) -> RunStatus? {
+        latch.wait(timeout: timeout) ? latch.status : nil
     }
 }

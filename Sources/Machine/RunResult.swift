@@ -24,6 +24,8 @@ public enum RunStatus: Equatable, Sendable {
     case unassignedAccess(cpu: UInt32, UnassignedAccess)
     /// KVM refused something mid-run, or an exit KVM_EXIT_* this VMM does not handle.
     case vmmFailure(cpu: UInt32, String)
+    /// The VM was saved to `path` (`bytes` long, in `seconds`) and the run ended there.
+    case saved(path: String, bytes: UInt64, seconds: Double)
 
     /// One line for people.
     public var summary: String {
@@ -40,6 +42,7 @@ public enum RunStatus: Equatable, Sendable {
         case let .guestReset(via): "the guest requested a reset through the \(via)"
         case let .unassignedAccess(cpu, access): "vCPU \(cpu): \(access) (--strict-io)"
         case let .vmmFailure(cpu, what): "VMM failure on vCPU \(cpu): \(what)"
+        case let .saved(path, bytes, seconds): "saved to \(path) (\(bytes) bytes, \(Int((seconds * 1000).rounded())) ms)"
         }
     }
 }

@@ -14,13 +14,36 @@ import Synchronization
 final class VcpuPause: Sendable {
     private let generation = Atomic<UInt64>(0)
     private let resumed = Atomic<UInt64>(0)
+    /// Set by `hold` (a save request) and never cleared: the save ends the run.
+    private let holding = Atomic<Bool>(false)
     /// Each vCPU's answer, tagged with the generation it answered (a late answer to an abandoned pause
     /// must not count for the next one).
     private let answers = Mutex<[(generation: UInt64, state: VcpuWakeState)?]>([])
+    /// For a pause that saves the VM: what to read, and each vCPU's full state (or the ioctl that failed).
+    private let capture = Mutex<VcpuState.Capture?>(nil)
+    private let captured = Mutex<[Result<VcpuState, KVMError>?]>([])
 
     /// Watchdog side: pauses every vCPU and returns their states, or nil when one did not answer within
     /// `patience` seconds or the run stopped meanwhile. Always call `resume()` afterwards.
     func pause(_ vcpus: [VirtualCPU], latch: StopLatch, patience: Double = 0.1) -> [VcpuWakeState]? {
+        capture.withLock { $0 = nil }
+        return pauseAll(vcpus, latch: latch, patience: patience)
+    }
+
+    /// Watchdog side, for a save: pauses every vCPU, each of which reads its whole state on its own
+    /// thread (after the KVM_RUN that completed its pending I/O). nil when one did not answer within
+    /// `patience` or the run stopped; else each vCPU's state or the ioctl that failed. Always `resume()`.
+    func pauseCapturing(_ vcpus: [VirtualCPU], latch: StopLatch, _ request: VcpuState.Capture,
+                        patience: Double = 5) -> [Result<VcpuState, KVMError>]? {
+        capture.withLock { $0 = request }
+        captured.withLock { $0 = Array(repeating: nil, count: vcpus.count) }
+        defer { capture.withLock { $0 = nil } }
+        guard pauseAll(vcpus, latch: latch, patience: patience) != nil else { return nil }
+        let results = captured.withLock { $0 }
+        return results.allSatisfy { $0 != nil } ? results.compactMap { $0 } : nil
+    }
+
+    private func pauseAll(_ vcpus: [VirtualCPU], latch: StopLatch, patience: Double) -> [VcpuWakeState]? {
         answers.withLock { $0 = Array(repeating: nil, count: vcpus.count) }
         let asked = generation.add(1, ordering: .sequentiallyConsistent).newValue
         for vcpu in vcpus { vcpu.kick() }
@@ -41,20 +64,39 @@ final class VcpuPause: Sendable {
         resumed.store(generation.load(ordering: .sequentiallyConsistent), ordering: .sequentiallyConsistent)
     }
 
-    /// vCPU side, after KVM_RUN came back interrupted: answers a pause asked since `answered` (and waits
-    /// for the resume), then re-arms KVM_RUN. Returns the generation answered.
+    /// Requester side of a save: from now on no vCPU that leaves KVM_RUN enters it again until the run
+    /// stops (the save ends it). Set before the kicks, so a vCPU that completes the `out` asking for the
+    /// save runs not one more guest instruction before the watchdog's capturing pause reaches it.
+    func hold() {
+        holding.store(true, ordering: .sequentiallyConsistent)
+    }
+
+    /// vCPU side, after KVM_RUN came back interrupted: answers every pause asked since `answered` (each
+    /// time waiting for the resume), stays here while a save holds the vCPUs, then re-arms KVM_RUN.
+    /// Returns the generation answered.
     func answer(_ vcpu: VirtualCPU, index: Int, answered: UInt64, latch: StopLatch) -> UInt64 {
-        let asked = generation.load(ordering: .sequentiallyConsistent)
-        if asked > answered {
-            let state = Self.wakeState(of: vcpu)
-            answers.withLock { if $0.indices.contains(index) { $0[index] = (asked, state) } }
-            while resumed.load(ordering: .sequentiallyConsistent) < asked && !latch.isStopped { napBriefly() }
+        var answered = answered
+        while true {
+            let asked = generation.load(ordering: .sequentiallyConsistent)
+            if asked > answered {
+                let state = Self.wakeState(of: vcpu)
+                if let request = capture.withLock({ $0 }) {
+                    let result = Result { () throws(KVMError) in try VcpuState.capture(vcpu, request) }
+                    captured.withLock { if $0.indices.contains(index) { $0[index] = result } }
+                }
+                answers.withLock { if $0.indices.contains(index) { $0[index] = (asked, state) } }
+                while resumed.load(ordering: .sequentiallyConsistent) < asked && !latch.isStopped { napBriefly() }
+                answered = asked
+                continue
+            }
+            guard holding.load(ordering: .sequentiallyConsistent), !latch.isStopped else { break }
+            napBriefly()
         }
         // Re-arm before the caller checks the latch: a stop after that check kicks again. The fence keeps
         // this store from passing the caller's load of the latch (x86 reorders a store with a later load).
         vcpu.rearm()
         atomicMemoryFence(ordering: .sequentiallyConsistent)
-        return max(asked, answered)
+        return answered
     }
 
     /// Reads what the deadlock check needs; a vCPU whose state cannot be read counts as runnable. A

@@ -24,14 +24,14 @@ public struct Virtqueue: Sendable {
     public var descriptorTable: UInt64 = 0
     public var availRing: UInt64 = 0
     public var usedRing: UInt64 = 0
-    public private(set) var isEnabled = false
+    public internal(set) var isEnabled = false
 
     /// The next available-ring entry the device will take (last_avail_idx).
-    public private(set) var nextAvail: UInt16 = 0
+    public internal(set) var nextAvail: UInt16 = 0
     /// The used-ring index the device will publish next.
-    public private(set) var nextUsed: UInt16 = 0
+    public internal(set) var nextUsed: UInt16 = 0
     /// used->idx at the last interrupt, for VIRTIO_F_EVENT_IDX; nil until the first one.
-    private var signalledUsed: UInt16?
+    var signalledUsed: UInt16?
 
     public init(index: UInt16, maxSize: UInt16) {
         precondition(maxSize > 0 && maxSize <= Self.largestSize && maxSize & (maxSize - 1) == 0,

@@ -10,16 +10,21 @@ enum ExitStatus: Int32, CaseIterable {
     case deadlock = 123         // every vCPU halted with interrupts disabled, nothing can wake one (RIPs on stderr)
     case timeout = 124          // the watchdog ended the run (as timeout(1) does)
     case shutdown = 125         // triple fault, or a system event (reset/crash)
+    case saved = 122            // the VM was saved to --snapshot FILE and the run ended there
     case kvmInternalError = 126 // KVM could not run the guest (e.g. an instruction it cannot emulate)
 
     static let helpText = """
         EXIT STATUS
           N    the guest wrote N to the debug-exit port 0xf4 (low 8 bits; 0 = success).
                With --qemu-exit-codes: (N << 1) | 1, as QEMU's isa-debug-exit.
-          64   bad usage            65   bad input (kernel, initrd, memory size)
+          64   bad usage
+          65   bad input: kernel, initrd, memory size, or a --restore snapshot refused
+               (truncated, corrupt, newer, unknown machine type, changed disk)
           69   KVM unavailable      70   VMM failure (failed ioctl, unhandled exit)
           71   unassigned I/O or MMIO access under --strict-io
           78   this host's KVM cannot provide CPU features the machine type needs (named on stderr)
+          122  saved to --snapshot FILE (guest request, SIGUSR1 or the control socket);
+               `swiftvm run --restore FILE` resumes it
           123  deadlock: every vCPU halted with interrupts disabled (or waiting for INIT/SIPI) and
                nothing can wake one; found within ~50 ms, not at --timeout (RIPs on stderr)
           124  timeout (--timeout)  125  triple fault / shutdown / reset

@@ -3,8 +3,9 @@ import Machine
 
 /// `--machine` and `--cpu-features`, shared by `run` and `check`: the machine type a command means.
 struct MachineChoice: ParsableArguments {
-    @Option(help: ArgumentHelp("The machine type: fixes everything the guest can see (see `swiftvm machines`).", valueName: "name"))
-    var machine: String = MachineTypes.latest.name
+    @Option(help: ArgumentHelp("The machine type: fixes everything the guest can see (see `swiftvm machines`; default: the latest, "
+                               + "\(MachineTypes.latest.name)).", valueName: "name"))
+    var machine: String?
 
     @Option(help: ArgumentHelp("Change the machine type's CPU features, e.g. -pse36,+invtsc. For experiments: the guest then no "
                                + "longer sees the machine type, and `tck abi check` says so.", valueName: "+name,-name"))
@@ -16,7 +17,7 @@ struct MachineChoice: ParsableArguments {
 
     /// The machine type, with --cpu-features applied. Throws a sentence naming the bad name.
     func resolve() throws -> MachineType {
-        let type = try MachineTypes.named(machine)
+        let type = try MachineTypes.named(machine ?? MachineTypes.latest.name)
         guard let cpuFeatures else { return type }
         var added: [String] = [], removed: [String] = []
         for item in cpuFeatures.split(separator: ",") {

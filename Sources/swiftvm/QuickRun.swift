@@ -12,7 +12,8 @@ import Glibc
 /// reads `run --name value`, `--name=value` and the flags into the same `Run` command (its properties
 /// set as ArgumentParser would) and runs it. Anything else — another subcommand, an unknown or repeated
 /// option, a value that starts with '-', a value ArgumentParser would reject, --help — returns nil and
-/// goes through ArgumentParser, which owns every message and the help.
+/// goes through ArgumentParser, which owns every message and the help. So do the save/restore options
+/// (--snapshot, --restore, --control-socket): they are not in `optionNames`, and such runs take the full path.
 enum QuickRun {
     static func command(_ arguments: [String]) -> Run? {
         guard arguments.first == "run" else { return nil }
@@ -44,12 +45,15 @@ enum QuickRun {
         var run = Run()
         run.kernel = kernel
         var choice = MachineChoice()
-        choice.machine = values["machine"] ?? MachineTypes.latest.name
+        choice.machine = values["machine"]
         choice.cpuFeatures = values["cpu-features"]
         run.choice = choice
-        run.memory = values["memory"] ?? "64M"
-        guard let cpus = Int(values["cpus"] ?? "1") else { return nil }
-        run.cpus = cpus
+        run.memory = values["memory"]
+        run.cpus = nil
+        if let cpus = values["cpus"] {
+            guard let count = Int(cpus) else { return nil }
+            run.cpus = count
+        }
         run.cmdline = values["cmdline"] ?? ""
         run.initrd = values["initrd"]
         guard let boot = BootChoice(rawValue: values["boot"] ?? "auto"), let serial = SerialTarget(argument: values["serial"] ?? "stdout")
@@ -67,6 +71,10 @@ enum QuickRun {
         run.keepTeardown = flags.contains("keep-teardown")
         run.noCoalescedPio = flags.contains("no-coalesced-pio")
         run.verbose = flags.contains("verbose")
+        // Every property is set, as ArgumentParser would: the save/restore options are never quick.
+        run.snapshot = nil
+        run.restore = nil
+        run.controlSocket = nil
         do {
             try run.choice.validate()
             try run.validate()

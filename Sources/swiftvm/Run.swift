@@ -13,16 +13,16 @@ struct Run: ParsableCommand {
         discussion: ExitStatus.helpText
     )
 
-    @Option(help: ArgumentHelp("The kernel: an ELF32/ELF64 file with a PVH note or a Multiboot v1 header.", valueName: "path"))
-    var kernel: String
+    @Option(help: ArgumentHelp("The kernel: an ELF32/ELF64 file with a PVH note or a Multiboot v1 header (or --restore).", valueName: "path"))
+    var kernel: String?
 
     @OptionGroup var choice: MachineChoice
 
-    @Option(help: ArgumentHelp("Guest RAM, e.g. 64M, 1G (at least 4M).", valueName: "size"))
-    var memory: String = "64M"
+    @Option(help: ArgumentHelp("Guest RAM, e.g. 64M, 1G (at least 4M; default 64M).", valueName: "size"))
+    var memory: String?
 
-    @Option(help: "Number of vCPUs; APs wait for INIT/SIPI from the guest.")
-    var cpus: Int = 1
+    @Option(help: "Number of vCPUs; APs wait for INIT/SIPI from the guest (default 1).")
+    var cpus: Int?
 
     @Option(help: "The kernel command line.")
     var cmdline: String = ""
@@ -63,6 +63,20 @@ struct Run: ParsableCommand {
     @Flag(help: "Exit with (value << 1) | 1 for a guest exit, as QEMU's isa-debug-exit does.")
     var qemuExitCodes = false
 
+    @Option(help: ArgumentHelp("Where a save writes the VM: a guest request on port 0xec8, SIGUSR1 or the control socket's `save`; "
+                               + "the run then ends with status 122 (docs/snapshot-format.md).", valueName: "file"))
+    var snapshot: String?
+
+    @Option(help: ArgumentHelp("Resume a VM saved with --snapshot, in this process: the machine type, memory, vCPUs, kernel "
+                               + "command line and disk come from the file (so --kernel, --machine, --memory, --cpus, --cmdline, "
+                               + "--initrd, --boot, --disk and --cpu-features cannot be given); --timeout counts from the restore.",
+                               valueName: "file"))
+    var restore: String?
+
+    @Option(help: ArgumentHelp("Listen on this unix socket for commands, one per line: `save` (answers `ok saved FILE`, then "
+                               + "the VM stops) and `info`.", valueName: "path"))
+    var controlSocket: String?
+
     @Flag(help: ArgumentHelp("Destroy the VM before exiting instead of in a detached child (costs ~20 ms here).", visibility: .hidden))
     var keepTeardown = false
 
@@ -74,6 +88,17 @@ struct Run: ParsableCommand {
     var verbose = false
 
     func validate() throws {
+        if restore != nil {
+            let fixed = [("--kernel", kernel != nil), ("--machine", choice.machine != nil), ("--memory", memory != nil), ("--cpus", cpus != nil),
+                         ("--cmdline", !cmdline.isEmpty), ("--initrd", initrd != nil), ("--boot", boot != .auto), ("--disk", disk != nil),
+                         ("--cpu-features", choice.cpuFeatures != nil)]
+            if let (name, _) = fixed.first(where: { $0.1 }) {
+                throw ValidationError("\(name) cannot be given with --restore: the snapshot fixes it")
+            }
+        } else if kernel == nil {
+            throw ValidationError("--kernel is required (or --restore FILE to resume a saved VM)")
+        }
+        let memory = self.memory ?? "64M"
         guard let bytes = Quantities.byteSize(memory) else {
             throw ValidationError("--memory '\(memory)' is not a size; use e.g. 64M or 1G")
         }
@@ -81,7 +106,7 @@ struct Run: ParsableCommand {
         guard Quantities.seconds(timeout) != nil else {
             throw ValidationError("--timeout '\(timeout)' is not a duration; use e.g. 10s, 500ms or 2m")
         }
-        guard cpus >= 1 else { throw ValidationError("--cpus must be at least 1") }
+        guard (cpus ?? 1) >= 1 else { throw ValidationError("--cpus must be at least 1") }
         if data != nil && !testdev { throw ValidationError("--data needs --testdev") }
         if let disk { _ = try DiskOption.parse(disk) }
         guard Quantities.byteSize(fileLimit) != nil else {
@@ -93,10 +118,10 @@ struct Run: ParsableCommand {
         // --timeout bounds the whole run, set-up included: a timeout verdict costs the timeout, not more.
         let started = Machine.now()
         signal(SIGPIPE, SIG_IGN)
-        var config = MachineConfiguration(kernelPath: kernel)
+        var config = MachineConfiguration(kernelPath: kernel ?? "")
         config.machineType = try choice.resolve()   // checked in validate()
-        config.memorySize = Quantities.byteSize(memory)!
-        config.cpus = cpus
+        config.memorySize = Quantities.byteSize(memory ?? "64M")!
+        config.cpus = cpus ?? 1
         config.commandLine = cmdline
         config.initrdPath = initrd
         config.bootProtocol = boot.protocolChoice
@@ -104,6 +129,7 @@ struct Run: ParsableCommand {
         config.strictIO = strictIO
         config.coalescesPortWrites = !noCoalescedPio
         config.disk = try disk.map(DiskOption.parse)
+        config.snapshotPath = snapshot
 
         let status = runMachine(config, started: started)
         throw ExitCode(exitStatus(for: status))
@@ -127,7 +153,17 @@ struct Run: ParsableCommand {
             }
             let dataFile = try data.map { path throws(FileSinkError) in LimitedSink(try FileSink(path: path), limit: limit) }
             if let dataFile { files.append(("data file", dataFile)) }
-            machine = try Machine(config, consoleOutput: console, dataOutput: dataFile)
+            if snapshot != nil || restore != nil || controlSocket != nil { SaveSignal.blockInThisThread() }
+            if let restore {
+                machine = try Machine(restoring: restore, consoleOutput: console, dataOutput: dataFile) { restored in
+                    restored.snapshotPath = snapshot
+                    restored.testdev = restored.testdev || testdev
+                    restored.strictIO = restored.strictIO || strictIO
+                    restored.coalescesPortWrites = !noCoalescedPio
+                }
+            } else {
+                machine = try Machine(config, consoleOutput: console, dataOutput: dataFile)
+            }
             if let tables {
                 let sink = try FileSink(path: tables)
                 sink.write(Array(ProgrammedTables.text(machineType: config.machineType, cpuid: machine.programmedCPUID,
@@ -138,7 +174,17 @@ struct Run: ParsableCommand {
         } catch {
             fail("\(error)", status: .badInput)
         }
-        let result = machine.run(timeout: Quantities.seconds(timeout)!, countingFrom: started)
+        // Save triggers for users: SIGUSR1 and the control socket (the guest's port is the machine's own).
+        if snapshot != nil || restore != nil || controlSocket != nil { SaveSignal.start(machine) }
+        var control: ControlSocket?
+        if let controlSocket {
+            do { control = try ControlSocket(path: controlSocket, machine: machine, started: started) } catch {
+                fail("--control-socket \(controlSocket): \(error)", status: .usage)
+            }
+        }
+        // A restored run's --timeout counts from the restore: the machine is built by now.
+        let result = machine.run(timeout: Quantities.seconds(timeout)!, countingFrom: restore == nil ? started : Machine.now())
+        control?.finish(result.status)
         report(result, machine: machine)
         for file in files where file.sink.droppedByteCount > 0 {
             writeStandardError("swiftvm: \(file.what) full at --file-limit \(fileLimit); \(file.sink.droppedByteCount) bytes not written\n")
@@ -158,6 +204,7 @@ struct Run: ParsableCommand {
         case .internalError, .failEntry: ExitStatus.kvmInternalError.rawValue
         case .unassignedAccess: ExitStatus.unassignedAccess.rawValue
         case .vmmFailure: ExitStatus.vmmFailure.rawValue
+        case .saved: ExitStatus.saved.rawValue
         }
     }
 
@@ -173,7 +220,11 @@ struct Run: ParsableCommand {
             lines.append("swiftvm: console capture full; \(result.consoleBytesDropped) bytes not kept")
         }
         if verbose {
-            lines.append("swiftvm: \(machine.kernel.protocolUsed.rawValue) entry 0x\(String(machine.entry.eip, radix: 16)), "
+            var entry = "restored from \(restore ?? "a snapshot")"
+            if let kernel = machine.kernel, let start = machine.entry {
+                entry = "\(kernel.protocolUsed.rawValue) entry 0x\(String(start.eip, radix: 16))"
+            }
+            lines.append("swiftvm: \(entry), "
                 + "set-up \(milliseconds(result.setupSeconds)), run \(milliseconds(result.runSeconds)), "
                 + "\(result.exitCount) exits, \(result.unassignedAccesses) unassigned accesses, "
                 + "\(result.refusedMSRAccesses) MSR accesses refused (#GP)")

@@ -3,6 +3,7 @@ import Glibc
 #endif
 import Devices
 import KVM
+import Snapshot
 import Synchronization
 import Virtio
 
@@ -55,6 +56,26 @@ final class VirtioPCIAttachment: PCIConfigHandler, MMIORegion, @unchecked Sendab
         thread = nil
         stopEvent.signal()
         running.join()
+    }
+
+    /// Before a save, with every vCPU paused: stops the I/O thread and serves the kicks it had not got to,
+    /// so no request is left half-seen (each runs to completion inside `notify`) and none is lost.
+    func quiesce() {
+        stop()
+        for (queue, event) in queueEvents.enumerated() where event.consume() > 0 {
+            while state.withLock({ $0.transport.notify(queue: UInt16(queue)) }) {}
+        }
+    }
+
+    /// Snapshot: the transport's registers, queues and MSI-X state (`VirtioPCITransport.save`).
+    func saveState(to writer: inout StateWriter) {
+        state.withLock { $0.transport.save(to: &writer) }
+    }
+
+    /// Restore, before the vCPUs run: the ioeventfds are made again by the first kick, and each MSI-X
+    /// vector's route and irqfd by its first interrupt, as after a boot.
+    func restoreState(from reader: inout StateReader) throws(SnapshotError) {
+        try state.withLock { (state) throws(SnapshotError) in try state.transport.restore(from: &reader) }
     }
 
     /// A snapshot, for status lines and tests.
