@@ -595,6 +595,17 @@ if os.path.exists(snap_path):
             f" file {fmt(s['file_mib_per_touched_mib'], '.3f')} MiB; per GiB of guest RAM ({s['guest_points']}): save"
             f" {fmt(s['save_ms_per_guest_gib'], '.2f')} ms, restore {fmt(s['restore_ms_per_guest_gib'], '.2f')} ms (to 1st line"
             f" {fmt(s['restore_1st_line_ms_per_guest_gib'], '.2f')}), file {fmt(s['file_mib_per_guest_gib'], '.3f')} MiB")
+    # What the guest's page check after the restore costs per page (first line -> exit, the largest configuration).
+    check_us = {}
+    if pairs:
+        bm, bt = max(pairs, key=lambda p: (parse_size(p[1]), parse_size(p[0])))
+        for v in vmms:
+            e_, f_ = get(v, bm, bt, "restore_exit_s"), get(v, bm, bt, "restore_running_s")
+            if e_ is not None and f_ is not None and parse_size(bt):
+                check_us[v] = (e_ - f_) * 1e6 / (parse_size(bt) // 4096)
+        if check_us:
+            out(f"   the guest's check after the restore ({bm}, {bt}; 1st line -> exit, its result lines included): "
+                + ", ".join(f"{v} {u:.1f} us per touched page" for v, u in check_us.items()))
     fresh = {v: get(f"fresh {v}", sset["fresh_memory"], "0", "boot_exit_s") for v in vmms}
     fresh_first = {v: get(f"fresh {v}", sset["fresh_memory"], "0", "boot_running_s") for v in vmms}
     fm = sset["fresh_memory"]
@@ -661,6 +672,7 @@ if os.path.exists(snap_path):
                         "issue 13; medians per configuration; spawn -> the guest's first line after resuming; to guest"
                         " exit (incl. its page check): " + span(ex_)))
     results["snapshot"] = {"settings": sset, "rows": rows_out, "slopes": slopes, "restore_vs_fresh_boot": restore_vs_fresh,
+                           "guest_check_us_per_page_after_restore": check_us,
                            "fresh_boot_exit_ms": {v: ms(t) for v, t in fresh.items()}}
     out()
 
