@@ -283,7 +283,9 @@ public final class Machine: @unchecked Sendable {
             try bus.register(pciHost, base: PCIHostBridgePorts.basePort, length: PCIHostBridgePorts.portCount, name: "pci-config")
             try bus.register(testdev, base: TestDataChannel.defaultPort, length: TestDataChannel.portCount,
                              name: configuration.testdev ? "testdev" : "testdev-probe")
-            try bus.register(snapshotPort, base: SnapshotRequestPort.defaultPort, length: SnapshotRequestPort.portCount, name: "snapshot-port")
+            // A test-harness port like testdev, not part of any machine type's ABI: only with --testdev.
+            try bus.register(configuration.testdev ? snapshotPort : ReservedPorts(), base: SnapshotRequestPort.defaultPort,
+                             length: SnapshotRequestPort.portCount, name: configuration.testdev ? "snapshot-port" : "snapshot-probe")
         } catch {
             preconditionFailure("fixed device layout overlaps: \(error)")
         }

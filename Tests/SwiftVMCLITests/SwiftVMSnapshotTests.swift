@@ -27,7 +27,7 @@ struct SwiftVMSnapshotTests {
     func aGuestSavedAtItsRequestFinishesInANewProcess(kernel: String, cpus: Int) throws {
         let directory = try TemporaryDirectory()
         let snapshot = directory.path + "/t.snap"
-        let chain = try Self.saveRestoreChain(["run", "--kernel", SwiftVMProcess.kernel(kernel), "--cpus", "\(cpus)", "--timeout", "20s"],
+        let chain = try Self.saveRestoreChain(["run", "--kernel", SwiftVMProcess.kernel(kernel), "--testdev", "--cpus", "\(cpus)", "--timeout", "20s"],
                                               snapshot: snapshot)
         #expect(chain.status == 0, "\(chain.console)\n\(chain.stderr)")
         #expect(chain.restores >= 1)
@@ -38,7 +38,7 @@ struct SwiftVMSnapshotTests {
     }
 
     @Test func withoutASnapshotFileTheGuestsRequestIsRefusedAndItGoesOn() throws {
-        let result = try SwiftVMProcess.run(["run", "--kernel", SwiftVMProcess.kernel("migrate_state"), "--timeout", "20s"])
+        let result = try SwiftVMProcess.run(["run", "--kernel", SwiftVMProcess.kernel("migrate_state"), "--testdev", "--timeout", "20s"])
         #expect(result.status == 1)
         #expect(result.stdout.contains("CASE FAIL migrate.save.1 :: save refused (generation 0 before, 0 after)"))
     }
@@ -84,7 +84,7 @@ struct SwiftVMSnapshotTests {
     }
 
     @Test func aSaveThatCannotBeWrittenIsAVMMFailureNamingTheCause() throws {
-        let result = try SwiftVMProcess.run(["run", "--kernel", SwiftVMProcess.kernel("migrate_state"), "--snapshot", "/nonexistent/dir/x.snap",
+        let result = try SwiftVMProcess.run(["run", "--kernel", SwiftVMProcess.kernel("migrate_state"), "--testdev", "--snapshot", "/nonexistent/dir/x.snap",
                                              "--timeout", "20s"])
         #expect(result.status == 70)
         #expect(result.stderr.contains("save to /nonexistent/dir/x.snap failed: snapshot /nonexistent/dir/x.snap: create /nonexistent/dir/x.snap.tmp: No such file or directory"))
@@ -107,7 +107,7 @@ struct SwiftVMSnapshotTests {
     /// A good snapshot to damage: migrate_state's first save.
     private func goodSnapshot(in directory: TemporaryDirectory) throws -> String {
         let path = directory.path + "/good.snap"
-        let result = try SwiftVMProcess.run(["run", "--kernel", SwiftVMProcess.kernel("migrate_state"), "--snapshot", path, "--timeout", "20s"])
+        let result = try SwiftVMProcess.run(["run", "--kernel", SwiftVMProcess.kernel("migrate_state"), "--testdev", "--snapshot", path, "--timeout", "20s"])
         try #require(result.status == 122, "\(result.stderr)")
         return path
     }
@@ -168,7 +168,7 @@ struct SwiftVMSnapshotTests {
         let directory = try TemporaryDirectory()
         let disk = directory.path + "/disk.img", snapshot = directory.path + "/virtio.snap"
         try Data(count: 1 << 20).write(to: URL(fileURLWithPath: disk))
-        let saved = try SwiftVMProcess.run(["run", "--kernel", SwiftVMProcess.kernel("migrate_virtio"), "--disk", disk,
+        let saved = try SwiftVMProcess.run(["run", "--kernel", SwiftVMProcess.kernel("migrate_virtio"), "--testdev", "--disk", disk,
                                             "--snapshot", snapshot, "--timeout", "20s"])
         try #require(saved.status == 122, "\(saved.stdout)\n\(saved.stderr)")
         let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: disk))
