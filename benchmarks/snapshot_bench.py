@@ -126,7 +126,7 @@ def swiftvm_job(a, mem, touch, snap):
     if os.path.exists(snap):
         os.unlink(snap)
     t0 = time.monotonic()
-    p = subprocess.Popen([a.swiftvm, "run", "--serial", "stdout", "--memory", mem, "--kernel", a.kernel,
+    p = subprocess.Popen([a.swiftvm, "run", "--testdev", "--serial", "stdout", "--memory", mem, "--kernel", a.kernel,
                           "--cmdline", f"touch={touch}", "--snapshot", snap],
                          stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     t_req, _ = read_until(p, REQUEST, deadline)
@@ -235,7 +235,7 @@ def qemu_job(a, mem, touch, snap, qmp_path):
 def fresh_job(a, vmm, mem, qmp_path):
     deadline = time.monotonic() + TIMEOUT_S
     if vmm == "swiftvm":
-        argv, want = [a.swiftvm, "run", "--serial", "stdout", "--memory", mem, "--kernel", a.kernel,
+        argv, want = [a.swiftvm, "run", "--testdev", "--serial", "stdout", "--memory", mem, "--kernel", a.kernel,
                       "--cmdline", "touch=0 save=0"], 0
     else:
         if os.path.exists(qmp_path):
