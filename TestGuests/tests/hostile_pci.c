@@ -16,6 +16,27 @@ static inline uint32_t pci_address(uint32_t dev, uint32_t fn, uint32_t reg)
 	return 0x80000000u | (dev << 11) | (fn << 8) | reg;
 }
 
+/*
+ * 0xFFFFFFFF to each of the 64 registers of the function whose register 0 is at `first`: an asm loop
+ * of 9 instructions a register (the C loop took ~10% more of the run on an emulating host, where each
+ * costs ~0.7 us beside the ~10 us exit of the data write). Returns the registers the loop stepped over.
+ */
+static uint32_t all_ones(uint32_t first)
+{
+	uint32_t address = first, end = first + 256;
+	__asm__ volatile("1: mov %0, %%eax\n\t"
+	                 "mov $0xcf8, %%dx\n\t"
+	                 "outl %%eax, %%dx\n\t"
+	                 "mov $0xffffffff, %%eax\n\t"
+	                 "mov $0xcfc, %%dx\n\t"
+	                 "outl %%eax, %%dx\n\t"
+	                 "add $4, %0\n\t"
+	                 "cmp %1, %0\n\t"
+	                 "jne 1b"
+	                 : "+r"(address) : "r"(end) : "rax", "rdx", "memory");
+	return (address - first) / 4;
+}
+
 int main(const struct boot_info *bi)
 {
 	(void)bi;
@@ -29,11 +50,7 @@ int main(const struct boot_info *bi)
 			outl(PCI_ADDRESS, pci_address(dev, fn, 0));
 			if ((inl(PCI_DATA) & 0xFFFF) != 0xFFFF)
 				functions++;
-			for (uint32_t reg = 0; reg < 256; reg += 4) {
-				outl(PCI_ADDRESS, pci_address(dev, fn, reg));
-				outl(PCI_DATA, 0xFFFFFFFFu);
-				writes++;
-			}
+			writes += all_ones(pci_address(dev, fn, 0));
 		}
 	}
 	outl(PCI_ADDRESS, 0);           /* leave the address register disabled */
