@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import BlockBackends
 @testable import QCOW2
+import TestSupport
 
 /// Inputs that once broke an invariant of fuzz-qcow2 (Fuzz/Sources/fuzz-qcow2/main.swift), replayed.
 @Suite struct FuzzRegressionTests {
@@ -9,7 +10,7 @@ import BlockBackends
 
     /// The fuzz target's steps: open, write 1 KiB at the offset its seed picks, read it back.
     private func replay(_ name: String) throws -> (offset: UInt64, written: [UInt8], read: [UInt8]?, error: String?) {
-        let scratch = try Scratch()
+        let scratch = try TemporaryDirectory(prefix: "qcow2")
         let bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: "\(Self.fixtures)/\(name)")))
         let path = try scratch.write(bytes, to: "image.qcow2")
         let image = try QCOW2Image(path: path)
@@ -32,7 +33,7 @@ import BlockBackends
     /// Its L2 entries point 2^55 bytes out: the check used to walk every refcount up to there (fuzz-qcow2
     /// timed out after 14 s). References past the end of the file are now corruption, not counted.
     @Test(.timeLimit(.minutes(1))) func referencesFarPastTheFileAreCorruptionNotAWalk() throws {
-        let scratch = try Scratch()
+        let scratch = try TemporaryDirectory(prefix: "qcow2")
         let bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: "\(Self.fixtures)/timeout-check.qcow2")))
         let path = try scratch.write(bytes, to: "image.qcow2")
         let start = ContinuousClock.now
@@ -47,7 +48,7 @@ import BlockBackends
     /// at the end of the file) calls it clean, and the first write, growing the file over them, exposed
     /// them as leaks. The check now reports refcounts past the end of the file as leaks up front.
     @Test func refcountsPastTheEndOfTheFileAreLeaks() throws {
-        let scratch = try Scratch()
+        let scratch = try TemporaryDirectory(prefix: "qcow2")
         let bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: "\(Self.fixtures)/crash-leak-after-write.qcow2")))
         let path = try scratch.write(bytes, to: "image.qcow2")
         let before = try QCOW2Image(path: path, readOnly: true).check()

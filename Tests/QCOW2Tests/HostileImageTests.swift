@@ -2,14 +2,15 @@ import Foundation
 import Testing
 import BlockBackends
 @testable import QCOW2
+import TestSupport
 
 /// An image file is hostile input: a damaged or crafted header or table is refused with an error that
 /// names the field, never a trap and never an allocation the file's size does not justify. These images
 /// are made by QCOW2Creator and then corrupted one field at a time (no qemu-img needed).
 @Suite struct HostileImageTests {
     /// A fresh 1 MiB v3 image with 64 KiB clusters: header 0x0, refcount table 0x10000, block 0x20000, L1 0x30000.
-    private func image(_ scratch: Scratch, version: UInt32 = 3, backing: String? = nil) throws -> String {
-        let path = scratch.path("hostile-\(UUID().uuidString).qcow2")
+    private func image(_ scratch: TemporaryDirectory, version: UInt32 = 3, backing: String? = nil) throws -> String {
+        let path = scratch.file("hostile-\(UUID().uuidString).qcow2")
         try QCOW2Creator.create(path: path, options: QCOW2CreateOptions(size: 1 << 20, version: version, backingFile: backing,
                                                                          backingFormat: backing == nil ? nil : .raw))
         return path
@@ -74,14 +75,14 @@ import BlockBackends
 
     @Test(arguments: headerCases)
     func aBadHeaderFieldIsRefusedByName(_ test: HeaderCase) throws {
-        let scratch = try Scratch()
+        let scratch = try TemporaryDirectory(prefix: "qcow2")
         let path = try image(scratch)
         try patch(path, at: test.offset, be(test.value, test.width))
         refused(path, test.kind, test.field)
     }
 
     @Test func anUnknownIncompatibleFeatureIsNamedFromTheFeatureTable() throws {
-        let scratch = try Scratch()
+        let scratch = try TemporaryDirectory(prefix: "qcow2")
         let path = try image(scratch)
         try patch(path, at: 72, be(1 << 3, 8))     // compression type, with a zstd compression_type byte
         // header_length 104 has no compression_type byte: the bit alone (zlib) is accepted.
@@ -93,7 +94,7 @@ import BlockBackends
     }
 
     @Test func dirtyOrCorruptImagesOpenOnlyReadOnly() throws {
-        let scratch = try Scratch()
+        let scratch = try TemporaryDirectory(prefix: "qcow2")
         for bit: UInt64 in [0, 1] {
             let path = try image(scratch)
             try patch(path, at: 72, be(1 << bit, 8))
@@ -103,13 +104,13 @@ import BlockBackends
     }
 
     @Test func aShortOrEmptyFileIsRefused() throws {
-        let scratch = try Scratch()
+        let scratch = try TemporaryDirectory(prefix: "qcow2")
         let path = try scratch.write(Array("QFI".utf8) + [0xFB, 0, 0, 0, 3], to: "short.qcow2")
         refused(path, .header, "header")
     }
 
     @Test func backingNamesAreBounded() throws {
-        let scratch = try Scratch()
+        let scratch = try TemporaryDirectory(prefix: "qcow2")
         _ = try scratch.write([UInt8](repeating: 0, count: 1 << 20), to: "base.raw")
         let path = try image(scratch, backing: "base.raw")
         let withBacking = try QCOW2Image(path: path, readOnly: true)
@@ -125,27 +126,27 @@ import BlockBackends
     }
 
     @Test func backingLoopsAndOverlongChainsAreRefused() throws {
-        let scratch = try Scratch()
-        let first = scratch.path("a.qcow2"), second = scratch.path("b.qcow2")
+        let scratch = try TemporaryDirectory(prefix: "qcow2")
+        let first = scratch.file("a.qcow2"), second = scratch.file("b.qcow2")
         try QCOW2Creator.create(path: first, options: QCOW2CreateOptions(size: 1 << 20, backingFile: "b.qcow2", backingFormat: .qcow2))
         try QCOW2Creator.create(path: second, options: QCOW2CreateOptions(size: 1 << 20, backingFile: "a.qcow2", backingFormat: .qcow2))
         do { _ = try QCOW2Image(path: first, readOnly: true); Issue.record("a loop was accepted") } catch {
             #expect(error.kind == .backing && error.description.contains("loops"), "\(error)")
         }
-        try QCOW2Creator.create(path: scratch.path("c0.qcow2"), options: QCOW2CreateOptions(size: 1 << 20))
+        try QCOW2Creator.create(path: scratch.file("c0.qcow2"), options: QCOW2CreateOptions(size: 1 << 20))
         for level in 1...BackingChain.maximumDepth {
-            try QCOW2Creator.create(path: scratch.path("c\(level).qcow2"),
+            try QCOW2Creator.create(path: scratch.file("c\(level).qcow2"),
                                     options: QCOW2CreateOptions(backingFile: "c\(level - 1).qcow2", backingFormat: .qcow2))
         }
-        #expect(throws: Never.self) { _ = try QCOW2Image(path: scratch.path("c\(BackingChain.maximumDepth - 1).qcow2"), readOnly: true) }
-        do { _ = try QCOW2Image(path: scratch.path("c\(BackingChain.maximumDepth).qcow2"), readOnly: true); Issue.record("17 deep accepted") } catch {
+        #expect(throws: Never.self) { _ = try QCOW2Image(path: scratch.file("c\(BackingChain.maximumDepth - 1).qcow2"), readOnly: true) }
+        do { _ = try QCOW2Image(path: scratch.file("c\(BackingChain.maximumDepth).qcow2"), readOnly: true); Issue.record("17 deep accepted") } catch {
             #expect(error.kind == .backing && error.description.contains("deeper than 16"), "\(error)")
         }
     }
 
     /// Table entries are checked when used: the open succeeds, the access names the entry.
     @Test func badTableEntriesAreNamedWhenRead() throws {
-        let scratch = try Scratch()
+        let scratch = try TemporaryDirectory(prefix: "qcow2")
         let path = try image(scratch)
         do { try QCOW2Image(path: path).write([UInt8](repeating: 7, count: 512), at: 0) }  // L2 at 0x40000, data at 0x50000
         func readError() -> String {
@@ -165,7 +166,7 @@ import BlockBackends
     }
 
     @Test func aRefcountTableEntryWithReservedBitsStopsAllocation() throws {
-        let scratch = try Scratch()
+        let scratch = try TemporaryDirectory(prefix: "qcow2")
         let path = try image(scratch)
         try patch(path, at: 0x10000, be(0x20001, 8))
         do { try QCOW2Image(path: path).write([1], at: 0); Issue.record("written") } catch {
@@ -174,7 +175,7 @@ import BlockBackends
     }
 
     @Test func aProbedRawImageCannotBecomeQcow2() throws {
-        let scratch = try Scratch()
+        let scratch = try TemporaryDirectory(prefix: "qcow2")
         let path = try scratch.write([UInt8](repeating: 0, count: 4096), to: "disk.raw")
         let probed = try DiskImageOpener.open(path: path)
         #expect(probed is ProbedRawImage)

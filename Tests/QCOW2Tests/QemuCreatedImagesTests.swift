@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import BlockBackends
 @testable import QCOW2
+import TestSupport
 
 /// Images qemu-img and qemu-io made read back exactly: both versions, 4 KiB to 2 MiB clusters,
 /// compressed clusters, zero clusters, internal snapshots, backing chains.
@@ -11,10 +12,10 @@ struct QemuCreatedImagesTests {
 
     @Test(arguments: [("0.10", "65536"), ("1.1", "4096"), ("1.1", "65536"), ("1.1", "2097152"), ("0.10", "512")])
     func convertedImagesReadBackExactly(compat: String, clusterSize: String) throws {
-        let scratch = try Scratch()
+        let scratch = try TemporaryDirectory(prefix: "qcow2")
         let reference = referenceContent(size: size)
         let raw = try scratch.write(reference, to: "ref.raw")
-        let image = scratch.path("img.qcow2")
+        let image = scratch.file("img.qcow2")
         try QemuTools.img("convert", "-f", "raw", "-O", "qcow2", "-o", "compat=\(compat),cluster_size=\(clusterSize)", raw, image)
         let disk = try QCOW2Image(path: image, readOnly: true)
         #expect(disk.header.version == (compat == "0.10" ? 2 : 3))
@@ -26,10 +27,10 @@ struct QemuCreatedImagesTests {
 
     @Test(arguments: ["4096", "65536", "2097152"])
     func compressedImagesReadBackExactly(clusterSize: String) throws {
-        let scratch = try Scratch()
+        let scratch = try TemporaryDirectory(prefix: "qcow2")
         let reference = referenceContent(size: size, seed: 2)
         let raw = try scratch.write(reference, to: "ref.raw")
-        let image = scratch.path("img.qcow2")
+        let image = scratch.file("img.qcow2")
         try QemuTools.img("convert", "-c", "-f", "raw", "-O", "qcow2", "-o", "cluster_size=\(clusterSize)", raw, image)
         let disk = try QCOW2Image(path: image, readOnly: true)
         let report = try disk.check()
@@ -39,9 +40,9 @@ struct QemuCreatedImagesTests {
     }
 
     @Test func zeroClustersReadAsZerosEvenOverABackingFile() throws {
-        let scratch = try Scratch()
+        let scratch = try TemporaryDirectory(prefix: "qcow2")
         let base = try scratch.write([UInt8](repeating: 0xEE, count: size), to: "base.raw")
-        let image = scratch.path("top.qcow2")
+        let image = scratch.file("top.qcow2")
         try QemuTools.img("create", "-f", "qcow2", "-b", base, "-F", "raw", image)
         try QemuTools.io(image, "write -z 65536 131072", "write -P 0x33 1048576 4096", "write -z -u 3145728 65536")
         let disk = try QCOW2Image(path: image, readOnly: true)
@@ -54,22 +55,22 @@ struct QemuCreatedImagesTests {
     }
 
     @Test func aBackingChainOfRawAndQcow2ReadsThrough() throws {
-        let scratch = try Scratch()
+        let scratch = try TemporaryDirectory(prefix: "qcow2")
         let reference = referenceContent(size: size, seed: 3)
         let base = try scratch.write(reference, to: "base.raw")
-        let middle = scratch.path("middle.qcow2"), top = scratch.path("top.qcow2")
+        let middle = scratch.file("middle.qcow2"), top = scratch.file("top.qcow2")
         try QemuTools.img("create", "-f", "qcow2", "-o", "cluster_size=4096", "-b", "base.raw", "-F", "raw", middle)
         try QemuTools.io(middle, "write -P 0x11 100000 70000")
         try QemuTools.img("create", "-f", "qcow2", "-b", "middle.qcow2", "-F", "qcow2", top)
         try QemuTools.io(top, "write -P 0x22 150000 1000", "write -P 0x44 4193280 1024")
         let disk = try QCOW2Image(path: top, readOnly: true)
-        #expect(disk.backingPath == scratch.path("middle.qcow2"))
+        #expect(disk.backingPath == scratch.file("middle.qcow2"))
         #expect(try readAll(disk) == QemuTools.flatten(top, scratch: scratch))
     }
 
     @Test func anImageWithSnapshotsReadsItsActiveLayer() throws {
-        let scratch = try Scratch()
-        let image = scratch.path("snap.qcow2")
+        let scratch = try TemporaryDirectory(prefix: "qcow2")
+        let image = scratch.file("snap.qcow2")
         try QemuTools.img("create", "-f", "qcow2", image, "4M")
         try QemuTools.io(image, "write -P 0x01 0 1M")
         try QemuTools.img("snapshot", "-c", "first", image)

@@ -54,8 +54,8 @@ enum QemuTools {
     }
 
     /// The image (or a snapshot of it, with `-l`) flattened to raw bytes by qemu-img.
-    static func flatten(_ path: String, format: String = "qcow2", snapshot: String? = nil, scratch: Scratch) throws -> [UInt8] {
-        let out = scratch.path("flat-\(UUID().uuidString).raw")
+    static func flatten(_ path: String, format: String = "qcow2", snapshot: String? = nil, scratch: TemporaryDirectory) throws -> [UInt8] {
+        let out = scratch.file("flat-\(UUID().uuidString).raw")
         var arguments = ["convert", "-f", format, "-O", "raw"]
         if let snapshot { arguments += ["-l", snapshot] }
         let result = try run(img, arguments + [path, out])
@@ -64,38 +64,8 @@ enum QemuTools {
     }
 }
 
-/// A temporary directory, removed when the test's value goes away.
-final class Scratch {
-    let directory: String
-
-    init() throws {
-        directory = FileManager.default.temporaryDirectory.appendingPathComponent("qcow2-\(UUID().uuidString)").path
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-    }
-
-    deinit { try? FileManager.default.removeItem(atPath: directory) }
-
-    func path(_ name: String) -> String { "\(directory)/\(name)" }
-
-    func write(_ bytes: [UInt8], to name: String) throws -> String {
-        let file = path(name)
-        try Data(bytes).write(to: URL(fileURLWithPath: file))
-        return file
-    }
-
-    func bytes(_ name: String) throws -> [UInt8] { try [UInt8](Data(contentsOf: URL(fileURLWithPath: path(name)))) }
-}
-
-/// SplitMix64: the same "random" workload on every run.
-struct Random {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
+/// The same "random" workload on every run (TestSupport's SplitMix64).
+extension SplitMix64 {
     mutating func below(_ bound: UInt64) -> UInt64 { next() % bound }
     mutating func bytes(_ count: Int) -> [UInt8] { (0..<count).map { _ in UInt8(truncatingIfNeeded: next()) } }
 }
@@ -103,7 +73,7 @@ struct Random {
 /// A disk image's reference content mixing what images hold: zero blocks, compressible sector patterns,
 /// incompressible random blocks, text, and nearly-empty blocks. 4 KiB blocks, kind by index.
 func referenceContent(size: Int, seed: UInt64 = 1) -> [UInt8] {
-    var random = Random(state: seed)
+    var random = SplitMix64(seed: seed)
     var bytes = [UInt8](repeating: 0, count: size)
     for block in 0..<(size / 4096) {
         let base = block * 4096
@@ -140,7 +110,7 @@ func readAll(_ disk: any BlockBackend, piece: Int = 12_345) throws -> [UInt8] {
 /// Applies the same writes to both disks: `count` writes at random offsets, lengths 1 B…`maximum`,
 /// half of them sector-aligned; random data.
 func applyWrites(_ disks: [any BlockBackend], count: Int, maximum: Int, seed: UInt64) throws {
-    var random = Random(state: seed)
+    var random = SplitMix64(seed: seed)
     let size = disks[0].size
     for index in 0..<count {
         var length = Int(random.below(UInt64(maximum))) + 1

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import BlockBackends
 @testable import QCOW2
+import TestSupport
 
 /// Images swiftvm wrote: `qemu-img check` finds no errors and no leaks, and `qemu-img compare` finds them
 /// equal to a raw image that took the same writes. Snapshots and backing files stay as they were.
@@ -33,9 +34,9 @@ struct WritesJudgedByQemuTests {
 
     @Test(arguments: layouts)
     func randomWritesOnAFreshImage(layout: Layout) throws {
-        let scratch = try Scratch()
+        let scratch = try TemporaryDirectory(prefix: "qcow2")
         let size = 8 << 20
-        let image = scratch.path("img.qcow2")
+        let image = scratch.file("img.qcow2")
         try QCOW2Creator.create(path: image, options: QCOW2CreateOptions(size: UInt64(size), clusterSize: layout.clusterSize,
                                                                           version: layout.version, refcountOrder: layout.refcountOrder))
         try judge(image, try scratch.write([UInt8](repeating: 0, count: size), to: "empty.raw"))
@@ -43,7 +44,7 @@ struct WritesJudgedByQemuTests {
         do {
             let disk = try QCOW2Image(path: image)
             try applyWrites([disk, try RawImage(path: raw)], count: 120, maximum: 200_000, seed: layout.clusterSize &+ UInt64(layout.refcountOrder))
-            #expect(try readAll(disk) == scratch.bytes("twin.raw"))
+            #expect(try readAll(disk) == scratch.contents("twin.raw"))
         }
         let info = try QemuTools.run(QemuTools.img, ["info", "-f", "qcow2", image]).stdout
         #expect(info.contains("cluster_size: \(layout.clusterSize)"))
@@ -53,9 +54,9 @@ struct WritesJudgedByQemuTests {
     /// 512-byte clusters with 64-bit refcounts: a refcount block counts 64 clusters and the one-cluster
     /// table 64 blocks (2 MiB), so writing 6 MiB makes the table grow (and move) twice.
     @Test func theRefcountTableGrowsWhenTheFileOutgrowsIt() throws {
-        let scratch = try Scratch()
+        let scratch = try TemporaryDirectory(prefix: "qcow2")
         let size = 6 << 20
-        let image = scratch.path("small-clusters.qcow2")
+        let image = scratch.file("small-clusters.qcow2")
         try QCOW2Creator.create(path: image, options: QCOW2CreateOptions(size: UInt64(size), clusterSize: 512, refcountOrder: 6))
         let raw = try scratch.write([UInt8](repeating: 0, count: size), to: "twin.raw")
         do {
@@ -73,12 +74,12 @@ struct WritesJudgedByQemuTests {
     }
 
     @Test func writesIntoQemuImagesOfEachKind() throws {
-        let scratch = try Scratch()
+        let scratch = try TemporaryDirectory(prefix: "qcow2")
         let size = 4 << 20
         let reference = referenceContent(size: size, seed: 5)
         let source = try scratch.write(reference, to: "source.raw")
         for (name, options) in [("v2", ["-o", "compat=0.10"]), ("v3-4k", ["-o", "cluster_size=4096"]), ("compressed", ["-c"])] {
-            let image = scratch.path("\(name).qcow2")
+            let image = scratch.file("\(name).qcow2")
             _ = try QemuTools.run(QemuTools.img, ["convert", "-f", "raw", "-O", "qcow2"] + options + [source, image])
             let raw = try scratch.write(reference, to: "\(name).raw")
             try applyWrites([try QCOW2Image(path: image), try RawImage(path: raw)], count: 200, maximum: 100_000, seed: 77)
@@ -87,9 +88,9 @@ struct WritesJudgedByQemuTests {
     }
 
     @Test func snapshotsStayIntactAfterWritesToTheActiveLayer() throws {
-        let scratch = try Scratch()
+        let scratch = try TemporaryDirectory(prefix: "qcow2")
         let size = 4 << 20
-        let image = scratch.path("snap.qcow2")
+        let image = scratch.file("snap.qcow2")
         let reference = referenceContent(size: size, seed: 6)
         let source = try scratch.write(reference, to: "source.raw")
         try QemuTools.img("convert", "-f", "raw", "-O", "qcow2", source, image)
@@ -102,7 +103,7 @@ struct WritesJudgedByQemuTests {
         #expect(try QemuTools.flatten(image, snapshot: "before", scratch: scratch) == reference)
         // A second round after another snapshot: clusters shared by two snapshots.
         try QemuTools.img("snapshot", "-c", "middle", image)
-        let middle = try scratch.bytes("twin.raw")
+        let middle = try scratch.contents("twin.raw")
         try applyWrites([try QCOW2Image(path: image), try RawImage(path: raw)], count: 100, maximum: 150_000, seed: 9)
         try judge(image, raw)
         #expect(try QemuTools.flatten(image, snapshot: "before", scratch: scratch) == reference)
@@ -114,14 +115,14 @@ struct WritesJudgedByQemuTests {
     }
 
     @Test func writesToAnOverlayCopyOnWriteAndLeaveTheChainAlone() throws {
-        let scratch = try Scratch()
+        let scratch = try TemporaryDirectory(prefix: "qcow2")
         let size = 4 << 20
         let reference = referenceContent(size: size, seed: 10)
         let base = try scratch.write(reference, to: "base.raw")
-        let middle = scratch.path("middle.qcow2"), top = scratch.path("top.qcow2")
+        let middle = scratch.file("middle.qcow2"), top = scratch.file("top.qcow2")
         try QemuTools.img("create", "-f", "qcow2", "-o", "cluster_size=4096", "-b", "base.raw", "-F", "raw", middle)
         try QemuTools.io(middle, "write -P 0x11 100000 300000")
-        let middleBytes = try scratch.bytes("middle.qcow2")
+        let middleBytes = try scratch.contents("middle.qcow2")
         try QCOW2Creator.create(path: top, options: QCOW2CreateOptions(backingFile: "middle.qcow2"))
         let flattened = try QemuTools.flatten(top, scratch: scratch)
         let raw = try scratch.write(flattened, to: "twin.raw")
@@ -129,17 +130,17 @@ struct WritesJudgedByQemuTests {
         #expect(disk.backingFormat == .qcow2 && disk.size == UInt64(size))
         try applyWrites([disk, try RawImage(path: raw)], count: 150, maximum: 50_000, seed: 11)
         try judge(top, raw)
-        #expect(try scratch.bytes("base.raw") == reference, "the base changed")
-        #expect(try scratch.bytes("middle.qcow2") == middleBytes, "the middle image changed")
+        #expect(try scratch.contents("base.raw") == reference, "the base changed")
+        #expect(try scratch.contents("middle.qcow2") == middleBytes, "the middle image changed")
         let info = try QemuTools.run(QemuTools.img, ["info", top]).stdout
         #expect(info.contains("backing file: middle.qcow2") && info.contains("backing file format: qcow2"))
     }
 
     @Test func compressedClustersSwiftvmWritesReadInQemu() throws {
-        let scratch = try Scratch()
+        let scratch = try TemporaryDirectory(prefix: "qcow2")
         let size = 2 << 20
         let reference = referenceContent(size: size, seed: 12)
-        let image = scratch.path("packed.qcow2")
+        let image = scratch.file("packed.qcow2")
         try QCOW2Creator.create(path: image, options: QCOW2CreateOptions(size: UInt64(size), clusterSize: 65536))
         do {
             let disk = try QCOW2Image(path: image)

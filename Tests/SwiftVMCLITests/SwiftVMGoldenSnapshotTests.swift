@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 
 /// The snapshot counterpart of the ABI baselines: files written by an earlier swiftvm
 /// (Fixtures/snapshots, README there) must restore with this one, and the guest must finish its checks.
