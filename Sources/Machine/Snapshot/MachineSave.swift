@@ -61,13 +61,8 @@ struct MachineSave: Sendable {
             try GuestMemorySnapshot.append(memory, layout: layout, to: &writer)
             try writer.commit()
             return .saved(path: path, bytes: writer.size, seconds: monotonicSeconds() - start)
-        } catch let error as KVMError {
-            return failure("\(error)")
-        } catch let error as SnapshotError {
-            return failure("\(error)")
-        } catch let error as MachineError {
-            return failure("\(error)")
         } catch {
+            // KVMError, SnapshotError or MachineError: each describes itself in one line.
             return failure("\(error)")
         }
     }
