@@ -64,6 +64,17 @@ static inline __attribute__((noreturn)) void halt_forever(void)
 #define LAPIC_SVR       0x0F0
 #define LAPIC_ICR_LO    0x300
 #define LAPIC_ICR_HI    0x310
+#define LAPIC_TPR       0x080
+#define LAPIC_EOI       0x0B0
+#define LAPIC_IRR       0x200
+#define LAPIC_LVT_TIMER 0x320
+#define LAPIC_LVT_LINT0 0x350
+#define LAPIC_TIMER_ICR 0x380
+#define LAPIC_TIMER_CCR 0x390
+#define LAPIC_TIMER_DCR 0x3E0
+/* LVT entry bits. */
+#define LVT_MASKED      (1u << 16)
+#define LVT_PERIODIC    (1u << 17)
 
 static inline uint32_t lapic_read(uint32_t reg) { return *(volatile uint32_t *)(LAPIC_BASE + reg); }
 static inline void lapic_write(uint32_t reg, uint32_t v) { *(volatile uint32_t *)(LAPIC_BASE + reg) = v; }

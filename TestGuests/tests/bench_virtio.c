@@ -41,8 +41,6 @@
 #define RAND_BYTES      4096u
 #define V_MSIX          0x50
 #define V_SPURIOUS      0xFF
-#define LAPIC_EOI       0x0B0
-#define LAPIC_LVT_LINT0 0x350
 #define MAX_SPINS       20000000u
 
 static uint8_t ring_mem[8192] __attribute__((aligned(4096)));

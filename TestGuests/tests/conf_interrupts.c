@@ -13,14 +13,6 @@
 #define V_LAPIC    0x40
 #define V_PIT      0x41
 #define V_SPURIOUS 0xFF
-#define LAPIC_EOI       0x0B0
-#define LAPIC_LVT_TIMER 0x320
-#define LAPIC_LVT_LINT0 0x350
-#define LAPIC_TIMER_ICR 0x380
-#define LAPIC_TIMER_CCR 0x390
-#define LAPIC_TIMER_DCR 0x3E0
-#define LVT_MASKED      (1u << 16)
-#define LVT_PERIODIC    (1u << 17)
 #define MAX_WAKEUPS     200
 
 static volatile unsigned lapic_ticks, pit_ticks, spurious;

@@ -13,13 +13,6 @@
 #define SECONDS_POLLS   100000          /* >1 s busy (~25-45 us a poll, two port exits); ~400 s asleep */
 #define V_TICK          0x40
 #define V_SPURIOUS      0xFF
-#define LAPIC_EOI       0x0B0
-#define LAPIC_LVT_TIMER 0x320
-#define LAPIC_LVT_LINT0 0x350
-#define LAPIC_TIMER_ICR 0x380
-#define LAPIC_TIMER_DCR 0x3E0
-#define LVT_MASKED      (1u << 16)
-#define LVT_PERIODIC    (1u << 17)
 #define TICK_COUNT      250000          /* 4 ms at KVM's 1 GHz APIC bus / 16 */
 
 static volatile unsigned ticks, stray;

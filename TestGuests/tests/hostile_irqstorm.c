@@ -11,13 +11,6 @@
 #define TIMER_VECTOR    0x40
 #define SPURIOUS_VECTOR 0xFF
 #define TICKS           5000
-#define LAPIC_EOI       0x0B0
-#define LAPIC_LVT_TIMER 0x320
-#define LAPIC_TIMER_ICR 0x380
-#define LAPIC_TIMER_DCR 0x3E0
-#define LVT_MASKED      (1u << 16)
-#define LVT_PERIODIC    (1u << 17)
-
 struct idt_gate {
 	uint16_t offset_low, selector;
 	uint8_t ist, type_attr;

@@ -26,16 +26,6 @@
 #define V_IPI           0x43
 #define V_ONESHOT       0x44
 #define V_SPURIOUS      0xFF
-#define LAPIC_TPR       0x080
-#define LAPIC_EOI       0x0B0
-#define LAPIC_IRR       0x200
-#define LAPIC_LVT_TIMER 0x320
-#define LAPIC_LVT_LINT0 0x350
-#define LAPIC_TIMER_ICR 0x380
-#define LAPIC_TIMER_CCR 0x390
-#define LAPIC_TIMER_DCR 0x3E0
-#define LVT_MASKED      (1u << 16)
-#define LVT_PERIODIC    (1u << 17)
 #define COM1            0x3F8
 #define TSC_BOUND_S     20
 #define RTC_BOUND_S     60

@@ -23,8 +23,6 @@
 #define QSIZE           16
 #define V_MSIX          0x50
 #define V_SPURIOUS      0xFF
-#define LAPIC_EOI       0x0B0
-#define LAPIC_LVT_LINT0 0x350
 #define MAX_SPINS       200000
 #define SECTOR          VIRTIO_BLK_SECTOR
 #define WANTED (VIRTIO_BIT(VIRTIO_F_VERSION_1) | VIRTIO_BIT(VIRTIO_BLK_F_SIZE_MAX) | VIRTIO_BIT(VIRTIO_BLK_F_SEG_MAX) | \
