@@ -46,6 +46,15 @@ QEMU_SAVE_LINE = re.compile(rb"^tck-migrate: save (\d+)\r?$")
 SAVED = re.compile(r"swiftvm: saved to .* \((\d+) bytes, (\d+) ms\)")
 RESTORED = re.compile(r"swiftvm: restored from .*, set-up ([\d.]+) ms, run ([\d.]+) ms")
 CHECK_PASS = b"TCK:1 CASE PASS snapshot.touched_memory"
+CHECK_MS = re.compile(rb"^TCK:1 DATA snapshot.check_ms (\d+)")
+
+
+def guest_check_ms(lines):
+    """The guest's own figure for its page check (TSC), from its DATA line; None without one."""
+    for line in lines:
+        if (m := CHECK_MS.match(line)):
+            return int(m.group(1))
+    return None
 TIMEOUT_S = 300
 
 
@@ -158,7 +167,7 @@ def swiftvm_job(a, mem, touch, snap):
     if status != 0 or not any(l.startswith(CHECK_PASS) for l in lines):
         return dict(r, error=f"restore: exit status {status}, check {'passed' if status == 0 else 'not passed'}: {err.strip()[-300:]}")
     r.update(restore_running_s=t_first - t0 if first else None, restore_exit_s=t_exit - t0,
-             restore_setup_ms=float(m.group(1)) if m else None)
+             restore_setup_ms=float(m.group(1)) if m else None, guest_check_ms=guest_check_ms(lines))
     return r
 
 
@@ -228,7 +237,7 @@ def qemu_job(a, mem, touch, snap, qmp_path):
         return dict(r, error=f"restore: QEMU exit status {status} (want 1: guest exit 0), check "
                              f"{'passed' if any(l.startswith(CHECK_PASS) for l in lines) else 'not passed'}")
     r.update(restore_resumed_s=t_resumed - t0, restore_running_s=t_first - t0 if first else None,
-             restore_exit_s=t_exit - t0)
+             restore_exit_s=t_exit - t0, guest_check_ms=guest_check_ms(lines))
     return r
 
 

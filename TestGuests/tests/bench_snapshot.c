@@ -12,9 +12,11 @@
  * includes the check. After the restore every touched page's qword is read back and compared with
  * what was written, and a checksum over them (reported as DATA) must equal the one of what was written.
  *
- * Console lines the host times: "bench-snapshot: request" right before the save request (the port
- * request follows it at once; QEMU gets the library's "tck-migrate: save 1" line after it), and the
- * library's "migrate.save.1" result line is the restored guest's first output.
+ * Console lines the host times, each flushed at once (with swiftvm's --testdev the console is buffered
+ * through the test data channel until a flush): the BEGIN line, a fresh boot's first output;
+ * "bench-snapshot: request" right before the save request (the port request follows it at once; QEMU
+ * gets the library's "tck-migrate: save 1" line after it); the library's "migrate.save.1" result line,
+ * the restored guest's first output.
  */
 #include "libtck.h"
 #include "migrate.h"
@@ -77,6 +79,7 @@ int main(const struct boot_info *bi)
 	unsigned long save = cmdline_get_ulong(bi, "save", 1);
 
 	report_begin("bench_snapshot");
+	console_flush();                        /* the first line marks "running" for the host (testdev buffers) */
 	if (!ok) {
 		report(false, "snapshot.args :: touch= is not a size (digits with an optional K, M or G)");
 		return report_summary();
@@ -100,7 +103,9 @@ int main(const struct boot_info *bi)
 	if (save) {
 		printf("bench-snapshot: request\n");
 		console_flush();
-		if (tck_migrate(1) != 1)
+		uint32_t generation = tck_migrate(1);
+		console_flush();                /* its result line is the restored guest's first output */
+		if (generation != 1)
 			return report_summary();        /* tck_migrate reported why */
 	}
 	uint64_t t2 = rdtsc(), bad;
