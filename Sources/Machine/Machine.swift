@@ -104,15 +104,14 @@ public final class Machine: @unchecked Sendable {
 
         do { memory = try GuestMemory(ranges: layout.ramRanges) } catch { throw .guestMemory(error) }
         if case let .snapshot(file, _, _) = source { try GuestMemorySnapshot.restore(from: file, into: memory, layout: layout) }
-        let filter: MSRFilter
         do {
             vm = try system.createVM()
-            filter = try MSRFilter(allowing: configuration.machineType.msrs.kvmHandled)
+            // The machine type, not the host, decides every MSR: KVM handles the listed state registers, every
+            // other access comes to `ExitDispatcher`, which answers constants or raises #GP. First of all:
+            // the ioctl ends in synchronize_srcu, ~0.1 ms on a fresh VM but 15-23 ms once KVM_CREATE_IRQCHIP
+            // has run (measured on this kind of host; benchmarks/README.md).
+            try vm.setMSRFilter(MSRFilter(allowing: configuration.machineType.msrs.kvmHandled))
         } catch { throw .kvm(error) }
-        // The machine type, not the host, decides every MSR: KVM handles the listed state registers, every
-        // other access comes to `ExitDispatcher`, which answers constants or raises #GP. Setting the filter
-        // waits out an SRCU grace period in the kernel: it runs beside the rest of set-up.
-        let msrFilter = try BackgroundCall { [vm] () throws(KVMError) in try vm.setMSRFilter(filter) }
         do {
             // Memory slots before the irqchip: on this kind of host a slot added after KVM_CREATE_IRQCHIP
             // costs milliseconds (see `make bench`).
@@ -168,7 +167,6 @@ public final class Machine: @unchecked Sendable {
                                            virtioBlock: attachment)
         coalescedPortWrites = !configuration.coalescesPortWrites ? nil
             : CoalescedPortWrites.install(on: vm, ring: vcpus[0].coalescedRing, bus: bus, strays: !configuration.strictIO)
-        do { try msrFilter.finish() } catch { throw .kvm(error) }
     }
 
     /// The disk behind the machine type's virtio-blk slot: the image given, or an empty drive; nil when the
