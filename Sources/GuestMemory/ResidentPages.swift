@@ -22,12 +22,48 @@ public struct ResidentPages: Sendable {
         }
     }
 
-    /// Whether the page holding `address` may hold data (false outside RAM).
-    public func contains(_ address: UInt64) -> Bool {
-        for map in maps where address >= map.range.start.rawValue && address < map.range.end.rawValue {
-            return map.resident[Int((address - map.range.start.rawValue) / GuestMemory.pageSize)] & 1 != 0
+    /// The resident pages as guest-physical ranges, in address order, one per run of neighbouring
+    /// resident pages of a region. The mincore vector is scanned 8 bytes at a time, so a 4 GiB guest
+    /// that touched little costs ~130 K word loads, not a lookup per page.
+    public var ranges: [Range<UInt64>] {
+        var ranges: [Range<UInt64>] = []
+        for map in maps.sorted(by: { $0.range.start.rawValue < $1.range.start.rawValue }) {
+            let base = map.range.start.rawValue
+            for pages in Self.runs(map.resident) {
+                ranges.append((base + UInt64(pages.lowerBound) * GuestMemory.pageSize)..<(base + UInt64(pages.upperBound) * GuestMemory.pageSize))
+            }
         }
-        return false
+        return ranges
+    }
+
+    /// Runs of page indices whose mincore byte has bit 0 set (the other bits are undefined).
+    static func runs(_ vector: [UInt8]) -> [Range<Int>] {
+        let lowBits: UInt64 = 0x0101_0101_0101_0101
+        var runs: [Range<Int>] = []
+        var start: Int?
+        vector.withUnsafeBytes { raw in
+            var page = 0
+            while page < raw.count {
+                if page + 8 <= raw.count {
+                    let word = raw.loadUnaligned(fromByteOffset: page, as: UInt64.self) & lowBits
+                    if word == 0 || word == lowBits {
+                        if word == 0, let first = start { runs.append(first..<page); start = nil }
+                        if word == lowBits, start == nil { start = page }
+                        page += 8
+                        continue
+                    }
+                }
+                if raw[page] & 1 != 0 {
+                    if start == nil { start = page }
+                } else if let first = start {
+                    runs.append(first..<page)
+                    start = nil
+                }
+                page += 1
+            }
+        }
+        if let first = start { runs.append(first..<vector.count) }
+        return runs
     }
 
     /// How many pages are resident.

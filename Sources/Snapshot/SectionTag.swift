@@ -23,8 +23,9 @@ public struct SectionTag: Hashable, Sendable, CustomStringConvertible {
     /// How an error names a tag: quoted, as in `section "LAPI"`.
     var quoted: String { "\"\(description)\"" }
 
-    /// Tags of literal strings in this module, checked once by the tests.
-    private init(literal: StaticString) { self.init(String(describing: literal))! }
+    /// Tags of literal strings in this module, checked once by the tests. From the literal's bytes:
+    /// `String(describing:)` would go through a dynamic cast that scans the conformance tables.
+    private init(literal: StaticString) { self.init(bytes: literal.withUTF8Buffer { Array($0) })! }
 
     /// The machine configuration: machine type, memory size, cpus, kernel, cmdline, disk (owner: swiftvm).
     public static let configuration = SectionTag(literal: "CONF")

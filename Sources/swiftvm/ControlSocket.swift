@@ -43,6 +43,8 @@ final class ControlSocket: Sendable {
         }
         self.listener = listener
         self.path = path
+        // Weakly: the thread outlives the run (see `WeakMachine`).
+        let machine = WeakMachine(machine)
         startDetachedThread { [self] in self.serve(machine: machine, started: started) }
     }
 
@@ -59,13 +61,14 @@ final class ControlSocket: Sendable {
         unlink(path)
     }
 
-    private func serve(machine: Machine, started: Double) {
+    private func serve(machine reference: WeakMachine, started: Double) {
         while true {
             let connection = accept(listener, nil, nil)
             guard connection >= 0 else {
                 if errno == EINTR { continue }
                 return
             }
+            guard let machine = reference.machine else { close(connection); return }
             _ = fcntl(connection, F_SETFD, FD_CLOEXEC)
             if !converse(connection, machine: machine, started: started) { close(connection) }
         }

@@ -83,4 +83,34 @@ import Testing
         #expect(GuestAddress(5).offset(from: GuestAddress(7)) == nil)
         #expect(GuestRange(start: GuestAddress(UInt64.max), size: 2) == nil)
     }
+
+    /// The mincore vector read 8 bytes at a time: runs that start and end inside a word, across words,
+    /// at the vector's ends, in a tail shorter than a word; only bit 0 of each byte counts.
+    @Test func residentRunsFollowBitZeroOfTheVector() {
+        var vector = [UInt8](repeating: 0, count: 37)
+        for page in [0, 1, 2, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 30, 35, 36] { vector[page] = 1 }
+        vector[20] = 0xFE  // undefined bits, not resident
+        vector[3] = 0x81
+        #expect(ResidentPages.runs(vector) == [0..<4, 7..<18, 30..<31, 35..<37])
+        #expect(ResidentPages.runs([UInt8](repeating: 1, count: 64)) == [0..<64])
+        #expect(ResidentPages.runs([UInt8](repeating: 0, count: 64)).isEmpty)
+        #expect(ResidentPages.runs([]).isEmpty)
+    }
+
+    /// Written pages come back as ranges of guest addresses, per region, in order, agreeing with `count`.
+    /// (The kernel may back more than the written pages, e.g. a transparent huge page: not asserted.)
+    @Test func residentRangesHoldTheWrittenPages() throws {
+        let memory = try GuestMemory(ranges: [high, low])
+        let written: [UInt64] = [0x3000, 0x4FFF, (4 << 30) + 0x1000]
+        for address in written { try memory.write([1], at: GuestAddress(address)) }
+        let resident = memory.residentPages()
+        let ranges = resident.ranges
+        for address in written { #expect(ranges.contains { $0.contains(address) }, "\(address)") }
+        for (earlier, later) in zip(ranges, ranges.dropFirst()) { #expect(earlier.upperBound <= later.lowerBound) }
+        for range in ranges {
+            #expect(range.lowerBound % 4096 == 0 && range.upperBound % 4096 == 0 && !range.isEmpty)
+            #expect([low, high].contains { $0.start.rawValue <= range.lowerBound && range.upperBound <= $0.end.rawValue })
+        }
+        #expect(ranges.reduce(0) { $0 + ($1.upperBound - $1.lowerBound) } == UInt64(resident.count) * 4096)
+    }
 }

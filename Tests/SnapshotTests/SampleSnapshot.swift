@@ -28,13 +28,13 @@ enum SampleSnapshot {
         }
     }
 
-    static func touched(_ page: UInt64) -> Bool { [1, 2, 3, 0x100].contains(page / 4096) }
+    static let touched: [Range<UInt64>] = [0x1000..<0x4000, 0x100000..<0x101000]
 
     static func write(to path: String) throws {
         var writer = try SnapshotFileWriter(path: path, header: header)
         try writer.append(.configuration, version: 1, payload: configuration)
         try writer.append(.vcpu, version: 2, payload: vcpu)
-        try writer.appendMemory(ram: ram, isTouched: touched, read: memory)
+        try writer.appendMemory(ram: ram, touched: touched, read: memory)
         try writer.commit()
     }
 }

@@ -90,13 +90,28 @@ import Testing
             (0..<count).map { address + UInt64($0) >= zeroPage && address + UInt64($0) < zeroPage + 0x1000 ? 0 : 0x5A }
         }
         let writer = SparseMemoryWriter(ram: ram)
-        let runs = try writer.runs(isTouched: { $0 != 0x6000 }, read: memory)
+        let touched: [Range<UInt64>] = [0x7000..<0x8000, 0..<0x6000]
+        let runs = try writer.runs(touched: touched, read: memory)
         #expect(runs.map(\.address) == [0, 0x3000, 0x4000, 0x7000])
         #expect(runs.map(\.length) == [0x2000, 0x1000, 0x2000, 0x1000])
-        let bytes = try writer.encode(isTouched: { $0 != 0x6000 }, read: memory)
+        let bytes = try writer.encode(touched: touched, read: memory)
         #expect(UInt64(bytes.count) == SparseMemoryWriter.sectionLength(of: runs))
         let decoded = try SparseMemoryReader(payload: bytes, ram: ram).runs()
         #expect(decoded.map(\.address) == runs.map(\.address))
+    }
+
+    /// Touched ranges in any order, overlapping, not page-aligned, reaching past RAM: a page counts when
+    /// a byte of it is touched; the runs are those of the same pages given one by one.
+    @Test func touchedRangesAreWidenedToPagesAndMerged() throws {
+        #expect(SparseMemoryWriter.pageSpans([0x5010..<0x5020, 0x1FFF..<0x2001, 0x2000..<0x4000, 0x9000..<0x9000, 0xA000..<UInt64.max])
+                == [0x1000..<0x4000, 0x5000..<0x6000, 0xA000..<0xFFFF_FFFF_FFFF_F000])
+        let memory: (UInt64, Int) -> [UInt8] = { _, count in [UInt8](repeating: 1, count: count) }
+        let writer = SparseMemoryWriter(ram: ram)
+        let runs = try writer.runs(touched: [0x100800..<0x101800, 0x5010..<0x5020, 0x1FFF..<0x2001, 0xF000..<0x200000], read: memory)
+        let pages = try writer.runs(touched: ([0x1000, 0x2000, 0x5000, 0xF000] + Array(stride(from: UInt64(0x100000), to: 0x108000, by: 0x1000))).map { $0..<($0 + 0x1000) }, read: memory)
+        #expect(runs.map(\.address) == pages.map(\.address) && runs.map(\.length) == pages.map(\.length))
+        #expect(runs.map(\.address) == [0x1000, 0x5000, 0xF000, 0x100000])
+        #expect(runs.map(\.length) == [0x2000, 0x1000, 0x1000, 0x8000])
     }
 
     /// 3 MiB + 12 KiB, all touched, every 300th page zero: runs longer than a read chunk (256 pages) and
@@ -112,7 +127,7 @@ import Testing
         let directory = try TemporaryDirectory()
         let path = directory.file("full.snap")
         var writer = try SnapshotFileWriter(path: path, header: SampleSnapshot.header)
-        let runs = try writer.appendMemory(ram: ram, isTouched: { _ in true }, read: memory)
+        let runs = try writer.appendMemory(ram: ram, touched: [0..<UInt64.max], read: memory)
         try writer.commit()
         let pages = ram[0].size / 4096
         let zeroPages = (0..<pages).filter { $0 % 300 == 5 }.count
@@ -129,7 +144,7 @@ import Testing
     @Test func aFailingGuestReadIsAWriterError() {
         struct Unmapped: Error {}
         let error = snapshotError { () throws(SnapshotError) in
-            try SparseMemoryWriter(ram: ram).runs(isTouched: { _ in true }, read: { _, _ in throw Unmapped() })
+            try SparseMemoryWriter(ram: ram).runs(touched: [0..<UInt64.max], read: { _, _ in throw Unmapped() })
         }
         #expect(error?.description == #"snapshot: writing section "MEMR": reading 65536 bytes of guest memory at 0x0: Unmapped()"#)
     }
@@ -148,7 +163,7 @@ import Testing
         let directory = try TemporaryDirectory()
         let path = directory.file("big.snap")
         var writer = try SnapshotFileWriter(path: path, header: SampleSnapshot.header)
-        let runs = try writer.appendMemory(ram: ram, isTouched: { touchedPages.contains($0) }, read: pattern)
+        let runs = try writer.appendMemory(ram: ram, touched: touchedPages.map { $0..<($0 + 4096) }, read: pattern)
         try writer.commit()
         #expect(runs.count == 25)
         let file = try SnapshotFile.open(path: path, supported: [.memory: 1])

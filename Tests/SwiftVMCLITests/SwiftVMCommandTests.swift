@@ -155,5 +155,10 @@ struct SwiftVMQuickRunTests {
         #expect(help.status == 0 && help.stdout.contains("EXIT STATUS"))
         let qemu = try SwiftVMProcess.run(["run", "--kernel", SwiftVMProcess.kernel("fail"), "--qemu-exit-codes", "--serial", "none"])
         #expect(qemu.status == 3)
+        // --restore with an option the snapshot fixes: ArgumentParser's message (QuickRun's validate failed).
+        let fixed = try SwiftVMProcess.run(["run", "--restore", "x.snap", "--memory", "32M"])
+        #expect(fixed.status == 64 && fixed.stderr.contains("--memory cannot be given with --restore"))
+        let neither = try SwiftVMProcess.run(["run", "--snapshot", "x.snap"])
+        #expect(neither.status == 64 && neither.stderr.contains("--kernel is required"))
     }
 }

@@ -135,9 +135,9 @@ private func checkMemory(_ snapshot: SnapshotFile, _ file: [UInt8]) {
         end = run.address + run.length
     }
     // What was restored, written again by the sparse writer and read back, is the same RAM.
-    let touched = Set(runs.flatMap { run in stride(from: run.address, to: run.address + run.length, by: 4096) })
+    let touched = runs.map { $0.address..<($0.address + $0.length) }
     let read: (UInt64, Int) throws -> [UInt8] = { address, count in Array(shadow[Int(address)..<(Int(address) + count)]) }
-    guard let again = try? SparseMemoryWriter(ram: ram).encode(isTouched: { touched.contains($0) }, read: read) else {
+    guard let again = try? SparseMemoryWriter(ram: ram).encode(touched: touched, read: read) else {
         return require(false, "the sparse writer refused memory read from a valid section")
     }
     var restored = [UInt8](repeating: 0, count: ramEnd)

@@ -10,8 +10,7 @@ enum GuestMemorySnapshot {
 
     /// Appends MEMR; the vCPUs and every device that writes guest memory must be stopped.
     static func append(_ memory: GuestMemory, layout: GuestMemoryLayout, to writer: inout SnapshotFileWriter) throws(SnapshotError) {
-        let resident = memory.residentPages()
-        try writer.appendMemory(ram: ram(layout), isTouched: { resident.contains($0) },
+        try writer.appendMemory(ram: ram(layout), touched: memory.residentPages().ranges,
                                 read: { address, count in try memory.read(at: GuestAddress(address), count: count) })
     }
 
