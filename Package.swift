@@ -27,7 +27,7 @@ let package = Package(
         .target(name: "Virtio", dependencies: ["GuestMemory", "Devices", "BlockBackends", "Snapshot"]),
         .target(name: "Quantities"),
         // The snapshot file (save/restore): header, sections, field codec, sparse guest memory (docs/snapshot-format.md).
-        .target(name: "Snapshot", dependencies: ["CZlib"]),
+        .target(name: "Snapshot", dependencies: ["CZlib", "BlockBackends"]),
         // Names of CPUID feature bits: machine types build CPUs from them, ABI diffs speak in them.
         .target(name: "CPUFeatures"),
         // ACPI tables and AML as bytes; the Machine module places them in guest memory.

@@ -33,7 +33,7 @@ let package = Package(
                                                 "Snapshot"],
                 path: "Modules/Machine"),
         .target(name: "Quantities", path: "Modules/Quantities"),
-        .target(name: "Snapshot", dependencies: ["CZlib"], path: "Modules/Snapshot"),
+        .target(name: "Snapshot", dependencies: ["CZlib", "BlockBackends"], path: "Modules/Snapshot"),
         .target(name: "ABI", dependencies: ["CPUFeatures"], path: "Modules/ABI"),
         .target(name: "TCK", dependencies: ["Quantities", "ABI", "CProcess", "QCOW2", "BlockBackends"], path: "Modules/TCK"),
 

@@ -1,19 +1,12 @@
-#if canImport(Glibc)
-import Glibc
-#endif
+import BlockBackends
 
-/// pread/pwrite loops (EINTR retried) that turn a failure into a SnapshotError naming the operation.
+
+/// BlockBackends' pread/pwrite loops, with a failure turned into a SnapshotError naming the operation.
 enum FileIO {
     /// Writes all of `bytes` at `offset` of `fd`; `name` is the path in the error.
     static func write(_ fd: Int32, _ bytes: UnsafeRawBufferPointer, at offset: UInt64, name: String, file: String) throws(SnapshotError) {
-        var done = 0
-        while done < bytes.count {
-            let count = pwrite(fd, bytes.baseAddress! + done, bytes.count - done, off_t(offset + UInt64(done)))
-            if count < 0 && errno == EINTR { continue }
-            guard count > 0 else {
-                throw .io(file: file, operation: "write \(name) at offset \(offset + UInt64(done))", errno: count < 0 ? errno : EIO)
-            }
-            done += count
+        if case let .failure(failure) = PositionalIO.write(fd, from: bytes, at: offset) {
+            throw .io(file: file, operation: "write \(name) at offset \(failure.offset)", errno: failure.errno)
         }
     }
 
@@ -25,13 +18,10 @@ enum FileIO {
 
     /// Fills `buffer` from `offset`; a file that ends first is `truncated` in `part`.
     static func read(_ fd: Int32, into buffer: UnsafeMutableRawBufferPointer, at offset: UInt64, file: String, part: String) throws(SnapshotError) {
-        var done = 0
-        while done < buffer.count {
-            let count = pread(fd, buffer.baseAddress! + done, buffer.count - done, off_t(offset + UInt64(done)))
-            if count < 0 && errno == EINTR { continue }
-            if count < 0 { throw .io(file: file, operation: "read at offset \(offset + UInt64(done))", errno: errno) }
-            if count == 0 { throw .truncated(file: file, part: part) }
-            done += count
+        switch PositionalIO.read(fd, into: buffer, at: offset) {
+        case let .failure(failure): throw .io(file: file, operation: "read at offset \(failure.offset)", errno: failure.errno)
+        case let .success(count) where count < buffer.count: throw .truncated(file: file, part: part)
+        case .success: return
         }
     }
 
