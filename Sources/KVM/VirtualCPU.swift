@@ -70,6 +70,19 @@ public final class VirtualCPU: @unchecked Sendable {
         }
     }
 
+    /// Completes the I/O the last exit left pending (RIP moves past the `out`) without entering the
+    /// guest: one KVM_RUN with `immediate_exit` set, which returns EINTR once the I/O is done. A kick
+    /// that was already pending stays pending. On this vCPU's thread.
+    public func completePendingIO() throws(KVMError) {
+        let wasKicked = withUnsafeMutablePointer(to: &run.pointee.immediate_exit) { flag in
+            let raw = UnsafeMutableRawPointer(flag)
+            defer { raw.storeBytes(of: 1, as: UInt8.self) }
+            return raw.load(as: UInt8.self) != 0
+        }
+        _ = try fd.ioctlUnlessInterrupted("KVM_RUN", CKVM_RUN)
+        if !wasKicked { rearm() }
+    }
+
     /// KVM_RUN until the next exit that userspace must handle.
     public func runOnce() throws(KVMError) -> VcpuExit {
         guard try fd.ioctlUnlessInterrupted("KVM_RUN", CKVM_RUN) else { return .interrupted }
@@ -201,6 +214,16 @@ public final class VirtualCPU: @unchecked Sendable {
     public func setSpecialRegisters(_ registers: SpecialRegisters) throws(KVMError) {
         var raw = kvm_sregs()
         try fd.ioctl("KVM_GET_SREGS", CKVM_GET_SREGS, &raw)
+        registers.apply(to: &raw)
+        try fd.ioctl("KVM_SET_SREGS", CKVM_SET_SREGS, &raw)
+    }
+
+    /// One KVM_GET_SREGS, `change`, one KVM_SET_SREGS: for a change of a few fields on a hot path.
+    public func updateSpecialRegisters(_ change: (inout SpecialRegisters) -> Void) throws(KVMError) {
+        var raw = kvm_sregs()
+        try fd.ioctl("KVM_GET_SREGS", CKVM_GET_SREGS, &raw)
+        var registers = SpecialRegisters(raw)
+        change(&registers)
         registers.apply(to: &raw)
         try fd.ioctl("KVM_SET_SREGS", CKVM_SET_SREGS, &raw)
     }

@@ -14,6 +14,8 @@ enum ExitAction: Equatable, Sendable {
     case answerMSRRead(UInt64?)
     /// Answer the pending `wrmsr`: accepted, or #GP.
     case answerMSRWrite(accepted: Bool)
+    /// A 32-bit `out` to the kernel-entry port (KernelEntryGate) with this descriptor address.
+    case enterKernel(descriptor: UInt32)
     /// End the run (unless something ended it first).
     case stop(RunStatus)
     /// KVM_RUN was interrupted: stop if the run is over, else resume.
@@ -32,12 +34,15 @@ final class ExitDispatcher: Sendable {
     let msrs: MSRPolicy
     /// Devices behind guest-physical addresses (PCI memory BARs), asked in order.
     let mmio: [any MMIORegion]
+    /// The kernel-entry port, when the run has one (--testdev); handled before the bus.
+    let kernelEntryPort: UInt16?
     private let regions: MMIORegionTable
     private let unassignedMMIO = Atomic<UInt64>(0)
     private let refusedMSRs = Atomic<UInt64>(0)
 
-    init(bus: IOBus, strictIO: Bool, msrs: MSRPolicy = .v1, mmio: [any MMIORegion] = []) {
+    init(bus: IOBus, strictIO: Bool, msrs: MSRPolicy = .v1, mmio: [any MMIORegion] = [], kernelEntryPort: UInt16? = nil) {
         self.bus = bus
+        self.kernelEntryPort = kernelEntryPort
         self.strictIO = strictIO
         self.msrs = msrs
         self.mmio = mmio
@@ -55,6 +60,9 @@ final class ExitDispatcher: Sendable {
         -> ExitAction {
         switch exit {
         case let .ioOut(port, size, data):
+            if port == kernelEntryPort, size == 4, data.count == 4 {
+                return .enterKernel(descriptor: UInt32(truncatingIfNeeded: data.littleEndianValue(at: 0, size: 4)))
+            }
             // String I/O (`rep outs`) arrives as count × size bytes in one exit: one bus write per element
             // (to nothing: counted in one go).
             if data.count > size, !strictIO, !bus.isAssigned(port) {
@@ -73,6 +81,10 @@ final class ExitDispatcher: Sendable {
         case let .ioIn(port, size, count):
             guard size > 0, ioAnswer.count >= size * count, let answer = ioAnswer.baseAddress else {
                 return .stop(.vmmFailure(cpu: cpu, "no room for the answer to an in of \(count)×\(size) bytes from port 0x\(String(port, radix: 16))"))
+            }
+            if port == kernelEntryPort, size == 4, count == 1 {
+                answer.storeBytes(of: KernelEntryGate.probeValue.littleEndian, as: UInt32.self)
+                return .answeredIO
             }
             if count > 1, !strictIO, !bus.isAssigned(port) {
                 // `rep ins` from nothing: all-ones in one go, each element still counted.

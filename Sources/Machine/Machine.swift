@@ -37,6 +37,8 @@ public final class Machine: @unchecked Sendable {
     let console: CaptureSink
     /// Port writes that KVM queues instead of exiting (index latches; unclaimed ports unless --strict-io).
     let coalescedPortWrites: CoalescedPortWrites?
+    /// How guest user mode gets back to its kernel (--testdev only).
+    let kernelEntry: KernelEntryGate?
     let latch: StopLatch
     /// Stops every vCPU at once: for the watchdog's deadlock looks and for saves.
     let pause = VcpuPause()
@@ -165,6 +167,7 @@ public final class Machine: @unchecked Sendable {
         devices = try Self.registerDevices(on: bus, configuration: configuration, vm: vm, memory: memory, latch: latch,
                                            saveRequests: saveRequests, consoleSink: consoleSink, dataOutput: dataOutput,
                                            virtioBlock: attachment)
+        kernelEntry = configuration.testdev ? KernelEntryGate(memory: memory) : nil
         coalescedPortWrites = !configuration.coalescesPortWrites ? nil
             : CoalescedPortWrites.install(on: vm, ring: vcpus[0].coalescedRing, bus: bus, strays: !configuration.strictIO)
     }
@@ -284,6 +287,11 @@ public final class Machine: @unchecked Sendable {
             // A test-harness port like testdev, not part of any machine type's ABI: only with --testdev.
             try bus.register(configuration.testdev ? snapshotPort : ReservedPorts(), base: SnapshotRequestPort.defaultPort,
                              length: SnapshotRequestPort.portCount, name: configuration.testdev ? "snapshot-port" : "snapshot-probe")
+            if configuration.testdev {
+                // Claimed so that no write to it is coalesced: the exit dispatcher answers its 32-bit
+                // accesses (KernelEntryGate) before the bus, which sees only the others.
+                try bus.register(ReservedPorts(), base: KernelEntryGate.port, length: KernelEntryGate.portCount, name: "kernel-entry")
+            }
         } catch {
             preconditionFailure("fixed device layout overlaps: \(error)")
         }

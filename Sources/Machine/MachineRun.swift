@@ -12,7 +12,8 @@ extension Machine {
         VirtualCPU.installKickHandler()
         let runStart = monotonicSeconds()
         let dispatcher = ExitDispatcher(bus: bus, strictIO: configuration.strictIO, msrs: configuration.machineType.msrs,
-                                        mmio: virtioBlock.map { [$0] } ?? [])
+                                        mmio: virtioBlock.map { [$0] } ?? [],
+                                        kernelEntryPort: kernelEntry == nil ? nil : KernelEntryGate.port)
         do { try virtioBlock?.start() } catch { latch.stop(.vmmFailure(cpu: 0, error.description)) }
         defer { virtioBlock?.stop() }
         let exits = ExitCounter()
@@ -22,7 +23,7 @@ extension Machine {
         }
         let loops = vcpus.enumerated().map { index, vcpu in
             VcpuLoop(vcpu: vcpu, index: index, dispatcher: dispatcher, latch: latch, exits: exits, pause: pause,
-                     coalescedPortWrites: coalescedPortWrites)
+                     coalescedPortWrites: coalescedPortWrites, kernelEntry: kernelEntry)
         }
         // vCPU 0 runs on this thread and the watchdog on one of its own, which is never waited for: when the
         // guest ends the run, nothing stands between its last exit and the result (no thread hand-off,
@@ -137,6 +138,7 @@ struct VcpuLoop {
     let exits: ExitCounter
     let pause: VcpuPause
     let coalescedPortWrites: CoalescedPortWrites?
+    let kernelEntry: KernelEntryGate?
 
     func run() {
         vcpu.bindToCurrentThread()
@@ -154,6 +156,11 @@ struct VcpuLoop {
                     pausesAnswered = pause.answer(vcpu, index: index, answered: pausesAnswered, latch: latch)
                 case .answeredIO:
                     continue
+                case let .enterKernel(descriptor):
+                    try kernelEntry?.enter(vcpu, descriptorAt: descriptor)
+                    // Completing the `out` took a KVM_RUN: a pause or stop kick that came meanwhile may
+                    // have been spent on it, so look again.
+                    if pause.isPending(answered: pausesAnswered) || latch.isStopped { vcpu.kick() }
                 case let .answerMMIO(value):
                     vcpu.completeMMIORead(value: value)
                 case let .answerMSRRead(value):

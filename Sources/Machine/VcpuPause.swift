@@ -71,6 +71,11 @@ final class VcpuPause: Sendable {
         holding.store(true, ordering: .sequentiallyConsistent)
     }
 
+    /// vCPU side: whether a pause was asked since `answered`, or a save holds the vCPUs.
+    func isPending(answered: UInt64) -> Bool {
+        generation.load(ordering: .sequentiallyConsistent) > answered || holding.load(ordering: .sequentiallyConsistent)
+    }
+
     /// vCPU side, after KVM_RUN came back interrupted: answers every pause asked since `answered` (each
     /// time waiting for the resume), stays here while a save holds the vCPUs, then re-arms KVM_RUN.
     /// Returns the generation answered.

@@ -20,22 +20,26 @@
 	.long _start32
 
 	.data
-/* Identity map of 0..4 GiB with 2 MiB pages: PML4 -> PDPT -> 4 page directories. */
+/*
+ * Identity map of 0..4 GiB with 2 MiB pages: PML4 -> PDPT -> 4 page directories.
+ * Every entry is user-accessible (U bit): the library runs pure computation in user mode
+ * (usermode.h), on the same addresses.
+ */
 	.p2align 12
 	.globl pml4
 pml4:
-	.quad pdpt + 0x3                /* present, writable */
+	.quad pdpt + 0x7                /* present, writable, user */
 	.fill 511, 8, 0
 pdpt:
-	.quad pd + 0x0003
-	.quad pd + 0x1003
-	.quad pd + 0x2003
-	.quad pd + 0x3003
+	.quad pd + 0x0007
+	.quad pd + 0x1007
+	.quad pd + 0x2007
+	.quad pd + 0x3007
 	.fill 508, 8, 0
 pd:
 	.set i, 0
 	.rept 2048
-	.quad (i << 21) | 0x83          /* present, writable, 2 MiB page */
+	.quad (i << 21) | 0x87          /* present, writable, user, 2 MiB page */
 	.set i, i + 1
 	.endr
 
@@ -47,6 +51,9 @@ gdt:
 	.quad 0x00cf9a000000ffff        /* SEL_CODE32: flat 32-bit code */
 	.quad 0x00cf92000000ffff        /* SEL_DATA:   flat data */
 	.quad 0x00af9a000000ffff        /* SEL_CODE64: 64-bit code */
+	.quad 0x00cff2000000ffff        /* SEL_USER_DATA: flat data, DPL 3 */
+	.quad 0x00affa000000ffff        /* SEL_USER_CODE64: 64-bit code, DPL 3 */
+	.quad 0, 0                      /* SEL_TSS: written by usermode_init() */
 gdt_end:
 	.if gdt_end - gdt - GDT_SIZE
 	.error "GDT_SIZE in layout.h does not match the GDT"
@@ -86,11 +93,16 @@ bsp_stack_top:
 	ljmp $SEL_CODE64, $\target
 .endm
 
+/*
+ * ss is the ring-0 data segment; ds/es/fs/gs hold the DPL-3 one (as Linux keeps __USER_DS
+ * there), so entering user mode and coming back changes none of them.
+ */
 .macro LOAD_DATA_SEGMENTS
 	movw $SEL_DATA, %ax
+	movw %ax, %ss
+	movw $(SEL_USER_DATA | 3), %ax
 	movw %ax, %ds
 	movw %ax, %es
-	movw %ax, %ss
 	movw %ax, %fs
 	movw %ax, %gs
 .endm

@@ -9,6 +9,7 @@
 #include "io.h"
 #include "serial.h"
 #include "testdev.h"
+#include "usermode.h"
 
 static char con_data[4096] __attribute__((aligned(16)));
 static struct cbuf con;
@@ -48,12 +49,36 @@ void console_flush(void)
 	spin_unlock(&con_lock);
 }
 
+struct format_job {
+	char *buf;
+	size_t size;
+	const char *fmt;
+	va_list *ap;
+};
+
+static uint64_t format_job_run(void *arg)
+{
+	struct format_job *j = arg;
+	return (uint64_t)(int64_t)fmt_vsnprintf(j->buf, j->size, j->fmt, *j->ap);
+}
+
+/* Formats in user mode (usermode.h): natively there, emulated instruction by instruction in ring 0. */
+int vsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
+{
+	va_list copy;
+	va_copy(copy, ap);
+	struct format_job j = { buf, size, fmt, &copy };
+	int n = (int)(int64_t)user_call(format_job_run, &j);
+	va_end(copy);
+	return n;
+}
+
 int printf(const char *fmt, ...)
 {
 	char buf[512];
 	va_list ap;
 	va_start(ap, fmt);
-	int n = fmt_vsnprintf(buf, sizeof buf, fmt, ap);
+	int n = vsnprintf(buf, sizeof buf, fmt, ap);
 	va_end(ap);
 	console_write(buf, n < (int)sizeof buf ? (size_t)n : sizeof buf - 1);
 	return n;
@@ -63,7 +88,7 @@ int snprintf(char *buf, size_t size, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	int n = fmt_vsnprintf(buf, size, fmt, ap);
+	int n = vsnprintf(buf, size, fmt, ap);
 	va_end(ap);
 	return n;
 }

@@ -6,6 +6,7 @@
 #ifndef CONSOLE_H
 #define CONSOLE_H
 
+#include <stdarg.h>
 #include <stddef.h>
 
 void console_init(void);
@@ -15,5 +16,7 @@ void console_flush(void);
 
 int printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int snprintf(char *buf, size_t size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* Formats in user mode where it can (usermode.h); printf and snprintf go through it. */
+int vsnprintf(char *buf, size_t size, const char *fmt, va_list ap) __attribute__((format(printf, 3, 0)));
 
 #endif

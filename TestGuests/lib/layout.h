@@ -12,7 +12,12 @@
 #define SEL_CODE32          0x08        /* GDT selectors, same for BSP and APs */
 #define SEL_DATA            0x10
 #define SEL_CODE64          0x18
-#define GDT_SIZE            0x20        /* 4 descriptors, see boot.S */
+#define SEL_USER_DATA       0x20        /* DPL 3: ds/es/fs/gs everywhere, ss in user mode */
+#define SEL_USER_CODE64     0x28        /* DPL 3: user-mode code (usermode.S) */
+#define SEL_TSS             0x30        /* 16-byte 64-bit TSS descriptor, filled by usermode_init() */
+#define GDT_SIZE            0x40        /* 8 slots, see boot.S */
+
+#define KERNEL_ENTRY_PORT   0xED0       /* swiftvm --testdev: SYSCALL done by the VMM (usermode.h) */
 
 #define MSR_EFER            0xC0000080
 #define EFER_LME            0x100

@@ -1,5 +1,6 @@
 /* migrate_calc.c - the host-testable half of migrate.h: verdicts, hashing, bounds, RTC dates. */
 #include "migrate.h"
+#include "usermode.h"
 
 const char *const migrate_reg_names[MIGRATE_NREGS] = {
 	"rbx", "rbp", "rsi", "rdi", "r8", "r9", "r10", "r11", "r12", "r13", "r14", "r15",
@@ -37,14 +38,43 @@ enum migrate_verdict migrate_serial_verdict(int byte, uint32_t before, uint32_t 
 	return MIGRATE_RESTORED;
 }
 
-uint64_t migrate_hash(uint64_t h, const void *p, size_t n)
+/* A hash loop costs ~1 us a step emulated in ring 0: longer ones run in user mode (usermode.h). */
+#define USER_MODE_MIN_STEPS 64
+
+struct hash_job {
+	uint64_t h;
+	const void *p;
+	size_t n;
+};
+
+static uint64_t hash_bytes(void *arg)
 {
-	const uint8_t *b = p;
-	for (size_t i = 0; i < n; i++) {
+	const struct hash_job *j = arg;
+	const uint8_t *b = j->p;
+	uint64_t h = j->h;
+	for (size_t i = 0; i < j->n; i++) {
 		h ^= b[i];
 		h *= 0x100000001b3ull;
 	}
 	return h;
+}
+
+static uint64_t hash_qwords(void *arg)
+{
+	const struct hash_job *j = arg;
+	const uint64_t *q = j->p;
+	uint64_t h = j->h;
+	for (size_t i = 0; i < j->n; i++) {
+		h ^= q[i];
+		h *= 0x100000001b3ull;
+	}
+	return h;
+}
+
+uint64_t migrate_hash(uint64_t h, const void *p, size_t n)
+{
+	struct hash_job j = { h, p, n };
+	return n >= USER_MODE_MIN_STEPS ? user_call(hash_bytes, &j) : hash_bytes(&j);
 }
 
 uint64_t migrate_hash_u64(uint64_t h, uint64_t v)
@@ -54,11 +84,8 @@ uint64_t migrate_hash_u64(uint64_t h, uint64_t v)
 
 uint64_t migrate_hash_qwords(uint64_t h, const uint64_t *p, size_t n)
 {
-	for (size_t i = 0; i < n; i++) {
-		h ^= p[i];
-		h *= 0x100000001b3ull;
-	}
-	return h;
+	struct hash_job j = { h, p, n };
+	return n >= USER_MODE_MIN_STEPS ? user_call(hash_qwords, &j) : hash_qwords(&j);
 }
 
 bool migrate_within(uint64_t before, uint64_t after, uint64_t bound)

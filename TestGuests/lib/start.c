@@ -2,6 +2,7 @@
 #include <stdint.h>
 
 #include "libtck.h"
+#include "usermode.h"
 
 static struct boot_info boot_info;
 
@@ -12,6 +13,7 @@ void lib_start(uint32_t magic, uint32_t info_pa)
 	/* Identity map covers 0..4 GiB; boot structures live below 4 GiB. */
 	const struct phys_window all = { 0, 1ull << 32 };
 
+	usermode_init();        /* first: every line below is formatted in user mode */
 	console_init();
 	if (bootinfo_parse(&boot_info, magic, info_pa, &all))
 		printf("bootinfo: %s (eax=%08x ebx=%08x)\n", boot_info.error, magic, info_pa);

@@ -17,6 +17,7 @@
 #include "libtck.h"
 #include "migrate.h"
 #include "pci.h"
+#include "usermode.h"
 
 #define PAGE            4096u
 #define MAX_PAGES       16
@@ -244,11 +245,18 @@ static bool usable(const struct boot_info *bi, uint64_t pa)
 		bootinfo_is_ram(bi, pa) && bootinfo_is_ram(bi, pa + PAGE - 1) : false;
 }
 
-static void fill_page(uint64_t pa)
+static uint64_t fill_page_job(void *arg)
 {
-	uint64_t *p = (uint64_t *)(uintptr_t)pa;
+	uint64_t pa = (uint64_t)(uintptr_t)arg, *p = arg;
 	for (unsigned i = 0; i < PAGE / 8; i++)
 		p[i] = (pa + 8 * i) * 0x9E3779B97F4A7C15ull;
+	return 0;
+}
+
+/* 512 stores: in user mode (usermode.h), natively, instead of ~2 ms emulated. */
+static void fill_page(uint64_t pa)
+{
+	user_call(fill_page_job, (void *)(uintptr_t)pa);
 }
 
 static uint64_t hash_page(uint64_t pa)
