@@ -9,7 +9,9 @@
  * emulating hosts), KVM_SET_TSS_ADDR, KVM_SET_IDENTITY_MAP_ADDR, KVM_CREATE_IRQCHIP, KVM_CREATE_PIT2,
  * vCPU, CPUID = KVM_GET_SUPPORTED_CPUID, 32-bit flat protected-mode PVH entry, EBX = hvm_start_info.
  * Ports: 0xF4 debug exit (exit status = value written), 0xEC0/0xEC4 testdev probe and descriptor
- * (status 1 written back, data discarded; docs/guest-interface.md), other INs all-ones, OUTs ignored.
+ * (status 1 written back, data discarded; docs/guest-interface.md), 0xED0 the kernel-entry port (the
+ * guest library's way back from user mode: what SYSCALL would do, unchecked), other INs all-ones, OUTs
+ * ignored.
  * --detach-teardown does what `swiftvm run` does (Sources/Machine/DeferredTeardown.swift, then the
  * Machine's deinit): a forked child holds the VM fds until this process has exited, and this process
  * unmaps guest RAM and kvm_run and closes its fds before exiting, so the irqchip/PIT teardown is not on
@@ -42,11 +44,12 @@
 #define DEBUG_EXIT_PORT 0xF4
 #define TESTDEV_PORT    0xEC0
 #define TESTDEV_VERSION 0xEC4
+#define KERNEL_ENTRY    0xED0            /* swiftvm's kernel-entry port (docs/guest-interface.md) */
 #define BENCH_PORT      0x2F8
 #define MAX_CMDLINE     2048
 
 static uint8_t *ram;
-static unsigned long exits, pio_exits, testdev_sends, bench_outs, bench_ins;
+static unsigned long exits, pio_exits, testdev_sends, kernel_entries, bench_outs, bench_ins;
 static const char *cmdline = "";
 static uint64_t ram_size = 64ull << 20;
 
@@ -178,6 +181,33 @@ static void set_entry_state(int vcpu, uint32_t entry, uint32_t ebx)
 	IOCTL(vcpu, KVM_SET_REGS, &r);
 }
 
+/* The kernel-entry port's `out`: complete it, then RCX/R11/RIP/RFLAGS and flat ring-0 CS/SS from the
+ * descriptor, as swiftvm's KernelEntryGate does (without its checks: the floor trusts its guest). */
+static void enter_kernel(int vcpu, struct kvm_run *run, uint32_t desc)
+{
+	run->immediate_exit = 1;
+	ioctl(vcpu, KVM_RUN, 0);              /* EINTR once the out has completed */
+	run->immediate_exit = 0;
+	struct kvm_regs r;
+	struct kvm_sregs s;
+	IOCTL(vcpu, KVM_GET_REGS, &r);
+	IOCTL(vcpu, KVM_GET_SREGS, &s);
+	uint64_t entry;
+	uint16_t cs, ss;
+	memcpy(&entry, guest(desc + 8, 8), 8);
+	memcpy(&cs, guest(desc + 16, 2), 2);
+	memcpy(&ss, guest(desc + 18, 2), 2);
+	r.rcx = r.rip;
+	r.r11 = r.rflags;
+	r.rflags = 0x2;
+	r.rip = entry;
+	s.cs = (struct kvm_segment){ .limit = 0xFFFFFFFF, .selector = cs & ~3, .type = 0xB, .present = 1, .s = 1, .l = 1, .g = 1 };
+	s.ss = (struct kvm_segment){ .limit = 0xFFFFFFFF, .selector = ss & ~3, .type = 0x3, .present = 1, .s = 1, .db = 1, .g = 1 };
+	IOCTL(vcpu, KVM_SET_SREGS, &s);
+	IOCTL(vcpu, KVM_SET_REGS, &r);
+	kernel_entries++;
+}
+
 /* One port access; returns >= 0 when the guest wrote the debug-exit port. */
 static int port_io(struct kvm_run *run)
 {
@@ -189,6 +219,8 @@ static int port_io(struct kvm_run *run)
 			bench_ins += run->io.count;
 		if (run->io.size == 4 && run->io.port == TESTDEV_PORT)
 			answer = 0x44545653;         /* "SVTD" */
+		else if (run->io.size == 4 && run->io.port == KERNEL_ENTRY)
+			answer = 0x454B5653;         /* "SVKE" */
 		else if (run->io.size == 4 && run->io.port == TESTDEV_VERSION)
 			answer = 1;
 		for (uint32_t i = 0; i < run->io.count; i++)
@@ -329,6 +361,12 @@ int main(int argc, char **argv)
 		switch (run->exit_reason) {
 		case KVM_EXIT_IO:
 			pio_exits++;
+			if (run->io.direction == KVM_EXIT_IO_OUT && run->io.port == KERNEL_ENTRY && run->io.size == 4) {
+				uint32_t desc;
+				memcpy(&desc, (uint8_t *)run + run->io.data_offset, 4);
+				enter_kernel(vcpu, run, desc);
+				break;
+			}
 			status = port_io(run);
 			break;
 		case KVM_EXIT_MMIO:              /* only without the in-kernel irqchip (LAPIC/IOAPIC pages) */
@@ -343,8 +381,8 @@ int main(int argc, char **argv)
 		if (status >= 0) {
 			if (verbose) {
 				fprintf(stderr, "floor: exit status %d after %lu exits (%lu port I/O, %lu testdev sends, "
-					"port 0x%x: %lu out, %lu in)\n", status, exits, pio_exits, testdev_sends,
-					BENCH_PORT, bench_outs, bench_ins);
+					"%lu kernel entries, port 0x%x: %lu out, %lu in)\n", status, exits, pio_exits,
+					testdev_sends, kernel_entries, BENCH_PORT, bench_outs, bench_ins);
 				fprintf(stderr, "floor: guest RAM resident: %lu KiB of %lu MiB\n",
 					resident_kib(ram, ram_size), (unsigned long)(ram_size >> 20));
 			}

@@ -30,6 +30,11 @@ final class KernelEntryGate: Sendable {
     var entryCount: UInt64 { entries.load(ordering: .relaxed) }
     var refusalCount: UInt64 { refusals.load(ordering: .relaxed) }
 
+    /// For `swiftvm run -v`.
+    var summary: String {
+        "kernel-entry port 0x\(String(Self.port, radix: 16)): \(entryCount) entries from user mode, \(refusalCount) descriptors refused"
+    }
+
     /// Enters the guest kernel on `vcpu` (its own thread) as the descriptor at `address` says.
     func enter(_ vcpu: VirtualCPU, descriptorAt address: UInt32) throws(KVMError) {
         guard let descriptor = KernelEntryDescriptor(in: memory, at: GuestAddress(UInt64(address))) else {

@@ -287,11 +287,11 @@ public final class Machine: @unchecked Sendable {
             // A test-harness port like testdev, not part of any machine type's ABI: only with --testdev.
             try bus.register(configuration.testdev ? snapshotPort : ReservedPorts(), base: SnapshotRequestPort.defaultPort,
                              length: SnapshotRequestPort.portCount, name: configuration.testdev ? "snapshot-port" : "snapshot-probe")
-            if configuration.testdev {
-                // Claimed so that no write to it is coalesced: the exit dispatcher answers its 32-bit
-                // accesses (KernelEntryGate) before the bus, which sees only the others.
-                try bus.register(ReservedPorts(), base: KernelEntryGate.port, length: KernelEntryGate.portCount, name: "kernel-entry")
-            }
+            // With --testdev the exit dispatcher answers its 32-bit accesses (KernelEntryGate) before the bus;
+            // claimed either way, so that no write to it is coalesced and the guest library's probe at start
+            // is never a stray access (as testdev's probe).
+            try bus.register(ReservedPorts(), base: KernelEntryGate.port, length: KernelEntryGate.portCount,
+                             name: configuration.testdev ? "kernel-entry" : "kernel-entry-probe")
         } catch {
             preconditionFailure("fixed device layout overlaps: \(error)")
         }

@@ -51,7 +51,7 @@ extension Machine {
                          snapshot: latch.snapshot, console: console.bytes,
                          consoleBytesDropped: console.droppedByteCount, exitCount: exits.value,
                          unassignedAccesses: dispatcher.unassignedAccesses, refusedMSRAccesses: dispatcher.refusedMSRAccesses,
-                         deviceSummaries: virtioBlock.map { [$0.summary] } ?? [],
+                         deviceSummaries: (virtioBlock.map { [$0.summary] } ?? []) + (kernelEntry.map { [$0.summary] } ?? []),
                          setupSeconds: runStart - createdAt, runSeconds: runEnd - runStart)
     }
 }
