@@ -8,7 +8,7 @@ public enum Catalog {
     public static let defaultsSection = "defaults"
     /// A larger file is refused before it is parsed (the suite's own is a few KiB).
     public static let maximumBytes = 1 << 20
-    static let testKeys = ["kernel", "groups", "description", "machine", "cpus", "memory", "cmdline", "timeout", "expect", "xfail", "disk", "migrate"]
+    static let testKeys = ["kernel", "groups", "description", "machine", "cpus", "memory", "cmdline", "timeout", "expect", "xfail", "disk", "migrate", "sleeps"]
     static let defaultKeys = ["groups", "machine", "cpus", "memory", "timeout"]
     static let perDriverKeys = ["expect", "xfail", "machine"]
 
@@ -143,6 +143,7 @@ public enum Catalog {
         if let timeout = try value("timeout", section, fail, CatalogValues.timeout) { entry.timeoutSeconds = timeout }
         if let disk = try value("disk", section, fail, CatalogValues.disk) { entry.disk = disk }
         if let migrate = try value("migrate", section, fail, CatalogValues.yesNo) { entry.migrate = migrate }
+        if let sleeps = try value("sleeps", section, fail, CatalogValues.yesNo) { entry.sleeps = sleeps }
         if let expectation = try expectation(section, suffix: "", fail) { entry.defaultExpectation = expectation }
         let drivers = Set(section.values.keys.compactMap { key in
             perDriverKeys.lazy.compactMap { key.hasPrefix($0 + ".") ? String(key.dropFirst($0.count + 1)) : nil }.first

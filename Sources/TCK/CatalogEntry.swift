@@ -23,12 +23,16 @@ public struct CatalogEntry: Codable, Equatable, Sendable {
     /// The runner saves the VM each time the guest asks and restores it in a new VMM process (catalog key
     /// `migrate = yes`; the `migration` group). false: a save request is refused as on any other run.
     public var migrate: Bool
+    /// The guest spends its run asleep waiting for the wall clock (catalog key `sleeps = yes`, e.g. the RTC's
+    /// next second): the runner runs such tests one at a time beside the `--jobs` others, whose CPU they
+    /// leave idle.
+    public var sleeps: Bool
 
     public init(name: String, kernel: String, groups: [String] = [], description: String = "", cpus: Int = 1,
                 memoryBytes: UInt64 = 64 << 20, commandLine: String = "", timeoutSeconds: Double = 10,
                 defaultExpectation: Expectation = .pass, expectations: [String: Expectation] = [:],
                 defaultMachine: String? = nil, machines: [String: String] = [:], disk: DiskSpec? = nil,
-                migrate: Bool = false) {
+                migrate: Bool = false, sleeps: Bool = false) {
         self.name = name
         self.kernel = kernel
         self.groups = groups
@@ -43,6 +47,7 @@ public struct CatalogEntry: Codable, Equatable, Sendable {
         self.machines = machines
         self.disk = disk
         self.migrate = migrate
+        self.sleeps = sleeps
     }
 
     public func machine(for driver: String) -> String? {

@@ -3,6 +3,9 @@ import Synchronization
 
 /// Runs every (test, driver) pair with up to `jobs` at once and hands each judged result to `progress`
 /// as it finishes. Results come back in catalog order, drivers in the order given.
+///
+/// Tests whose guest sleeps on the wall clock (catalog `sleeps = yes`) run in a lane of their own, one at
+/// a time, beside the `jobs` lanes: they would hold a lane for up to a second while its CPU idles.
 public final class SuiteRunner: Sendable {
     public struct Job: Sendable {
         public let index: Int
@@ -11,8 +14,10 @@ public final class SuiteRunner: Sendable {
     }
 
     private let jobs: [Job]
-    /// Indexes into `jobs` in the order they start: longest expected first (`StartOrder`).
+    /// Indexes into `jobs` in the order they start, longest expected first (`StartOrder`): the lanes
+    /// that share the CPU, and the lane of tests that sleep.
     private let startOrder: [Int]
+    private let sleeperOrder: [Int]
     private let parallelism: Int
     private let kernelDirectory: String
     private let diskDirectory: String
@@ -31,7 +36,9 @@ public final class SuiteRunner: Sendable {
             for driver in drivers { jobs.append(Job(index: jobs.count, entry: entry, driver: driver)) }
         }
         self.jobs = jobs
-        startOrder = StartOrder.order(jobs.map { ($0.entry, $0.driver.name) }, history: history)
+        let order = StartOrder.order(jobs.map { ($0.entry, $0.driver.name) }, history: history)
+        startOrder = order.filter { !jobs[$0].entry.sleeps }
+        sleeperOrder = order.filter { jobs[$0].entry.sleeps }
         self.parallelism = max(1, parallelism)
         self.kernelDirectory = kernelDirectory
         self.diskDirectory = diskDirectory ?? NSTemporaryDirectory() + "tck-disks-\(getpid())"
@@ -47,45 +54,53 @@ public final class SuiteRunner: Sendable {
 
     /// Blocks until every job finished or the run was cancelled.
     public func run(progress: @escaping @Sendable (ProgressEvent) -> Void) -> [TestResult] {
-        let next = Mutex(0)
         let finished = Mutex([Int: TestResult]())
         let done = DispatchGroup()
-        // Plain threads, not tasks: each blocks in poll(2) on its VMM for the whole run.
-        for _ in 0..<min(parallelism, max(1, jobs.count)) {
-            done.enter()
-            Thread.detachNewThread { [self] in
-                defer { done.leave() }
-                while !self.isCancelled, let index = next.withLock({ counter -> Int? in
-                    guard counter < self.jobs.count else { return nil }
-                    defer { counter += 1 }
-                    return counter
-                }) {
-                    let job = self.jobs[self.startOrder[index]]
-                    progress(.started(job.entry.name, driver: job.driver.name))
-                    let result: TestResult
-                    do throws(DiskImageError) {
-                        let disk = try DiskImages.prepare(job.entry, driver: job.driver.name, directory: self.diskDirectory)
-                        let snapshot = try SnapshotFiles.prepare(job.entry, driver: job.driver.name, directory: self.snapshotDirectory)
-                        let cancelled: @Sendable () -> Bool = { [self] in self.isCancelled }
-                        let run = if let snapshot {
-                            job.driver.runMigrating(job.entry, kernelDirectory: self.kernelDirectory, disk: disk,
-                                                    snapshot: snapshot, cancelled: cancelled)
-                        } else {
-                            job.driver.run(job.entry, kernelDirectory: self.kernelDirectory, disk: disk, cancelled: cancelled)
-                        }
-                        // A run cut short by Ctrl-C says nothing about the VMM: leave it out of the report.
-                        if self.isCancelled { return }
-                        result = Judge.judge(entry: job.entry, driver: job.driver.name, run: run)
-                    } catch {
-                        result = Self.notStarted(job, because: error)
+        let queues = [(order: startOrder, lanes: min(parallelism, max(1, startOrder.count))),
+                      (order: sleeperOrder, lanes: sleeperOrder.isEmpty ? 0 : 1)]
+        for queue in queues {
+            let next = Mutex(0)
+            // Plain threads, not tasks: each blocks in poll(2) on its VMM for the whole run.
+            for _ in 0..<queue.lanes {
+                done.enter()
+                Thread.detachNewThread { [self] in
+                    defer { done.leave() }
+                    while !self.isCancelled, let index = next.withLock({ counter -> Int? in
+                        guard counter < queue.order.count else { return nil }
+                        defer { counter += 1 }
+                        return counter
+                    }) {
+                        let job = self.jobs[queue.order[index]]
+                        guard let result = self.run(job, progress: progress) else { return }
+                        finished.withLock { $0[job.index] = result }
+                        progress(.finished(result))
                     }
-                    finished.withLock { $0[job.index] = result }
-                    progress(.finished(result))
                 }
             }
         }
         done.wait()
         return finished.withLock { results in results.keys.sorted().compactMap { results[$0] } }
+    }
+
+    /// One job, judged; nil when the run was cancelled meanwhile (a run cut short by Ctrl-C says nothing
+    /// about the VMM: it is left out of the report).
+    private func run(_ job: Job, progress: @Sendable (ProgressEvent) -> Void) -> TestResult? {
+        progress(.started(job.entry.name, driver: job.driver.name))
+        do throws(DiskImageError) {
+            let disk = try DiskImages.prepare(job.entry, driver: job.driver.name, directory: diskDirectory)
+            let snapshot = try SnapshotFiles.prepare(job.entry, driver: job.driver.name, directory: snapshotDirectory)
+            let cancelled: @Sendable () -> Bool = { [self] in self.isCancelled }
+            let run = if let snapshot {
+                job.driver.runMigrating(job.entry, kernelDirectory: kernelDirectory, disk: disk,
+                                        snapshot: snapshot, cancelled: cancelled)
+            } else {
+                job.driver.run(job.entry, kernelDirectory: kernelDirectory, disk: disk, cancelled: cancelled)
+            }
+            if isCancelled { return nil }
+            return Judge.judge(entry: job.entry, driver: job.driver.name, run: run)
+        } catch {
+            return Self.notStarted(job, because: error)
+        }
     }
 }
 
