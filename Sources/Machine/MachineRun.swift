@@ -28,7 +28,7 @@ extension Machine {
         // vCPU 0 runs on this thread and the watchdog on one of its own, which is never waited for: when the
         // guest ends the run, nothing stands between its last exit and the result (no thread hand-off,
         // each a scheduling delay on a busy host). The watchdog returns on its own once the latch is stopped.
-        let watchdog = Watchdog(latch: latch, vcpus: vcpus, vm: vm, virtioBlock: virtioBlock, pause: pause,
+        let watchdog = Watchdog(latch: latch, vcpus: vcpus, vm: vm, virtioBlock: virtioBlock, pause: pause, exits: exits,
                                 saveRequests: saveRequests, save: saver)
         let since = min(start ?? runStart, runStart)
         do {
@@ -68,6 +68,9 @@ struct Watchdog: Sendable {
     let vm: VirtualMachine
     let virtioBlock: VirtioPCIAttachment?
     let pause: VcpuPause
+    /// A vCPU that exited to userspace since the last look was running then: the look is skipped (it
+    /// would pause every vCPU for nothing) and the next one decides, at most one interval later.
+    let exits: ExitCounter
     let saveRequests: SaveRequests
     /// How to save the machine; nil when saves go nowhere (no --snapshot).
     let save: MachineSave?
@@ -82,6 +85,7 @@ struct Watchdog: Sendable {
         let deadline = start + timeout
         var interval = Self.deadlockFirstLook
         var nextLook = start + interval
+        var exitsSeen: UInt64 = 0
         while true {
             let now = monotonicSeconds()
             switch latch.waitForEvent(timeout: min(deadline, nextLook) - now) {
@@ -103,7 +107,10 @@ struct Watchdog: Sendable {
                 latch.stop(.timeout(seconds: timeout))
                 return
             }
-            if let stuck = lookForDeadlock() {
+            let exitCount = exits.value
+            if exitCount != exitsSeen {
+                exitsSeen = exitCount
+            } else if let stuck = lookForDeadlock() {
                 latch.stop(.deadlock(seconds: monotonicSeconds() - start, cpus: stuck))
                 return
             }

@@ -51,6 +51,17 @@ import Testing
         #expect(try memory.read(at: GuestAddress(0xF), count: 18) == [0] + Array(repeating: 0xAA, count: 16) + [0])
     }
 
+    /// Zeroing drops whole pages (MADV_DONTNEED) and writes the partial ones at either end.
+    @Test(arguments: [(0x1234, 0x5000), (0x1000, 0x3000), (0x1FF0, 0x20), (0x10, 0x10)])
+    func zeroFillClearsExactlyItsRange(start: Int, count: Int) throws {
+        let memory = try GuestMemory(ranges: [low])
+        try memory.fill(0x5A, at: GuestAddress(0), count: 0x8000)
+        try memory.fill(0, at: GuestAddress(UInt64(start)), count: UInt64(count))
+        let bytes = try memory.read(at: GuestAddress(0), count: 0x8000)
+        let zeroed = (0..<bytes.count).filter { bytes[$0] == 0 }
+        #expect(zeroed == Array(start..<(start + count)))
+    }
+
     @Test func badLayoutsAreRefused() {
         #expect(throws: GuestMemoryError.self) { try GuestMemory(ranges: []) }
         #expect(throws: GuestMemoryError.self) {
