@@ -34,6 +34,7 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #define TSS_ADDR        0xFFFBD000u
@@ -275,8 +276,16 @@ static void hand_off_teardown(void)
 	close(ends[0]);
 }
 
+static double now_ms(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return t.tv_sec * 1e3 + t.tv_nsec / 1e6;
+}
+
 int main(int argc, char **argv)
 {
+	double started = now_ms();
 	int irqchip = 1, irqchip_first = 0, detach = 0, verbose = 0;
 	const char *kernel = NULL;
 	for (int i = 1; i < argc; i++) {
@@ -350,6 +359,7 @@ int main(int argc, char **argv)
 	IOCTL(vcpu, KVM_SET_CPUID2, cpuid);
 	set_entry_state(vcpu, entry, info);
 
+	double running = now_ms();
 	for (;;) {
 		if (ioctl(vcpu, KVM_RUN, 0) < 0) {
 			if (errno == EINTR || errno == EAGAIN)
@@ -383,6 +393,8 @@ int main(int argc, char **argv)
 				fprintf(stderr, "floor: exit status %d after %lu exits (%lu port I/O, %lu testdev sends, "
 					"%lu kernel entries, port 0x%x: %lu out, %lu in)\n", status, exits, pio_exits,
 					testdev_sends, kernel_entries, BENCH_PORT, bench_outs, bench_ins);
+				fprintf(stderr, "floor: set-up %.1f ms, run %.1f ms (as swiftvm run -v counts them)\n",
+					running - started, now_ms() - running);
 				fprintf(stderr, "floor: guest RAM resident: %lu KiB of %lu MiB\n",
 					resident_kib(ram, ram_size), (unsigned long)(ram_size >> 20));
 			}

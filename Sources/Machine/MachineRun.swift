@@ -14,7 +14,7 @@ extension Machine {
         let dispatcher = ExitDispatcher(bus: bus, strictIO: configuration.strictIO, msrs: configuration.machineType.msrs,
                                         mmio: virtioBlock.map { [$0] } ?? [],
                                         kernelEntryPort: kernelEntry == nil ? nil : KernelEntryGate.port)
-        do { try virtioBlock?.start() } catch { latch.stop(.vmmFailure(cpu: 0, error.description)) }
+        virtioBlock?.start()
         defer { virtioBlock?.stop() }
         let exits = ExitCounter()
         var threads: [HostThread] = []

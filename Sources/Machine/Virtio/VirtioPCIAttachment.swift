@@ -12,7 +12,8 @@ import Virtio
 /// own, so a guest's kick costs no userspace exit once the driver is running.
 ///
 /// The first notify write after the BAR is placed arrives as an MMIO exit: it is served, and then every
-/// queue's notify address gets an ioeventfd. Moving the BAR (or disabling memory decoding) drops them.
+/// queue's notify address gets an ioeventfd and the I/O thread starts. Moving the BAR (or disabling memory
+/// decoding) drops them.
 final class VirtioPCIAttachment: PCIConfigHandler, MMIORegion, @unchecked Sendable {
     private struct State {
         var transport: VirtioPCITransport
@@ -26,7 +27,10 @@ final class VirtioPCIAttachment: PCIConfigHandler, MMIORegion, @unchecked Sendab
     private let interrupt: KVMVirtioInterrupt
     private let queueEvents: [EventFD]
     private let stopEvent: EventFD
-    private var thread: HostThread?
+    /// The I/O thread, started with the first ioeventfd (a run whose guest never kicks has none: one
+    /// thread less to start and join), while the run allows it (`start` … `stop`).
+    private let thread = Mutex<HostThread?>(nil)
+    private let allowed = Atomic<Bool>(false)
     private let mmioAccesses = Atomic<UInt64>(0)
     private let kicksWithoutExit = Atomic<UInt64>(0)
 
@@ -44,18 +48,29 @@ final class VirtioPCIAttachment: PCIConfigHandler, MMIORegion, @unchecked Sendab
 
     deinit { stop() }
 
-    /// Starts the I/O thread that serves ioeventfd notifications.
-    func start() throws(MachineError) {
-        let events = queueEvents, stop = stopEvent
-        thread = try HostThread { [self] in self.serve(events: events, stop: stop) }
+    /// From now on the first ioeventfd starts the I/O thread that serves the notifications.
+    func start() {
+        allowed.store(true, ordering: .sequentiallyConsistent)
     }
 
-    /// Stops the I/O thread (idempotent); the device then only answers the vCPUs' accesses.
+    /// Stops the I/O thread, if it runs (idempotent); the device then only answers the vCPUs' accesses.
     func stop() {
-        guard let running = thread else { return }
-        thread = nil
+        allowed.store(false, ordering: .sequentiallyConsistent)
+        guard let running = thread.withLock({ thread in defer { thread = nil }; return thread }) else { return }
         stopEvent.signal()
         running.join()
+    }
+
+    /// Starts the I/O thread for ioeventfds just registered; false when it may not (the run is over) or
+    /// could not, and the kicks must stay MMIO exits.
+    private func startServing() -> Bool {
+        guard allowed.load(ordering: .sequentiallyConsistent) else { return false }
+        let events = queueEvents, stop = stopEvent
+        return thread.withLock { (thread) -> Bool in
+            if thread != nil { return true }
+            thread = try? HostThread { [self] in self.serve(events: events, stop: stop) }
+            return thread != nil
+        }
     }
 
     /// Before a save, with every vCPU paused: stops the I/O thread and serves the kicks it had not got to,
@@ -120,6 +135,7 @@ final class VirtioPCIAttachment: PCIConfigHandler, MMIORegion, @unchecked Sendab
             state.transport.write(barOffset: offset, size: size, value: value)
             if offset >= VirtioPCILayout.notifyOffset, state.notifyBase == nil, let base = Self.barBase(state.transport) {
                 registerNotifyEvents(&state, base: base)
+                if state.notifyBase != nil, !startServing() { dropNotifyEvents(&state) }
             }
             return true
         }
