@@ -113,6 +113,8 @@ struct Watchdog: Sendable {
             } else if let stuck = lookForDeadlock() {
                 latch.stop(.deadlock(seconds: monotonicSeconds() - start, cpus: stuck))
                 return
+            } else {
+                exitsSeen = exits.value     // the look's own kicks count as exits: not the guest's
             }
             interval = min(interval * 2, Self.deadlockLookInterval)
             nextLook = monotonicSeconds() + interval
