@@ -32,7 +32,7 @@ final class KernelEntryGate: Sendable {
 
     /// For `swiftvm run -v`.
     var summary: String {
-        "kernel-entry port 0x\(String(Self.port, radix: 16)): \(entryCount) entries from user mode, \(refusalCount) descriptors refused"
+        "kernel-entry port 0x\(String(Self.port, radix: 16)): \(entryCount) entries, \(refusalCount) descriptors refused"
     }
 
     /// Enters the guest kernel on `vcpu` (its own thread) as the descriptor at `address` says.

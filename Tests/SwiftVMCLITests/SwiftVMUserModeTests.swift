@@ -24,4 +24,11 @@ struct SwiftVMUserModeTests {
         #expect(entries >= resultLines(viaUserMode.stdout).count, "one entry a line at least: \(summary)")
         #expect(summary.hasSuffix(" 0 descriptors refused"))
     }
+
+    @Test func badDescriptorsAreRefusedAndCountedAndAGoodOneLands() throws {
+        let result = try SwiftVMProcess.run(["run", "--kernel", SwiftVMProcess.kernel("hostile_kernel_entry"), "--testdev", "-v"])
+        #expect(result.status == 0, "\(result.stdout)")
+        #expect(result.stdout.contains("TCK:1 END pass=8 fail=0 skip=0"))
+        #expect(result.stderr.contains(" 6 descriptors refused"), "\(result.stderr)")
+    }
 }
