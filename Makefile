@@ -11,8 +11,9 @@ TCK          := .build/release/tck
 # kernels and runs the suite on swiftvm. The second is for `make test` (and bench, test-hostile): the
 # cmocka unit tests, the QEMU driver, iasl, the report consumers (xmllint, junitparser, Chromium), time,
 # the libvirt driver's daemons and virsh (libvirt-daemon-system also creates the libvirt-qemu user), and
-# qemu-img/qemu-io (qemu-utils), the judges of the qcow2 tests.
-RUN_PACKAGES  := gcc make binutils pkg-config libelf-dev linux-libc-dev zlib1g-dev
+# qemu-img/qemu-io (qemu-utils), the judges of the qcow2 tests. The release swiftvm is a static executable:
+# libc6-dev, g++ (libstdc++), libelf-dev and zlib1g-dev give it libc.a, libstdc++.a, libelf.a and libz.a.
+RUN_PACKAGES  := gcc g++ libc6-dev make binutils pkg-config libelf-dev linux-libc-dev zlib1g-dev
 TEST_PACKAGES := libcmocka-dev qemu-system-x86 qemu-utils acpica-tools libxml2-utils chromium python3 python3-venv time \
                  libvirt-daemon-system libvirt-clients
 # A real JUnit consumer for the report checks (PyPI junitparser), in a venv of the project's own.
