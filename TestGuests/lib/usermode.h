@@ -19,6 +19,9 @@
  *
  * user_call() is also a plain call on a CPU without the TSS (APs) and when already in user mode.
  * User mode runs with interrupts off; the caller's RFLAGS are restored on return.
+ *
+ * Every page of the identity map is user-accessible, so a kernel must not set CR4.SMEP or CR4.SMAP
+ * (ring 0 would then fault on its own code or data), nor load a GDT without the user selectors.
  */
 #ifndef USERMODE_H
 #define USERMODE_H
