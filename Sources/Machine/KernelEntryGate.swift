@@ -76,7 +76,7 @@ struct KernelEntryDescriptor: Equatable {
         func field<T: FixedWidthInteger>(_ type: T.Type, _ offset: UInt64) -> T? {
             try? memory.read(type, at: GuestAddress(address.rawValue &+ offset))
         }
-        guard address.rawValue <= UInt64.max - UInt64(Self.size),
+        guard memory.contains(address, length: UInt64(Self.size)),
               field(UInt32.self, 0) == Self.magic, field(UInt32.self, 4) == Self.version,
               let entry = field(UInt64.self, 8), let code = field(UInt16.self, 16), let stack = field(UInt16.self, 18)
         else { return nil }

@@ -55,9 +55,13 @@ import Testing
     }
 
     @Test func aDescriptorOutsideOrAcrossTheEndOfRAMIsRefused() throws {
-        let memory = try descriptorMemory((0x444B_5653, 1, 0x10_0000, 0x18, 0x10))
-        #expect(KernelEntryDescriptor(in: memory, at: GuestAddress(0x2000 - 16)) == nil)
-        #expect(KernelEntryDescriptor(in: memory, at: GuestAddress(0xFFFF_FFF0)) == nil)
-        #expect(KernelEntryDescriptor(in: memory, at: GuestAddress(UInt64.max - 3)) == nil)
+        // Valid in every field that fits: the 20 bytes that matter below the end of RAM, the reserved word past it.
+        let acrossTheEnd = try descriptorMemory((0x444B_5653, 1, 0x10_0000, 0x18, 0x10), at: 0x2000 - 20)
+        #expect(KernelEntryDescriptor(in: acrossTheEnd, at: GuestAddress(0x2000 - 20)) == nil)
+        #expect(KernelEntryDescriptor(in: acrossTheEnd, at: GuestAddress(0xFFFF_FFF0)) == nil)
+        #expect(KernelEntryDescriptor(in: acrossTheEnd, at: GuestAddress(UInt64.max - 3)) == nil)
+        // The same descriptor one word lower is whole, and read.
+        let inside = try descriptorMemory((0x444B_5653, 1, 0x10_0000, 0x18, 0x10), at: 0x2000 - 24)
+        #expect(KernelEntryDescriptor(in: inside, at: GuestAddress(0x2000 - 24)) != nil)
     }
 }
