@@ -212,13 +212,11 @@ public final class VirtualCPU: @unchecked Sendable {
     }
 
     public func setSpecialRegisters(_ registers: SpecialRegisters) throws(KVMError) {
-        var raw = kvm_sregs()
-        try fd.ioctl("KVM_GET_SREGS", CKVM_GET_SREGS, &raw)
-        registers.apply(to: &raw)
-        try fd.ioctl("KVM_SET_SREGS", CKVM_SET_SREGS, &raw)
+        try updateSpecialRegisters { $0 = registers }
     }
 
-    /// One KVM_GET_SREGS, `change`, one KVM_SET_SREGS: for a change of a few fields on a hot path.
+    /// One KVM_GET_SREGS, `change`, one KVM_SET_SREGS (fields `SpecialRegisters` does not model, such
+    /// as the pending-interrupt bitmap, keep the vCPU's values): for a change of a few fields on a hot path.
     public func updateSpecialRegisters(_ change: (inout SpecialRegisters) -> Void) throws(KVMError) {
         var raw = kvm_sregs()
         try fd.ioctl("KVM_GET_SREGS", CKVM_GET_SREGS, &raw)
