@@ -3,7 +3,8 @@
 #
 # As root: the log daemon (virtlogd) and the QEMU driver's daemon (libvirtd, or virtqemud where the
 # modular daemons are installed instead) in the background, each only when it is not running already;
-# then waits until `virsh -c qemu:///system version` answers. Every daemon this script started is
+# gives libvirt's QEMU user access to /dev/kvm as udev would (scripts/kvm-group-access.sh) and checks
+# it; then waits until `virsh -c qemu:///system version` answers. Every daemon this script started is
 # written to STATE_DIR (one <daemon>.pid each), and only those are stopped by libvirt-down.sh: a
 # daemon that was already running (another user's, systemd's) is left alone.
 # As another user: nothing to start; virsh starts the per-user session daemon (qemu:///session) itself.
@@ -43,6 +44,21 @@ else
 		echo "$pid" > "$STATE/$daemon.pid"
 		say "started $daemon (pid $pid)"
 	done
+fi
+if [ "$URI" = qemu:///system ]; then
+	# libvirt runs QEMU as its own user (qemu.conf `user`; Debian's default libvirt-qemu, in group kvm):
+	# without access to /dev/kvm every domain fails, and libvirt takes ~45 s to say so.
+	scripts/kvm-group-access.sh || exit 1
+	QEMU_USER=$(sed -n 's/^[[:space:]]*user[[:space:]]*=[[:space:]]*"\(.*\)".*/\1/p' /etc/libvirt/qemu.conf 2>/dev/null | tail -1)
+	QEMU_USER=${QEMU_USER:-libvirt-qemu}
+	case $QEMU_USER in
+	+0|root) ;;
+	*)	if getent passwd "${QEMU_USER#+}" >/dev/null &&
+			! runuser -u "${QEMU_USER#+}" -- sh -c 'test -r /dev/kvm -a -w /dev/kvm'; then
+			say "libvirt's QEMU user $QEMU_USER cannot open /dev/kvm ($(stat -c '%U:%G %a' /dev/kvm)); every domain would fail"
+			exit 1
+		fi ;;
+	esac
 fi
 tries=0
 until virsh -c "$URI" version >/dev/null 2>&1; do

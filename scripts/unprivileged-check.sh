@@ -3,7 +3,7 @@
 # read/write access to /dev/kvm (docs/privileges.md).
 #
 # As root (CI runs as root on a fresh machine), idempotently:
-#   - creates the system group `kvm` if missing, and makes /dev/kvm root:kvm mode 0660 (udev's usual
+#   - gives the group `kvm` read/write access to /dev/kvm (scripts/kvm-group-access.sh: udev's usual
 #     rule; a fresh container often has root:root 0600);
 #   - creates the system user `tckuser` (no home, no login shell) in group kvm, or adds it to kvm;
 # then, copying nothing, runs the built tck from this checkout as that user:
@@ -29,9 +29,7 @@ cannot() { echo "unprivileged-check: $*" >&2; exit 2; }
 [ -f TestGuests/build/hello.elf ] || cannot "TestGuests/build missing: run make -C TestGuests first"
 
 # 1. Group, device node, user (idempotent).
-getent group "$GROUP" >/dev/null || groupadd --system "$GROUP"
-chgrp "$GROUP" /dev/kvm
-chmod 660 /dev/kvm
+scripts/kvm-group-access.sh
 if ! getent passwd "$USER_NAME" >/dev/null; then
 	useradd --system --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin \
 		--gid "$GROUP" "$USER_NAME"
