@@ -78,3 +78,14 @@ let package = Package(
         .testTarget(name: "ABITests", dependencies: ["ABI", "CPUFeatures", "Reports", "TCK", "TestSupport"], resources: [.copy("Fixtures")]),
     ]
 )
+
+// swiftvm's modules reach generic metadata (Set<String>, [PCIAddress: PCIFunction], …) through direct
+// accessors, not mangled names: a mangled name is resolved at run time, and each first use of one then
+// scans every conformance record of the static binary (~3,000) for its Hashable witness — 16 scans,
+// ~48,000 records, in a hello run (benchmarks/README.md, "Fourth pass").
+let swiftvmModules: Set<String> = ["KVM", "GuestMemory", "Boot", "Devices", "BlockBackends", "QCOW2", "Virtio", "Quantities",
+                                   "Snapshot", "CPUFeatures", "ACPI", "Machine", "swiftvm"]
+for target in package.targets where swiftvmModules.contains(target.name) {
+    target.swiftSettings = (target.swiftSettings ?? [])
+        + [.unsafeFlags(["-Xfrontend", "-disable-concrete-type-metadata-mangled-name-accessors"], .when(configuration: .release))]
+}

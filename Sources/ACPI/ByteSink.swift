@@ -1,14 +1,33 @@
 /// Where ACPI structures serialize to. Every table and every AML term writes through this one protocol,
 /// so a table can be built into a `ByteWriter`, and an AML term can be sized by encoding it into one.
 /// All multi-byte helpers are little-endian, as everything in ACPI is.
+///
+/// The bulk entry point takes bytes in memory, not `some Sequence<UInt8>`: AML terms encode through
+/// existentials, where a generic sequence parameter stays unspecialized, and its metadata is then
+/// looked up by mangled name at run time, a scan of the static swiftvm's conformance records at each
+/// first use (~0.1 ms of every start; benchmarks/README.md, "Fourth pass").
 public protocol ACPIByteSink {
     mutating func put(_ byte: UInt8)
-    mutating func put(_ bytes: some Sequence<UInt8>)
+    mutating func put(_ bytes: UnsafeRawBufferPointer)
 }
 
 extension ACPIByteSink {
-    public mutating func put(_ bytes: some Sequence<UInt8>) {
+    public mutating func put(_ bytes: UnsafeRawBufferPointer) {
         for byte in bytes { put(byte) }
+    }
+
+    public mutating func put(_ bytes: [UInt8]) {
+        bytes.withUnsafeBytes { put($0) }
+    }
+
+    public mutating func put(_ text: String.UTF8View) {
+        var text = String(text)
+        text.withUTF8 { put(UnsafeRawBufferPointer($0)) }
+    }
+
+    /// `byte`, `count` times.
+    public mutating func put(repeating byte: UInt8, count: Int) {
+        for _ in 0..<max(count, 0) { put(byte) }
     }
 
     public mutating func put16(_ value: UInt16) { putLittleEndian(value) }
@@ -19,11 +38,11 @@ extension ACPIByteSink {
     public mutating func putASCII(_ text: String, width: Int, pad: UInt8 = 0x20) {
         let bytes = Array(text.utf8.prefix(width))
         put(bytes)
-        put(repeatElement(pad, count: width - bytes.count))
+        put(repeating: pad, count: width - bytes.count)
     }
 
     public mutating func putZeros(_ count: Int) {
-        put(repeatElement(UInt8(0), count: count))
+        put(repeating: 0, count: count)
     }
 
     private mutating func putLittleEndian<T: FixedWidthInteger>(_ value: T) {
@@ -43,7 +62,7 @@ public struct ByteWriter: ACPIByteSink, Sendable, Equatable {
 
     public mutating func put(_ byte: UInt8) { bytes.append(byte) }
 
-    public mutating func put(_ bytes: some Sequence<UInt8>) { self.bytes.append(contentsOf: bytes) }
+    public mutating func put(_ bytes: UnsafeRawBufferPointer) { self.bytes.append(contentsOf: bytes) }
 
     public mutating func patch8(_ value: UInt8, at offset: Int) { bytes[offset] = value }
 

@@ -106,8 +106,11 @@ public final class GuestMemory: @unchecked Sendable {
     public func write(_ bytes: some Collection<UInt8>, at address: GuestAddress) throws(GuestMemoryError) {
         guard !bytes.isEmpty else { return }
         let target = try locate(address, UInt64(bytes.count))
-        let buffer = UnsafeMutableRawBufferPointer(start: target, count: bytes.count)
-        buffer.copyBytes(from: bytes)
+        // Contiguous bytes by memcpy: `copyBytes(from:)` of an unspecialized collection looks up its
+        // metadata at run time (a scan of the binary's conformance records at first use).
+        if bytes.withContiguousStorageIfAvailable({ memcpy(target, $0.baseAddress!, $0.count) }) == nil {
+            UnsafeMutableRawBufferPointer(start: target, count: bytes.count).copyBytes(from: bytes)
+        }
     }
 
     /// Zeroes drop whole pages instead (MADV_DONTNEED: private anonymous pages then read as zero), so a

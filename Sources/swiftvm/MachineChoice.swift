@@ -17,6 +17,10 @@ struct MachineChoice: ParsableArguments {
 
     /// The machine type, with --cpu-features applied. Throws a sentence naming the bad name.
     func resolve() throws -> MachineType {
+        try Self.resolve(machine: machine, cpuFeatures: cpuFeatures)
+    }
+
+    static func resolve(machine: String?, cpuFeatures: String?) throws -> MachineType {
         let type = try MachineTypes.named(machine ?? MachineTypes.latest.name)
         guard let cpuFeatures else { return type }
         var added: [String] = [], removed: [String] = []

@@ -13,7 +13,7 @@ struct SwiftVM: ParsableCommand {
 
     /// `swiftvm run` with plain options skips ArgumentParser's (costly) parse: `QuickRun`.
     static func main() {
-        if let run = QuickRun.command(Array(CommandLine.arguments.dropFirst())) { QuickRun.execute(run) }
+        if let options = QuickRun.options(Array(CommandLine.arguments.dropFirst())) { QuickRun.execute(options) }
         main(nil)
     }
 }
