@@ -58,7 +58,9 @@ public final class VirtualCPU: @unchecked Sendable {
         withUnsafeMutablePointer(to: &run.pointee.immediate_exit) { flag in
             UnsafeMutableRawPointer(flag).storeBytes(of: 1, as: UInt8.self)
         }
-        thread.withLock { if let target = $0 { _ = pthread_kill(target, Self.kickSignal) } }
+        // On the vCPU's own thread the flag is enough: that thread is not inside KVM_RUN (a device it is
+        // dispatching to stopped the run), and a signal to itself would only cost a delivery.
+        thread.withLock { if let target = $0, pthread_equal(target, pthread_self()) == 0 { _ = pthread_kill(target, Self.kickSignal) } }
     }
 
     /// Undoes a kick, on this vCPU's thread, so that the next KVM_RUN enters the guest again (after a

@@ -242,7 +242,7 @@ public final class Machine: @unchecked Sendable {
                 try vcpu.resetFPU()
                 // APs keep KVM's reset state: they wait for INIT/SIPI from the guest (in-kernel LAPIC).
                 if index == 0, let entry {
-                    try vcpu.setSpecialRegisters(EntryCPUState.specialRegisters(from: vcpu.specialRegisters()))
+                    try vcpu.updateSpecialRegisters { $0 = EntryCPUState.specialRegisters(from: $0) }
                     try vcpu.setRegisters(EntryCPUState.registers(for: entry))
                 }
                 return vcpu

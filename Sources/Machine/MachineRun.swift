@@ -51,12 +51,17 @@ extension Machine {
                          snapshot: latch.snapshot, console: console.bytes,
                          consoleBytesDropped: console.droppedByteCount, exitCount: exits.value,
                          unassignedAccesses: dispatcher.unassignedAccesses, refusedMSRAccesses: dispatcher.refusedMSRAccesses,
-                         deviceSummaries: (virtioBlock.map { [$0.summary] } ?? []) + (kernelEntry.map { [$0.summary] } ?? []),
                          setupSeconds: runStart - createdAt, runSeconds: runEnd - runStart)
     }
 }
 
 extension Machine {
+    /// One line per device worth a word in `swiftvm run -v` (the virtio disk, the kernel-entry port); built
+    /// on request, not with every run's result (its string formatting is start-up time for nothing).
+    public var deviceSummaries: [String] {
+        (virtioBlock.map { [$0.summary] } ?? []) + (kernelEntry.map { [$0.summary] } ?? [])
+    }
+
     /// CLOCK_MONOTONIC in seconds: the clock of `run(timeout:countingFrom:)`.
     public static func now() -> Double { monotonicSeconds() }
 }

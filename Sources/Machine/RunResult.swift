@@ -95,8 +95,6 @@ public struct RunResult: Sendable {
     public let unassignedAccesses: UInt64
     /// rdmsr/wrmsr the machine type answered with #GP.
     public let refusedMSRAccesses: UInt64
-    /// One line per device worth a word in `swiftvm run -v` (the virtio disk).
-    public let deviceSummaries: [String]
     /// Process-local time spent building the machine (KVM set-up, loading) and running it.
     public let setupSeconds: Double
     public let runSeconds: Double

@@ -180,7 +180,7 @@ struct RunOptions {
                 + "set-up \(milliseconds(result.setupSeconds)), run \(milliseconds(result.runSeconds)), "
                 + "\(result.exitCount) exits, \(result.unassignedAccesses) unassigned accesses, "
                 + "\(result.refusedMSRAccesses) MSR accesses refused (#GP)")
-            lines += result.deviceSummaries.map { "swiftvm: \($0)" }
+            lines += machine.deviceSummaries.map { "swiftvm: \($0)" }
         }
         guard !lines.isEmpty else { return }
         writeStandardError(lines.joined(separator: "\n") + "\n")
