@@ -30,17 +30,31 @@ public enum VcpuExit: Equatable, Sendable {
 }
 
 /// KVM_EXIT_INTERNAL_ERROR details.
+///
+/// Plain data, so that `VcpuExit` is too: nothing to release after each of the exits that are not this
+/// one (an array here made every exit pay an enum destruction). Only the words anything reads are kept:
+/// the first three of kvm_run's `internal.data` (the flags and, for an emulation failure, the
+/// instruction bytes).
 public struct InternalError: Equatable, Sendable, CustomStringConvertible {
     /// KVM_INTERNAL_ERROR_*: 1 emulation, 2 exception while delivering an exception, 3 delivery event, 4 unexpected exit.
     public let suberror: UInt32
-    public let data: [UInt64]
-    /// The instruction KVM could not emulate, when KVM provided its bytes (KVM_INTERNAL_ERROR_EMULATION_FLAG_INSTRUCTION_BYTES).
-    public let instructionBytes: [UInt8]?
+    private let kept: UInt8
+    private let first: (UInt64, UInt64, UInt64)
 
     public init(suberror: UInt32, data: [UInt64]) {
         self.suberror = suberror
-        self.data = data
-        self.instructionBytes = Self.instructionBytes(suberror: suberror, data: data)
+        kept = UInt8(min(data.count, 3))
+        first = (data.count > 0 ? data[0] : 0, data.count > 1 ? data[1] : 0, data.count > 2 ? data[2] : 0)
+    }
+
+    /// The kept words (at most three).
+    public var data: [UInt64] { Array([first.0, first.1, first.2].prefix(Int(kept))) }
+
+    /// The instruction KVM could not emulate, when KVM provided its bytes (KVM_INTERNAL_ERROR_EMULATION_FLAG_INSTRUCTION_BYTES).
+    public var instructionBytes: [UInt8]? { Self.instructionBytes(suberror: suberror, data: data) }
+
+    public static func == (lhs: InternalError, rhs: InternalError) -> Bool {
+        lhs.suberror == rhs.suberror && lhs.data == rhs.data
     }
 
     public var isEmulationFailure: Bool { suberror == 1 }
