@@ -81,6 +81,9 @@ import Testing
     @Test func machineTypesAreFoundByNameAndUnknownOnesNamed() throws {
         #expect(try MachineTypes.named("swiftvm-1.0") == MachineTypes.v1_0)
         #expect(MachineTypes.latest.name == "swiftvm-1.2")
+        // `named` and `latest` build one type each, without `all`: they must agree with it.
+        for type in MachineTypes.all { #expect(try MachineTypes.named(type.name) == type) }
+        #expect(MachineTypes.latest == MachineTypes.all.last)
         #expect(throws: MachineTypeError.unknown("pc", known: ["swiftvm-1.0", "swiftvm-1.1", "swiftvm-1.2"])) { try MachineTypes.named("pc") }
         for type in MachineTypes.all { _ = try type.cpu.features() }   // every feature name is in the table
     }
