@@ -54,7 +54,7 @@ struct RunOptions {
         guard Quantities.seconds(timeout) != nil else {
             throw ValidationError("--timeout '\(timeout)' is not a duration; use e.g. 10s, 500ms or 2m")
         }
-        _ = try MachineChoice.resolve(machine: machine, cpuFeatures: cpuFeatures)
+        do { _ = try MachineChoice.resolve(machine: machine, cpuFeatures: cpuFeatures) } catch { throw ValidationError("\(error)") }
         guard (cpus ?? 1) >= 1 else { throw ValidationError("--cpus must be at least 1") }
         if data != nil && !testdev { throw ValidationError("--data needs --testdev") }
         if let disk { _ = try DiskOption.parse(disk) }
