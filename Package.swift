@@ -32,7 +32,7 @@ let package = Package(
         .target(name: "CPUFeatures"),
         // ACPI tables and AML as bytes; the Machine module places them in guest memory.
         .target(name: "ACPI"),
-        .target(name: "Machine", dependencies: ["KVM", "GuestMemory", "Boot", "Devices", "CPUFeatures", "ACPI", "Virtio", "BlockBackends", "QCOW2",
+        .target(name: "Machine", dependencies: ["CProcess", "KVM", "GuestMemory", "Boot", "Devices", "CPUFeatures", "ACPI", "Virtio", "BlockBackends", "QCOW2",
                                                 "Snapshot"]),
         // A static executable: no dynamic loader, no relocations at start (a run of hello takes ~375
         // page faults instead of ~630, and ~3.5 ms less; benchmarks/README.md). tck, run once a suite,

@@ -13,9 +13,9 @@
  * guest library's way back from user mode: what SYSCALL would do, unchecked), other INs all-ones, OUTs
  * ignored.
  * --detach-teardown does what `swiftvm run` does (Sources/Machine/DeferredTeardown.swift, then the
- * Machine's deinit): a forked child holds the VM fds until this process has exited, and this process
- * unmaps guest RAM and kvm_run and closes its fds before exiting, so the irqchip/PIT teardown is not on
- * the caller's clock. Without the flag everything is released by exit(), as a naive VMM would.
+ * Machine's deinit): a child sharing this process's memory (CLONE_VM) holds the VM fds until this process
+ * has exited, and this process unmaps guest RAM and kvm_run and closes its fds before exiting, so the
+ * irqchip/PIT teardown (and the address space's) is not on the caller's clock. Without the flag everything is released by exit(), as a naive VMM would.
  * --cmdline puts STR in hvm_start_info (as `swiftvm run --cmdline`; TestGuests/tests/bench_*.c read
  * their sizes from it). Port 0x2F8 (COM2's data port; TestGuests/tests/bench_exits.c) is "handled":
  * its writes and reads are counted, reads answer all-ones, like any unassigned port.
@@ -23,9 +23,12 @@
  * the run touched, which scripts/bench.sh subtracts from swiftvm's peak RSS.
  * Exit status 120 = VMM failure, 121 = unexpected vCPU exit.
  */
+#define _GNU_SOURCE
 #include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
 #include <linux/kvm.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -34,6 +37,7 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -257,23 +261,46 @@ static unsigned long resident_kib(void *base, uint64_t len)
 	return n * (unsigned long)page / 1024;
 }
 
-/* DeferredTeardown.handOffToChild: the child closes stdio, keeps the inherited VM fds and waits for
- * EOF on a pipe whose write end only this process holds, i.e. until this process has exited. */
+/* DeferredTeardown.handOffToChild (cprocess_hold_until_exit in Sources/CProcess/CProcess.c): a child
+ * that shares this process's memory (CLONE_VM: no page tables copied, and this process's exit leaves
+ * the address space to the child) closes stdio, keeps the inherited VM fds and waits for EOF on a pipe
+ * whose write end only this process holds, i.e. until this process has exited. It shares our TLS, so
+ * it makes raw system calls only (libc would write errno). */
+static long raw_syscall3(long number, long a, long b, long c)
+{
+	long result;
+	__asm__ volatile("syscall" : "=a"(result) : "a"(number), "D"(a), "S"(b), "d"(c) : "rcx", "r11", "memory");
+	return result;
+}
+
+static int holder_ends[2];
+static char holder_stack[16384] __attribute__((aligned(16)));
+
+static int holder(void *unused)
+{
+	char byte;
+	long got;
+	(void)unused;
+	for (long fd = 0; fd < 3; fd++)
+		raw_syscall3(SYS_close, fd, 0, 0);
+	raw_syscall3(SYS_close, holder_ends[1], 0, 0);
+	do
+		got = raw_syscall3(SYS_read, holder_ends[0], (long)&byte, 1);
+	while (got > 0 || got == -EINTR);
+	raw_syscall3(SYS_exit, 0, 0, 0);
+	return 0;
+}
+
 static void hand_off_teardown(void)
 {
-	int ends[2];
-	if (pipe(ends) != 0)
+	sigset_t all, old;
+	if (pipe(holder_ends) != 0)
 		return;
-	pid_t pid = fork();
-	if (pid == 0) {
-		char byte;
-		close(0); close(1); close(2);
-		close(ends[1]);
-		while (read(ends[0], &byte, 1) != 0)
-			;
-		_exit(0);
-	}
-	close(ends[0]);
+	sigfillset(&all);
+	sigprocmask(SIG_SETMASK, &all, &old);
+	clone(holder, holder_stack + sizeof holder_stack, CLONE_VM | SIGCHLD, NULL);
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	close(holder_ends[0]);
 }
 
 static double now_ms(void)

@@ -4,6 +4,8 @@
 #include "CProcess.h"
 
 #include <errno.h>
+#include <pthread.h>
+#include <sched.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/prctl.h>
@@ -87,4 +89,53 @@ int cprocess_spawn(pid_t *pid, const char *path, char *const argv[], char *const
 
 int cprocess_pipe_cloexec(int fds[2]) {
     return pipe2(fds, O_CLOEXEC);
+}
+
+// --- cprocess_hold_until_exit ----------------------------------------------------------------------
+// The holder shares the caller's memory, including glibc's and Swift's state and the calling thread's
+// TLS (errno lives there): it must not call libc. Each call below is one `syscall` instruction.
+
+static long raw_syscall3(long number, long a, long b, long c) {
+    long result;
+    __asm__ volatile("syscall" : "=a"(result) : "a"(number), "D"(a), "S"(b), "d"(c) : "rcx", "r11", "memory");
+    return result;
+}
+
+static char holder_stack[16384] __attribute__((aligned(16)));
+
+static int holder(void *context) {
+    const int *ends = context;
+    for (long fd = 0; fd < 3; fd++) raw_syscall3(SYS_close, fd, 0, 0);
+    raw_syscall3(SYS_close, ends[1], 0, 0);
+    int read_end = ends[0];
+    char byte;
+    long got;
+    do got = raw_syscall3(SYS_read, read_end, (long)&byte, 1);
+    while (got > 0 || got == -EINTR);
+    raw_syscall3(SYS_exit, 0, 0, 0);
+    return 0;
+}
+
+pid_t cprocess_hold_until_exit(void) {
+    static int ends[2];   // read by the child: in memory both share, unchanged after the clone
+    if (pipe2(ends, O_CLOEXEC) != 0) return -1;
+    // Every signal blocked across clone: the child starts with them blocked and keeps them so, as a
+    // handler would run the caller's code on the child's stack. The caller's mask is restored after.
+    sigset_t all, old;
+    sigfillset(&all);
+    pthread_sigmask(SIG_SETMASK, &all, &old);
+    // The child gets its own copy of the descriptor table: it keeps the VM fds and the read end, and
+    // closes its copy of the write end (else nothing would report EOF).
+    pid_t pid = clone(holder, holder_stack + sizeof holder_stack, CLONE_VM | SIGCHLD, ends);
+    int error = errno;
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    close(ends[0]);
+    if (pid < 0) {
+        close(ends[1]);
+        errno = error;
+        return -1;
+    }
+    // ends[1] stays open until this process exits. The child is not waited for: reparented at our exit,
+    // it is reaped by init (or the nearest subreaper).
+    return pid;
 }

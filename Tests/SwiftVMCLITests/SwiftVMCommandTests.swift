@@ -13,6 +13,30 @@ struct SwiftVMRunTests {
         #expect(result.stderr.isEmpty)
     }
 
+    /// The child that holds the VM past swiftvm's exit (DeferredTeardown: it shares swiftvm's memory, so
+    /// it shows the same command line) lets go of stdio at once (TestProcess reads to EOF before
+    /// waiting) and is gone soon after: nothing is left behind.
+    @Test func theTeardownHolderEndsAfterSwiftVM() throws {
+        let token = "holder-\(UUID().uuidString)"
+        let result = try SwiftVMProcess.run(["run", "--kernel", SwiftVMProcess.kernel("hello"), "--cmdline", token])
+        #expect(result.status == 0)
+        let deadline = Date().addingTimeInterval(10)
+        var holders = Self.processes(mentioning: token)
+        while !holders.isEmpty && Date() < deadline {
+            usleep(20_000)
+            holders = Self.processes(mentioning: token)
+        }
+        #expect(holders.isEmpty, "still running 10 s after swiftvm exited: \(holders)")
+    }
+
+    private static func processes(mentioning token: String) -> [Int] {
+        let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
+        return entries.compactMap(Int.init).filter { pid in
+            guard let data = FileManager.default.contents(atPath: "/proc/\(pid)/cmdline") else { return false }
+            return String(decoding: data, as: UTF8.self).contains(token)
+        }
+    }
+
     @Test func guestStatusesPassThroughOrAreMappedLikeQEMU() throws {
         #expect(try SwiftVMProcess.run(["run", "--kernel", SwiftVMProcess.kernel("fail"), "--testdev"]).status == 1)
         #expect(try SwiftVMProcess.run(["run", "--kernel", SwiftVMProcess.kernel("fail"), "--qemu-exit-codes"]).status == 3)
