@@ -36,7 +36,7 @@ public final class IOBus: Sendable {
                 throw IOBusError.overlap(name: name, base: base, length: length, existing: other.name,
                                          existingBase: other.base, existingLength: other.length)
             }
-            let next = PortTable(slots: (slots + [slot]).sorted { $0.base < $1.base })
+            let next = PortTable.make(slots: (slots + [slot]).sorted { $0.base < $1.base })
             tables.append(next)
             table.store(UInt(bitPattern: Unmanaged.passUnretained(next).toOpaque()), ordering: .releasing)
         }
@@ -96,7 +96,13 @@ public final class IOBus: Sendable {
     }
 
     private func recordUnhandled(port: UInt16, isWrite: Bool, count: UInt64 = 1) {
-        unhandled.add(count, ordering: .relaxed)
+        if serializesDevices {
+            unhandled.add(count, ordering: .relaxed)
+        } else {
+            // One vCPU: only its thread counts (a save drains the coalesced ring while it is paused), so no
+            // locked instruction is needed.
+            unhandled.store(unhandled.load(ordering: .relaxed) &+ count, ordering: .relaxed)
+        }
         if firstUnhandledAccess.load(ordering: .relaxed) == 0 {
             let encoded = UInt32(port) | (isWrite ? 1 << 16 : 0) | 1 << 17
             _ = firstUnhandledAccess.compareExchange(expected: 0, desired: encoded, ordering: .relaxed)
@@ -106,31 +112,55 @@ public final class IOBus: Sendable {
     private static func isValid(_ size: Int) -> Bool { size == 1 || size == 2 || size == 4 }
 }
 
-/// The devices at one moment, lowest base first; never changed once published. Lookups walk a plain
-/// buffer: no iterator, no accessor coroutine (which unoptimised builds allocate), no lock.
-private final class PortTable: @unchecked Sendable {
-    let slots: [Slot]
-    private let entries: UnsafeMutableBufferPointer<Slot>
+/// The devices at one moment, lowest base first; never changed once published. A lookup reads the port
+/// ranges, packed side by side right after the table's header in the same allocation (4 bytes each), and
+/// stops at the first range above the port, so it touches one `Slot` only, the one it finds: after each
+/// exit the host kernel's emulation of the guest has left the caches cold, and every object touched is
+/// a likely miss. No iterator, no accessor coroutine (which unoptimised builds allocate), no lock.
+private final class PortTable: ManagedBuffer<PortTable.Header, PortTable.Range>, @unchecked Sendable {
+    struct Header {
+        let slots: [Slot]
+        let entries: UnsafeMutableBufferPointer<Slot>
+    }
 
-    init(slots: [Slot]) {
-        self.slots = slots
-        entries = .allocate(capacity: slots.count)
-        _ = entries.initialize(from: slots)
+    struct Range {
+        let base: UInt16
+        let length: UInt16
+    }
+
+    static func make(slots: [Slot]) -> PortTable {
+        let table = unsafeDowncast(create(minimumCapacity: slots.count) { _ in
+            let entries = UnsafeMutableBufferPointer<Slot>.allocate(capacity: slots.count)
+            _ = entries.initialize(from: slots)
+            return Header(slots: slots, entries: entries)
+        }, to: PortTable.self)
+        table.withUnsafeMutablePointerToElements { ranges in
+            for (index, slot) in slots.enumerated() { (ranges + index).initialize(to: Range(base: slot.base, length: slot.length)) }
+        }
+        return table
     }
 
     deinit {
-        entries.deinitialize()
-        entries.deallocate()
+        withUnsafeMutablePointerToHeader { header in
+            header.pointee.entries.deinitialize()
+            header.pointee.entries.deallocate()
+        }
     }
 
+    var slots: [Slot] { header.slots }
+
     func slot(at port: UInt16) -> Slot? {
-        guard let base = entries.baseAddress else { return nil }
-        var index = 0
-        while index < entries.count {
-            if base[index].contains(port) { return base[index] }
-            index += 1
+        withUnsafeMutablePointers { header, ranges in
+            let entries = header.pointee.entries
+            var index = 0
+            while index < entries.count {
+                let range = ranges[index]
+                if port < range.base { return nil }     // sorted: no later range can hold it
+                if UInt32(port) < UInt32(range.base) + UInt32(range.length) { return entries[index] }
+                index += 1
+            }
+            return nil
         }
-        return nil
     }
 }
 

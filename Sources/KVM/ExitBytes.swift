@@ -43,12 +43,23 @@ public struct ExitBytes: RandomAccessCollection, Equatable, ExpressibleByArrayLi
         return UInt8(truncatingIfNeeded: inline >> (8 * UInt64(position)))
     }
 
-    /// The little-endian value of `size` bytes (1–8) at `offset`.
+    /// The little-endian value of `size` bytes (0–8) at `offset`. Called on every port and MMIO write:
+    /// a view answers the common sizes with one load. If-chains, not a `switch`: a jump table's indirect
+    /// jump is mispredicted after nearly every exit (the host kernel ran in between), a forward branch
+    /// not taken is not.
     public func littleEndianValue(at offset: Int = 0, size: Int) -> UInt64 {
+        precondition(offset >= 0 && size >= 0 && size <= 8 && offset <= count - size, "ExitBytes range out of bounds")
+        guard let base else {
+            let shifted = offset >= 8 ? 0 : inline >> (8 * UInt64(offset))
+            return size == 8 ? shifted : shifted & ((1 << (8 * UInt64(size))) - 1)
+        }
+        if size == 1 { return UInt64(base.load(fromByteOffset: offset, as: UInt8.self)) }
+        if size == 4 { return UInt64(UInt32(littleEndian: base.loadUnaligned(fromByteOffset: offset, as: UInt32.self))) }
+        if size == 2 { return UInt64(UInt16(littleEndian: base.loadUnaligned(fromByteOffset: offset, as: UInt16.self))) }
         var value: UInt64 = 0
         var index = offset + size - 1
         while index >= offset {
-            value = value << 8 | UInt64(self[index])
+            value = value << 8 | UInt64(base.load(fromByteOffset: index, as: UInt8.self))
             index -= 1
         }
         return value

@@ -22,6 +22,15 @@ enum ExitAction: Equatable, Sendable {
     case checkStop
 }
 
+extension ExitAction {
+    /// `.resume` or `.answeredIO`: nothing left for the vCPU loop to do.
+    var resumesAtOnce: Bool {
+        if case .resume = self { return true }
+        if case .answeredIO = self { return true }
+        return false
+    }
+}
+
 /// Turns a decoded exit into device accesses and an action. Knows the bus, not KVM: it can be driven
 /// with made-up exits in tests.
 ///
@@ -29,13 +38,14 @@ enum ExitAction: Equatable, Sendable {
 /// into kvm_run, input is written straight into the buffer KVM hands back to the guest, MMIO values
 /// travel as integers, and the counters are atomics.
 final class ExitDispatcher: Sendable {
+    // What every port exit reads comes first, so it shares one cache line.
     let bus: IOBus
+    /// The kernel-entry port, when the run has one (--testdev); handled before the bus.
+    let kernelEntryPort: UInt16?
     let strictIO: Bool
     let msrs: MSRPolicy
     /// Devices behind guest-physical addresses (PCI memory BARs), asked in order.
     let mmio: [any MMIORegion]
-    /// The kernel-entry port, when the run has one (--testdev); handled before the bus.
-    let kernelEntryPort: UInt16?
     private let regions: MMIORegionTable
     private let unassignedMMIO = Atomic<UInt64>(0)
     private let refusedMSRs = Atomic<UInt64>(0)
@@ -58,51 +68,14 @@ final class ExitDispatcher: Sendable {
     /// `ioAnswer`: where an `.ioIn` exit's count × size bytes go (`VirtualCPU.ioInBuffer`).
     func handle(_ exit: VcpuExit, cpu: UInt32, ioAnswer: UnsafeMutableRawBufferPointer = UnsafeMutableRawBufferPointer(start: nil, count: 0))
         -> ExitAction {
+        // Port I/O first, outside the `switch` (see VirtualCPU.decodeExit: a jump table mispredicts).
+        if case let .ioOut(port, size, data) = exit { return portOutput(port: port, size: size, data: data, cpu: cpu) }
+        if case let .ioIn(port, size, count) = exit { return portInput(port: port, size: size, count: count, cpu: cpu, answer: ioAnswer) }
         switch exit {
         case let .ioOut(port, size, data):
-            if port == kernelEntryPort, size == 4, data.count == 4 {
-                return .enterKernel(descriptor: UInt32(truncatingIfNeeded: data.littleEndianValue(at: 0, size: 4)))
-            }
-            // String I/O (`rep outs`) arrives as count × size bytes in one exit: one bus write per element
-            // (to nothing: counted in one go).
-            if data.count > size, !strictIO, !bus.isAssigned(port) {
-                bus.countUnhandled(port: port, isWrite: true, count: UInt64(data.count / size))
-                return .resume
-            }
-            var start = 0
-            while start + size <= data.count {
-                let value = UInt32(truncatingIfNeeded: data.littleEndianValue(at: start, size: size))
-                if case .unhandled = bus.write(port: port, size: size, value: value), strictIO {
-                    return .stop(.unassignedAccess(cpu: cpu, UnassignedAccess(space: .port, address: UInt64(port), size: size, isWrite: true)))
-                }
-                start += size
-            }
-            return .resume
+            return portOutput(port: port, size: size, data: data, cpu: cpu)
         case let .ioIn(port, size, count):
-            guard size > 0, ioAnswer.count >= size * count, let answer = ioAnswer.baseAddress else {
-                return .stop(.vmmFailure(cpu: cpu, "no room for the answer to an in of \(count)×\(size) bytes from port 0x\(String(port, radix: 16))"))
-            }
-            if port == kernelEntryPort, size == 4, count == 1 {
-                answer.storeBytes(of: KernelEntryGate.probeValue.littleEndian, as: UInt32.self)
-                return .answeredIO
-            }
-            if count > 1, !strictIO, !bus.isAssigned(port) {
-                // `rep ins` from nothing: all-ones in one go, each element still counted.
-                answer.initializeMemory(as: UInt8.self, repeating: 0xFF, count: size * count)
-                bus.countUnhandled(port: port, isWrite: false, count: UInt64(count))
-                return .answeredIO
-            }
-            for element in 0..<count {
-                let access = bus.read(port: port, size: size)
-                if case .unhandled = access, strictIO {
-                    return .stop(.unassignedAccess(cpu: cpu, UnassignedAccess(space: .port, address: UInt64(port), size: size, isWrite: false)))
-                }
-                for byte in 0..<size {
-                    answer.storeBytes(of: UInt8(truncatingIfNeeded: access.value >> (8 * UInt32(byte))),
-                                      toByteOffset: element * size + byte, as: UInt8.self)
-                }
-            }
-            return .answeredIO
+            return portInput(port: port, size: size, count: count, cpu: cpu, answer: ioAnswer)
         case let .mmioWrite(address, data):
             let value = data.littleEndianValue(size: data.count)
             if regions.write(address: address, size: data.count, value: value) { return .resume }
@@ -142,6 +115,56 @@ final class ExitDispatcher: Sendable {
         case let .unhandled(reason):
             return .stop(.vmmFailure(cpu: cpu, "unhandled KVM exit reason \(reason)"))
         }
+    }
+
+    /// An `out` (or `rep outs`: count × size bytes) to `port`.
+    private func portOutput(port: UInt16, size: Int, data: ExitBytes, cpu: UInt32) -> ExitAction {
+        if port == kernelEntryPort, size == 4, data.count == 4 {
+            return .enterKernel(descriptor: UInt32(truncatingIfNeeded: data.littleEndianValue(at: 0, size: 4)))
+        }
+        // String I/O (`rep outs`) arrives as count × size bytes in one exit: one bus write per element
+        // (to nothing: counted in one go).
+        if data.count > size, !strictIO, !bus.isAssigned(port) {
+            bus.countUnhandled(port: port, isWrite: true, count: UInt64(data.count / size))
+            return .resume
+        }
+        var start = 0
+        while start + size <= data.count {
+            let value = UInt32(truncatingIfNeeded: data.littleEndianValue(at: start, size: size))
+            if case .unhandled = bus.write(port: port, size: size, value: value), strictIO {
+                return .stop(.unassignedAccess(cpu: cpu, UnassignedAccess(space: .port, address: UInt64(port), size: size, isWrite: true)))
+            }
+            start += size
+        }
+        return .resume
+    }
+
+    /// An `in` (or `rep ins`) of count × size bytes from `port`, answered into `answer`.
+    private func portInput(port: UInt16, size: Int, count: Int, cpu: UInt32, answer ioAnswer: UnsafeMutableRawBufferPointer) -> ExitAction {
+        guard size > 0, ioAnswer.count >= size * count, let answer = ioAnswer.baseAddress else {
+            return .stop(.vmmFailure(cpu: cpu, "no room for the answer to an in of \(count)×\(size) bytes from port 0x\(String(port, radix: 16))"))
+        }
+        if port == kernelEntryPort, size == 4, count == 1 {
+            answer.storeBytes(of: KernelEntryGate.probeValue.littleEndian, as: UInt32.self)
+            return .answeredIO
+        }
+        if count > 1, !strictIO, !bus.isAssigned(port) {
+            // `rep ins` from nothing: all-ones in one go, each element still counted.
+            answer.initializeMemory(as: UInt8.self, repeating: 0xFF, count: size * count)
+            bus.countUnhandled(port: port, isWrite: false, count: UInt64(count))
+            return .answeredIO
+        }
+        for element in 0..<count {
+            let access = bus.read(port: port, size: size)
+            if case .unhandled = access, strictIO {
+                return .stop(.unassignedAccess(cpu: cpu, UnassignedAccess(space: .port, address: UInt64(port), size: size, isWrite: false)))
+            }
+            for byte in 0..<size {
+                answer.storeBytes(of: UInt8(truncatingIfNeeded: access.value >> (8 * UInt32(byte))),
+                                  toByteOffset: element * size + byte, as: UInt8.self)
+            }
+        }
+        return .answeredIO
     }
 }
 

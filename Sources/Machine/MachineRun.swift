@@ -144,8 +144,9 @@ struct Watchdog: Sendable {
 final class ExitCounter: Sendable {
     final class Single: Sendable {
         private let count = Atomic<UInt64>(0)
-        /// Only from the thread that owns this count.
-        func increment() { count.store(count.load(ordering: .relaxed) &+ 1, ordering: .relaxed) }
+        /// Only from the thread that owns this count, which keeps the running total itself: a store
+        /// alone does not wait for the (after an exit, cold) cache line the way a load would.
+        func publish(_ total: UInt64) { count.store(total, ordering: .relaxed) }
         var value: UInt64 { count.load(ordering: .relaxed) }
     }
 
@@ -170,17 +171,28 @@ struct VcpuLoop {
     func run() {
         vcpu.bindToCurrentThread()
         var pausesAnswered: UInt64 = 0
-        while !latch.isStopped {
+        var exitCount: UInt64 = 0
+        // The latch is read only when KVM_RUN was interrupted, not after every exit: a stop always kicks
+        // every vCPU (StopLatch), and a kick makes the next KVM_RUN return at once (`immediate_exit`).
+        guard !latch.isStopped else { return }
+        while true {
             do {
                 let exit = try vcpu.runOnce()
-                exits.increment()
+                exitCount &+= 1
+                exits.publish(exitCount)
                 coalescedPortWrites?.drainIfPending()
-                switch dispatcher.handle(exit, cpu: vcpu.id, ioAnswer: vcpu.ioInBuffer) {
+                let answer = if case .ioIn = exit { vcpu.ioInBuffer } else { UnsafeMutableRawBufferPointer(start: nil, count: 0) }
+                let action = dispatcher.handle(exit, cpu: vcpu.id, ioAnswer: answer)
+                // The common answers first, outside the `switch`: its jump table's indirect jump is
+                // mispredicted after nearly every exit (see VirtualCPU.decodeExit).
+                if action.resumesAtOnce { continue }
+                switch action {
                 case .resume:
                     continue
                 case .checkStop:
                     // Kicked: by a stop (the loop ends) or by the watchdog pausing every vCPU to look.
                     pausesAnswered = pause.answer(vcpu, index: index, answered: pausesAnswered, latch: latch)
+                    if latch.isStopped { return }
                 case .answeredIO:
                     continue
                 case let .enterKernel(descriptor):

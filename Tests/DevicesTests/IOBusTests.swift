@@ -19,6 +19,40 @@ import Testing
         #expect(bus.firstUnhandled == nil)
     }
 
+    /// The lookup walks the packed, sorted ranges and stops at the first one above the port: every port
+    /// below, between, at the edges of and above the ranges finds exactly its device or none, whatever
+    /// order the devices were registered in (and on a bus that counts without a lock, too).
+    @Test(arguments: [true, false])
+    func everyPortFindsItsDeviceOrNone(serializes: Bool) throws {
+        let bus = IOBus(serializesDevices: serializes)
+        let layout: [(base: UInt16, length: UInt16)] = [(0x3F8, 8), (0x20, 2), (0xCF8, 8), (0x60, 1), (0x64, 1), (0xFFFF, 1), (0, 1)]
+        let devices = layout.map { _ in RecordingDevice(answer: 0) }
+        for (device, range) in zip(devices, layout) {
+            try bus.register(device, base: range.base, length: range.length, name: "dev\(range.base)")
+        }
+        var expectedUnhandled: UInt64 = 0
+        var wrong: [String] = []
+        for port in UInt32(0)...0xFFFF {
+            let port = UInt16(port)
+            let owner = layout.firstIndex { UInt32(port) >= UInt32($0.base) && UInt32(port) < UInt32($0.base) + UInt32($0.length) }
+            let before = owner.map { devices[$0].writes.count }
+            let access = bus.write(port: port, size: 1, value: 0x5A)
+            if let owner, let before {
+                if access != .handled(0x5A) || devices[owner].writes.count != before + 1
+                    || devices[owner].writes.last?.offset != port - layout[owner].base {
+                    wrong.append("port \(port): \(access), device \(layout[owner].base)")
+                }
+            } else if access != .unhandled(0x5A) {
+                wrong.append("port \(port): \(access), no device")
+            }
+            if owner == nil { expectedUnhandled += 1 }
+            if bus.isAssigned(port) != (owner != nil) { wrong.append("port \(port): isAssigned wrong") }
+        }
+        #expect(wrong.isEmpty, "\(wrong.prefix(5))")
+        #expect(bus.unhandledAccesses == expectedUnhandled)
+        #expect(bus.firstUnhandled?.port == 1)
+    }
+
     @Test func overlappingRegistrationIsRefused() throws {
         let bus = IOBus()
         try bus.register(RecordingDevice(), base: 0x3F8, length: 8, name: "COM1")
