@@ -114,10 +114,9 @@ public final class IOBus: Sendable {
 
 /// The devices at one moment, lowest base first; never changed once published. A lookup reads the port
 /// ranges, packed side by side right after the table's header in the same allocation (4 bytes each), and
-/// stops at the first range above the port, so it touches one `Slot` only, the one it finds: after each
-/// exit the host kernel's emulation of the guest has left the caches cold, and every object touched is
-/// a likely miss. No iterator, no accessor coroutine (which unoptimised builds allocate), no lock.
-private final class PortTable: ManagedBuffer<PortTable.Header, PortTable.Range>, @unchecked Sendable {
+/// stops at the first range above the port: a few compares within a cache line or two, and only the
+/// `Slot` it finds is touched. No iterator, no accessor coroutine (which unoptimised builds allocate), no lock.
+private final class PortTable: ManagedBuffer<PortTable.Header, PortTable.Range> {
     struct Header {
         let slots: [Slot]
         let entries: UnsafeMutableBufferPointer<Slot>

@@ -38,7 +38,6 @@ extension ExitAction {
 /// into kvm_run, input is written straight into the buffer KVM hands back to the guest, MMIO values
 /// travel as integers, and the counters are atomics.
 final class ExitDispatcher: Sendable {
-    // What every port exit reads comes first, so it shares one cache line.
     let bus: IOBus
     /// The kernel-entry port, when the run has one (--testdev); handled before the bus.
     let kernelEntryPort: UInt16?
@@ -68,7 +67,7 @@ final class ExitDispatcher: Sendable {
     /// `ioAnswer`: where an `.ioIn` exit's count × size bytes go (`VirtualCPU.ioInBuffer`).
     func handle(_ exit: VcpuExit, cpu: UInt32, ioAnswer: UnsafeMutableRawBufferPointer = UnsafeMutableRawBufferPointer(start: nil, count: 0))
         -> ExitAction {
-        // Port I/O first, outside the `switch` (see VirtualCPU.decodeExit: a jump table mispredicts).
+        // Port I/O first, outside the `switch` and its jump table (see VirtualCPU.decodeExit).
         if case let .ioOut(port, size, data) = exit { return portOutput(port: port, size: size, data: data, cpu: cpu) }
         if case let .ioIn(port, size, count) = exit { return portInput(port: port, size: size, count: count, cpu: cpu, answer: ioAnswer) }
         switch exit {

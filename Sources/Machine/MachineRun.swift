@@ -137,15 +137,14 @@ struct Watchdog: Sendable {
     }
 }
 
-/// Exits to userspace, one count per vCPU, each written by that vCPU's thread alone: an increment is a
-/// relaxed load and store, not a locked read-modify-write on every exit (worth ~10 TSC cycles of the
-/// ~345 swiftvm spends per exit on the Intel host, within that measurement's noise). Readers (the
-/// watchdog, the result) sum them.
+/// Exits to userspace, one count per vCPU, each written by that vCPU's thread alone: a relaxed store
+/// of the loop's own total, not a locked read-modify-write on every exit. Readers (the watchdog, the
+/// result) sum them.
 final class ExitCounter: Sendable {
     final class Single: Sendable {
         private let count = Atomic<UInt64>(0)
-        /// Only from the thread that owns this count, which keeps the running total itself: a store
-        /// alone does not wait for the (after an exit, cold) cache line the way a load would.
+        /// Only from the thread that owns this count, which keeps the running total itself: one plain
+        /// store per exit, no read-modify-write.
         func publish(_ total: UInt64) { count.store(total, ordering: .relaxed) }
         var value: UInt64 { count.load(ordering: .relaxed) }
     }
@@ -183,8 +182,7 @@ struct VcpuLoop {
                 coalescedPortWrites?.drainIfPending()
                 let answer = if case .ioIn = exit { vcpu.ioInBuffer } else { UnsafeMutableRawBufferPointer(start: nil, count: 0) }
                 let action = dispatcher.handle(exit, cpu: vcpu.id, ioAnswer: answer)
-                // The common answers first, outside the `switch`: its jump table's indirect jump is
-                // mispredicted after nearly every exit (see VirtualCPU.decodeExit).
+                // The common answers first, outside the `switch` and its jump table (see VirtualCPU.decodeExit).
                 if action.resumesAtOnce { continue }
                 switch action {
                 case .resume:
