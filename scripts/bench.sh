@@ -29,7 +29,8 @@
 # Usage: scripts/bench.sh [swiftvm [tck]]
 # Env:   RUNS=10 WARMUP=2 BOOT_RUNS=3*RUNS SUITE_RUNS=3 (scale them down for a quick look)
 #        GAP_MS=25  idle time before each run, so a detached VM teardown does not overlap the next boot
-#        EXITS_N=20000 UART_BYTES=32768 TESTDEV_BYTES=16777216 SECTIONS="boot exits stream suite abi scale virtio qcow2 snapshot"
+#        EXITS_N=200000 (the VMM-user-CPU-per-exit column is tick-sampled: fewer exits make it noise)
+#        UART_BYTES=32768 TESTDEV_BYTES=16777216 SECTIONS="boot exits stream suite abi scale virtio qcow2 snapshot"
 #        VIRTIO_RUNS=7 VIRTIO_READ_MIB=16 VIRTIO_WRITE_MIB=16 VIRTIO_RAND=600 VIRTIO_RAND_IRQ=200 (the section:
 #        ~1 s per run and VMM here; a phase's figures come from one boot, so fewer runs than elsewhere)
 #        SNAPSHOT_RUNS=5 SNAPSHOT_CONFIGS="MEM:TOUCHED ..." (default: 64M 1G 4G with 1M, 64M 1G 4G with 16M,
@@ -46,7 +47,7 @@ WARMUP=${WARMUP:-2}
 BOOT_RUNS=${BOOT_RUNS:-$((RUNS * 3))}
 SUITE_RUNS=${SUITE_RUNS:-3}
 GAP_MS=${GAP_MS:-25}
-EXITS_N=${EXITS_N:-20000}
+EXITS_N=${EXITS_N:-200000}
 UART_BYTES=${UART_BYTES:-32768}
 TESTDEV_BYTES=${TESTDEV_BYTES:-16777216}
 SECTIONS=${SECTIONS:-boot exits stream suite abi scale virtio qcow2 snapshot}

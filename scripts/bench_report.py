@@ -127,7 +127,7 @@ machine = {
        "git_commit": first_line(["git", "rev-parse", "--short", "HEAD"]),
 }
 
-N = env_int("EXITS_N", 20000)
+N = env_int("EXITS_N", 200000)
 UART_BYTES = env_int("UART_BYTES", 32768)
 TESTDEV_BYTES = env_int("TESTDEV_BYTES", 64 * MIB)
 lines = []       # the printed table
@@ -194,7 +194,7 @@ if "exits" in groups:
         out(f"   {vmm:<8} {t0:>9.1f} {fmt(e['out_ns'], '.0f'):>12} {fmt(e['in_ns'], '.0f'):>11} {user:>25} {fmt(e['peak_rss_mib']):>13}")
     out("   (VMM user ns/exit: the VMM's own user-mode CPU per exit, mean user time over the runs. Kernels with tick-based")
     out("    CPU accounting (CONFIG_TICK_CPU_ACCOUNTING, HZ=250 on the kvm_pvm hosts) sample it: a run of N=20000 exits holds")
-    out("    ~1 tick of user time, so the column moves by +-100-300 ns between sittings; raise EXITS_N for a firmer figure)")
+    out("    ~1 tick of user time and the column moves by +-100-300 ns; at the default N=200000 a run holds ~5-15 ticks, still +-20% over 5 runs)")
     rt = {}
     for d in ("out", "in"):
         sv, fl, qe = (ex.get(v, {}).get(f"{d}_ns") for v in ("swiftvm", "floor", "qemu"))
