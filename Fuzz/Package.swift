@@ -29,7 +29,7 @@ let package = Package(
         .target(name: "Virtio", dependencies: ["GuestMemory", "Devices", "BlockBackends", "Snapshot"], path: "Modules/Virtio"),
         .target(name: "CPUFeatures", path: "Modules/CPUFeatures"),
         .target(name: "ACPI", path: "Modules/ACPI"),
-        .target(name: "Machine", dependencies: ["KVM", "GuestMemory", "Boot", "Devices", "CPUFeatures", "ACPI", "Virtio", "BlockBackends", "QCOW2",
+        .target(name: "Machine", dependencies: ["CProcess", "KVM", "GuestMemory", "Boot", "Devices", "CPUFeatures", "ACPI", "Virtio", "BlockBackends", "QCOW2",
                                                 "Snapshot"],
                 path: "Modules/Machine"),
         .target(name: "Quantities", path: "Modules/Quantities"),

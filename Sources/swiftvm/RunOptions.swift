@@ -88,9 +88,8 @@ struct RunOptions {
     }
 
     /// Builds, runs and releases the machine; returns how the run ended.
-    /// Order matters for the deferred teardown: the child must hold the VM fds *before* the Machine is
-    /// released (else closing them here destroys the VM here), and guest RAM must be unmapped by that
-    /// release *before* exit (else exit_mmap pays the same cost).
+    /// Order matters for the deferred teardown: the holder must have the VM fds *before* the Machine is
+    /// released (else closing them here destroys the VM here).
     private func runMachine(_ config: MachineConfiguration, started: Double) -> RunStatus {
         let machine: Machine
         // Output files are capped (--file-limit): a guest writing forever cannot fill the host's disk.
@@ -141,8 +140,8 @@ struct RunOptions {
         for file in files where file.sink.droppedByteCount > 0 {
             writeStandardError("swiftvm: \(file.what) full at --file-limit \(fileLimit); \(file.sink.droppedByteCount) bytes not written\n")
         }
-        // The child must inherit a live VM, so `machine` is kept alive up to the fork (ARC could release it
-        // after its last use above); released right after, its deinit unmaps guest RAM in this process.
+        // The holder must inherit a live VM, so `machine` is kept alive up to the hand-off (ARC could
+        // release it after its last use above); it is released right after.
         if !keepTeardown { withExtendedLifetime(machine) { _ = DeferredTeardown.handOffToChild() } }
         return result.status
     }
