@@ -8,6 +8,7 @@
 #include <sched.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -101,8 +102,6 @@ static long raw_syscall3(long number, long a, long b, long c) {
     return result;
 }
 
-static char holder_stack[16384] __attribute__((aligned(16)));
-
 static int holder(void *context) {
     const int *ends = context;
     for (long fd = 0; fd < 3; fd++) raw_syscall3(SYS_close, fd, 0, 0);
@@ -117,8 +116,18 @@ static int holder(void *context) {
 }
 
 pid_t cprocess_hold_until_exit(void) {
-    static int ends[2];   // read by the child: in memory both share, unchanged after the clone
-    if (pipe2(ends, O_CLOEXEC) != 0) return -1;
+    // The holder's own stack, with the pipe's ends at its bottom: a region of its own per call (never
+    // unmapped: the holder runs on it until it exits, and the caller exits first).
+    enum { REGION = 64 * 1024 };
+    char *region = mmap(NULL, REGION, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+    if (region == MAP_FAILED) return -1;
+    int *ends = (int *)region;
+    if (pipe2(ends, O_CLOEXEC) != 0) {
+        int error = errno;
+        munmap(region, REGION);
+        errno = error;
+        return -1;
+    }
     // Every signal blocked across clone: the child starts with them blocked and keeps them so, as a
     // handler would run the caller's code on the child's stack. The caller's mask is restored after.
     sigset_t all, old;
@@ -126,12 +135,13 @@ pid_t cprocess_hold_until_exit(void) {
     pthread_sigmask(SIG_SETMASK, &all, &old);
     // The child gets its own copy of the descriptor table: it keeps the VM fds and the read end, and
     // closes its copy of the write end (else nothing would report EOF).
-    pid_t pid = clone(holder, holder_stack + sizeof holder_stack, CLONE_VM | SIGCHLD, ends);
+    pid_t pid = clone(holder, region + REGION, CLONE_VM | SIGCHLD, ends);
     int error = errno;
     pthread_sigmask(SIG_SETMASK, &old, NULL);
     close(ends[0]);
     if (pid < 0) {
         close(ends[1]);
+        munmap(region, REGION);
         errno = error;
         return -1;
     }

@@ -25,7 +25,7 @@ int cprocess_pipe_cloexec(int fds[2]);
 /// write end only this process holds reports EOF, i.e. until this process has exited; then it exits
 /// itself. The kernel thus destroys the VM and the address space in the child, off the caller's clock.
 /// The child runs only raw system calls on a stack of its own: it touches nothing the caller uses.
-/// Call at most once per process. Returns the child's pid, or -1 with errno set.
+/// Returns the child's pid, or -1 with errno set.
 pid_t cprocess_hold_until_exit(void);
 
 #endif
