@@ -43,25 +43,24 @@ public final class IOBus: Sendable {
     }
 
     public func read(port: UInt16, size: Int) -> PortAccess {
-        guard Self.isValid(size), let slot = slot(at: port) else {
-            recordUnhandled(port: port, isWrite: false)
-            return .unhandled(PortAccess.allOnes(size: size))
+        if Self.isValid(size), let value = withSlot(at: port, { $0.read(offset: port - $0.base, size: size) }) {
+            return .handled(value)
         }
-        return .handled(slot.read(offset: port - slot.base, size: size))
+        recordUnhandled(port: port, isWrite: false)
+        return .unhandled(PortAccess.allOnes(size: size))
     }
 
     public func write(port: UInt16, size: Int, value: UInt32) -> PortAccess {
         let value = PortAccess.truncate(value, toSize: size)
-        guard Self.isValid(size), let slot = slot(at: port) else {
-            recordUnhandled(port: port, isWrite: true)
-            return .unhandled(value)
+        if Self.isValid(size), withSlot(at: port, { $0.write(offset: port - $0.base, size: size, value: value) }) != nil {
+            return .handled(value)
         }
-        slot.write(offset: port - slot.base, size: size, value: value)
-        return .handled(value)
+        recordUnhandled(port: port, isWrite: true)
+        return .unhandled(value)
     }
 
     /// Whether a device sits at `port`.
-    public func isAssigned(_ port: UInt16) -> Bool { slot(at: port) != nil }
+    public func isAssigned(_ port: UInt16) -> Bool { withSlot(at: port) { _ in () } != nil }
 
     /// Counts `count` accesses to unassigned `port` that did not come through `read`/`write` one by one
     /// (writes KVM coalesced; a string instruction answered in one go).
@@ -90,9 +89,11 @@ public final class IOBus: Sendable {
         return Unmanaged<PortTable>.fromOpaque(pointer)._withUnsafeGuaranteedRef { $0.slots }
     }
 
-    private func slot(at port: UInt16) -> Slot? {
+    /// `body` applied to the device at `port`, or nil when there is none. The table and the slot are
+    /// borrowed, not retained: an access costs no reference counting.
+    private func withSlot<Result>(at port: UInt16, _ body: (Slot) -> Result) -> Result? {
         guard let pointer = UnsafeRawPointer(bitPattern: table.load(ordering: .acquiring)) else { return nil }
-        return Unmanaged<PortTable>.fromOpaque(pointer)._withUnsafeGuaranteedRef { $0.slot(at: port) }
+        return Unmanaged<PortTable>.fromOpaque(pointer)._withUnsafeGuaranteedRef { $0.withSlot(at: port, body) }
     }
 
     private func recordUnhandled(port: UInt16, isWrite: Bool, count: UInt64 = 1) {
@@ -118,8 +119,9 @@ public final class IOBus: Sendable {
 /// `Slot` it finds is touched. No iterator, no accessor coroutine (which unoptimised builds allocate), no lock.
 private final class PortTable: ManagedBuffer<PortTable.Header, PortTable.Range> {
     struct Header {
+        /// Keeps the slots alive; `entries` refers to them unretained.
         let slots: [Slot]
-        let entries: UnsafeMutableBufferPointer<Slot>
+        let entries: UnsafeMutableBufferPointer<Unmanaged<Slot>>
     }
 
     struct Range {
@@ -129,8 +131,8 @@ private final class PortTable: ManagedBuffer<PortTable.Header, PortTable.Range> 
 
     static func make(slots: [Slot]) -> PortTable {
         let table = unsafeDowncast(create(minimumCapacity: slots.count) { _ in
-            let entries = UnsafeMutableBufferPointer<Slot>.allocate(capacity: slots.count)
-            _ = entries.initialize(from: slots)
+            let entries = UnsafeMutableBufferPointer<Unmanaged<Slot>>.allocate(capacity: slots.count)
+            _ = entries.initialize(from: slots.map { Unmanaged.passUnretained($0) })
             return Header(slots: slots, entries: entries)
         }, to: PortTable.self)
         table.withUnsafeMutablePointerToElements { ranges in
@@ -140,22 +142,21 @@ private final class PortTable: ManagedBuffer<PortTable.Header, PortTable.Range> 
     }
 
     deinit {
-        withUnsafeMutablePointerToHeader { header in
-            header.pointee.entries.deinitialize()
-            header.pointee.entries.deallocate()
-        }
+        withUnsafeMutablePointerToHeader { header in header.pointee.entries.deallocate() }
     }
 
     var slots: [Slot] { header.slots }
 
-    func slot(at port: UInt16) -> Slot? {
+    func withSlot<Result>(at port: UInt16, _ body: (Slot) -> Result) -> Result? {
         withUnsafeMutablePointers { header, ranges in
             let entries = header.pointee.entries
             var index = 0
             while index < entries.count {
                 let range = ranges[index]
                 if port < range.base { return nil }     // sorted: no later range can hold it
-                if UInt32(port) < UInt32(range.base) + UInt32(range.length) { return entries[index] }
+                if UInt32(port) < UInt32(range.base) + UInt32(range.length) {
+                    return entries[index]._withUnsafeGuaranteedRef(body)
+                }
                 index += 1
             }
             return nil
