@@ -180,8 +180,7 @@ struct VcpuLoop {
                 exitCount &+= 1
                 exits.publish(exitCount)
                 coalescedPortWrites?.drainIfPending()
-                let answer = if case .ioIn = exit { vcpu.ioInBuffer } else { UnsafeMutableRawBufferPointer(start: nil, count: 0) }
-                let action = dispatcher.handle(exit, cpu: vcpu.id, ioAnswer: answer)
+                let action = dispatcher.handle(exit, cpu: vcpu.id, ioAnswer: vcpu.ioInBuffer)
                 // The common answers first, outside the `switch` and its jump table (see VirtualCPU.decodeExit).
                 if action.resumesAtOnce { continue }
                 switch action {
