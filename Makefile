@@ -21,7 +21,7 @@ VENV         := .build/venv
 PYTHON       := $(VENV)/bin/python
 
 FUZZ_SECONDS ?= 60
-.PHONY: all setup setup-test build guests run test fuzz test-swift test-graph test-guests test-qemu test-tck test-libvirt test-unprivileged test-hostile bench clean
+.PHONY: all setup setup-test build guests run test fuzz startup-order test-swift test-graph test-guests test-qemu test-tck test-libvirt test-unprivileged test-hostile bench clean
 
 all: build guests
 
@@ -116,6 +116,11 @@ test-libvirt: guests
 ## in one sitting; writes Reports/bench/bench.json and index.html (benchmarks/README.md)
 bench: setup-test build guests
 	scripts/bench.sh $(RELEASE_BIN) $(TCK)
+
+## startup-order: trace a hello run instruction by instruction and write Sources/swiftvm/startup.order, the
+## functions the release link places side by side (scripts/startup-order.sh; minutes: it single-steps)
+startup-order: setup build guests
+	scripts/startup-order.sh
 
 ## fuzz: every libFuzzer target for FUZZ_SECONDS each (default 60); crash inputs land in Fuzz/artifacts/
 fuzz: setup

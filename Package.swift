@@ -1,6 +1,19 @@
 // swift-tools-version:6.0
 import PackageDescription
 
+// The functions a swiftvm run executes, in one contiguous stretch of .text: the executable is 14 MB of
+// code, and each first touch of a 64 KiB stretch of it is a page fault (~2.5 µs on these hosts). A hello
+// run took ~93 of them scattered over the stdlib, the runtime and our modules, and takes ~33 with the
+// order (benchmarks/README.md, "Sixth pass"). Every function needs a section of its own to be movable:
+// `-function-sections` for swiftvm's modules; the static stdlib already has them. A name the file lists
+// that the build no longer has is skipped, so a stale file costs only speed: `make startup-order` (a
+// single-stepping trace of hello) writes it anew. With SWIFTVM_LINK_MAP=path the link also writes its
+// map, which that script reads for section sizes. SwiftPM does not relink for a changed order file alone.
+let startupOrder = ["-use-ld=lld",
+                    "-Xlinker", "--symbol-ordering-file=\(Context.packageDirectory)/Sources/swiftvm/startup.order",
+                    "-Xlinker", "--no-warn-symbol-ordering"]
+    + (Context.environment["SWIFTVM_LINK_MAP"].map { ["-Xlinker", "-Map=\($0)", "-Xlinker", "--no-demangle"] } ?? [])
+
 let package = Package(
     name: "swiftvm-tck",
     dependencies: [
@@ -36,11 +49,13 @@ let package = Package(
                                                 "Snapshot"]),
         // A static executable: no dynamic loader, no relocations at start (a run of hello takes ~375
         // page faults instead of ~630, and ~3.5 ms less; benchmarks/README.md). tck, run once a suite,
-        // stays dynamic (its Foundation does not link statically here).
+        // stays dynamic (its Foundation does not link statically here). Linked by lld with the functions a
+        // run executes placed together (`startupOrder` below).
         .executableTarget(name: "swiftvm", dependencies: [
             "Machine", "KVM", "Boot", "Devices", "Quantities", "QCOW2", "BlockBackends", "Snapshot",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
-        ], linkerSettings: [.unsafeFlags(["-static-executable"], .when(configuration: .release))]),
+        ], exclude: ["startup.order"],
+        linkerSettings: [.unsafeFlags(["-static-executable"] + startupOrder, .when(configuration: .release))]),
 
         // The conformance kit: catalog, result protocol, drivers, runner (TCK); report writers (Reports).
         .target(name: "TCK", dependencies: ["Quantities", "ABI", "CProcess", "QCOW2", "BlockBackends"]),
@@ -87,5 +102,6 @@ let swiftvmModules: Set<String> = ["KVM", "GuestMemory", "Boot", "Devices", "Blo
                                    "Snapshot", "CPUFeatures", "ACPI", "Machine", "swiftvm"]
 for target in package.targets where swiftvmModules.contains(target.name) {
     target.swiftSettings = (target.swiftSettings ?? [])
-        + [.unsafeFlags(["-Xfrontend", "-disable-concrete-type-metadata-mangled-name-accessors"], .when(configuration: .release))]
+        + [.unsafeFlags(["-Xfrontend", "-disable-concrete-type-metadata-mangled-name-accessors",
+                         "-Xfrontend", "-function-sections"], .when(configuration: .release))]
 }
