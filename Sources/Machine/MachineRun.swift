@@ -86,10 +86,13 @@ struct Watchdog: Sendable {
     static let deadlockLookInterval = 0.05
 
     /// Waits for the run to stop; stops it at `timeout`, or as soon as a look finds a deadlock.
+    ///
+    /// The timeout counts from `start` (swiftvm's own start), the looks from now: a look due before the
+    /// guest ran at all would pause a vCPU that is only starting (a kick, a wait, ~0.2 ms of a short run).
     func watch(timeout: Double, since start: Double) {
         let deadline = start + timeout
         var interval = Self.deadlockFirstLook
-        var nextLook = start + interval
+        var nextLook = monotonicSeconds() + interval
         var exitsSeen: UInt64 = 0
         while true {
             let now = monotonicSeconds()
