@@ -1,13 +1,13 @@
 /*
- * rsswrap.c - runs a command and appends its peak RSS to a log, for VMMs started by someone else
- * (scripts/bench.sh points `tck run --swiftvm/--qemu` at a two-line script that execs this).
+ * rsswrap.c - runs a command and appends its peak RSS and page faults to a log, for VMMs started by
+ * someone else (scripts/bench.sh points `tck run --swiftvm/--qemu` at a two-line script that execs this).
  *
  *   rsswrap LOG PROGRAM [ARGS...]
  *
- * Appends "<peak RSS KiB>\t<exit status or -signal>\t<PROGRAM ARGS...>" to LOG, then ends the way the
- * program ended (same status; same signal, re-raised). The program gets PR_SET_PDEATHSIG(SIGKILL), so
- * when the caller SIGKILLs this wrapper at a deadline (tck does, for QEMU's timeouts) the VMM dies too
- * instead of running on as an orphan. stdin/stdout/stderr are inherited untouched.
+ * Appends "<peak RSS KiB>\t<exit status or -signal>\t<minor page faults>\t<PROGRAM ARGS...>" to LOG,
+ * then ends the way the program ended (same status; same signal, re-raised). The program gets
+ * PR_SET_PDEATHSIG(SIGKILL), so when the caller SIGKILLs this wrapper at a deadline (tck does, for QEMU's
+ * timeouts) the VMM dies too instead of running on as an orphan. stdin/stdout/stderr are inherited untouched.
  */
 #define _GNU_SOURCE
 #include <signal.h>
@@ -47,7 +47,8 @@ int main(int argc, char **argv)
 		;
 	FILE *log = fopen(argv[1], "a");
 	if (log) {
-		fprintf(log, "%ld\t%d", ru.ru_maxrss, WIFEXITED(status) ? WEXITSTATUS(status) : -WTERMSIG(status));
+		fprintf(log, "%ld\t%d\t%ld", ru.ru_maxrss, WIFEXITED(status) ? WEXITSTATUS(status) : -WTERMSIG(status),
+			ru.ru_minflt);
 		for (int i = 2; i < argc; i++)
 			fprintf(log, "%c%s", i == 2 ? '\t' : ' ', argv[i]);
 		fputc('\n', log);

@@ -4,7 +4,7 @@
     bench_report.py RAW_DIR OUT_DIR
 
 RAW_DIR holds manifest.tsv (group, label, expected status, command), one scripts/bench_time.py export
-per group (<group>.json, hyperfine's shape plus max_rss_kib per run), suite-rss-<driver>.tsv (benchmarks/rsswrap), abi.tsv, guest-resident-kib,
+per group (<group>.json, hyperfine's shape plus max_rss_kib and minor_faults per run), suite-rss-<driver>.tsv (benchmarks/rsswrap), abi.tsv, guest-resident-kib,
 scale-floor-resident.tsv, virtio-<vmm>.tsv (benchmarks/vmmprobe: per-phase wall and CPU), virtio-exits.tsv and
 snapshot.json (benchmarks/snapshot_bench.py). Settings come from the environment bench.sh sets. Standard library only.
 """
@@ -68,6 +68,7 @@ for group in sorted({g for g, _ in manifest}):
             "user_ms": (r.get("user") or 0) * 1e3,
             "system_ms": (r.get("system") or 0) * 1e3,
             "peak_rss_mib": max(r["max_rss_kib"]) / 1024 if r.get("max_rss_kib") else None,
+            "page_faults": statistics.median(r["minor_faults"]) if r.get("minor_faults") else None,
             "command": m["command"],
             "unexpected_exit_statuses": bad,
         }
@@ -152,10 +153,13 @@ if "boot" in groups:
     g = groups["boot"]
     runs = next(iter(g.values()))["runs"]
     out(f"1. boot-to-exit, hello  ({runs} interleaved runs after {env_int('WARMUP')} warm-up, {ENV.get('GAP_MS')} ms idle before each; peak RSS = max over the runs)")
-    out(f"   {'command':<18} {'median ms':>10} {'mean ± sd ms':>15} {'min ms':>8} {'peak RSS MiB':>13}")
+    out(f"   {'command':<18} {'median ms':>10} {'mean ± sd ms':>15} {'min ms':>8} {'peak RSS MiB':>13} {'page faults':>12}")
     for label, r in g.items():
         ms = f"{r['mean_ms']:.1f} ± {r['stddev_ms']:.1f}"
-        out(f"   {label:<18} {r['median_ms']:>10.1f} {ms:>15} {r['min_ms']:>8.1f} {fmt(r['peak_rss_mib']):>13}")
+        out(f"   {label:<18} {r['median_ms']:>10.1f} {ms:>15} {r['min_ms']:>8.1f} {fmt(r['peak_rss_mib']):>13}"
+            f" {fmt(r['page_faults'], '.0f'):>12}")
+    out("   (page faults: the VMM process's own minor faults, median; swiftvm's text faults depend on Sources/swiftvm/startup.order,")
+    out("    which `make startup-order` writes anew)")
     sv, fl, qm, qp = med("boot", "swiftvm"), med("boot", "floor"), med("boot", "qemu microvm"), med("boot", "qemu pc+qboot")
     r_qm, r_fl, r_qp = ratio(qm, sv), ratio(sv, fl), ratio(qp, sv)
     out(f"   ratios (medians): qemu microvm / swiftvm = {x(r_qm)}; qemu pc / swiftvm = {x(r_qp)}; swiftvm / floor = {x(r_fl)}")
@@ -271,7 +275,7 @@ vmm_rss = {}
 for d in ("swiftvm", "qemu"):
     vals = []
     for line in read_lines(f"suite-rss-{d}.tsv"):
-        kib, status, cmd = line.split("\t", 2)
+        kib, status, _, cmd = line.split("\t", 3)
         if "--version" in cmd.split()[1:3]:
             continue
         vals.append(int(kib) / 1024)

@@ -10,13 +10,13 @@ timed rounds, each round in a freshly shuffled order with a fixed seed), so drif
 
 Each run: posix_spawn (no shell) of benchmarks/build/rsswrap LOG COMMAND..., stdin/stdout/stderr on
 /dev/null; wall time from just before the spawn to wait4's return, user/system CPU from wait4's rusage,
-peak RSS from the line rsswrap appends (the command's own ru_maxrss). Why the wrapper: a child that
-posix_spawn (vfork) starts from Python inherits Python's ~14 MiB as its RSS high-water mark, so ru_maxrss
-would be Python's; rsswrap is a small C process and forks, as GNU time does. It costs the same fraction of
-a millisecond on every command. G ms of idle time before each run lets a detached VM teardown of the
-previous run (swiftvm, floor --detach-teardown) finish instead of overlapping the next boot.
+peak RSS and minor page faults from the line rsswrap appends (the command's own ru_maxrss and
+ru_minflt). Why the wrapper: a child that posix_spawn (vfork) starts from Python inherits Python's
+~14 MiB as its RSS high-water mark, so ru_maxrss would be Python's; rsswrap is a small C process and
+forks, as GNU time does. It costs the same fraction of a millisecond on every command. G ms of idle
+time before each run lets a detached VM teardown of the previous run (swiftvm, floor --detach-teardown) finish instead of overlapping the next boot.
 The JSON has hyperfine's export shape (results[]: command, times, mean, stddev, median, min, max, user,
-system, exit_codes) plus max_rss_kib per run.
+system, exit_codes) plus max_rss_kib and minor_faults per run.
 """
 import argparse
 import json
@@ -41,7 +41,8 @@ def run_once(argv, log):
     code = os.waitstatus_to_exitcode(status)
     with open(log) as f:
         last = f.read().splitlines()[-1]
-    return wall, ru.ru_utime, ru.ru_stime, int(last.split("\t")[0]), code
+    fields = last.split("\t")
+    return wall, ru.ru_utime, ru.ru_stime, int(fields[0]), code, int(fields[2])
 
 
 def main():
@@ -82,7 +83,7 @@ def main():
             "mean": statistics.fmean(times), "stddev": statistics.stdev(times) if len(times) > 1 else 0.0,
             "median": statistics.median(times), "min": min(times), "max": max(times),
             "user": statistics.fmean(r[1] for r in s), "system": statistics.fmean(r[2] for r in s),
-            "exit_codes": [r[4] for r in s], "max_rss_kib": [r[3] for r in s],
+            "exit_codes": [r[4] for r in s], "max_rss_kib": [r[3] for r in s], "minor_faults": [r[5] for r in s],
         })
     with open(args.export_json, "w") as f:
         json.dump({"tool": "bench_time.py (interleaved rounds)", "runs": args.runs, "warmup": args.warmup,
