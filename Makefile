@@ -21,7 +21,7 @@ VENV         := .build/venv
 PYTHON       := $(VENV)/bin/python
 
 FUZZ_SECONDS ?= 60
-.PHONY: all setup setup-test build guests run test fuzz startup-order test-swift test-graph test-guests test-qemu test-tck test-libvirt test-unprivileged test-hostile bench clean
+.PHONY: all setup setup-test build guests run test fuzz startup-order test-swift test-graph test-guests test-qemu test-tck test-startup-order test-libvirt test-unprivileged test-hostile bench clean
 
 all: build guests
 
@@ -63,7 +63,7 @@ run: setup build guests
 	$(TCK) run --driver swiftvm --jobs 2 --report-dir Reports/latest
 
 ## test: everything CI gates on (Swift last: its closing line is the summary CI reads)
-test: setup-test guests test-graph test-guests test-qemu test-tck test-unprivileged test-swift
+test: setup-test guests test-graph test-guests test-qemu test-tck test-startup-order test-unprivileged test-swift
 
 test-guests:
 	$(MAKE) -s -C TestGuests unit
@@ -73,6 +73,10 @@ test-graph:
 	$(SWIFT) package dump-package > .build/package.json
 	cd Fuzz && $(SWIFT) package dump-package > ../.build/fuzz-package.json
 	python3 scripts/check-module-graph.py .build/package.json .build/fuzz-package.json
+
+## test-startup-order: most functions Sources/swiftvm/startup.order lists still exist in the release swiftvm
+test-startup-order: build
+	scripts/startup-order.sh --check
 
 ## test-unprivileged: the smoke group as user tckuser with only /dev/kvm access (root; idempotent)
 test-unprivileged: guests

@@ -14,7 +14,8 @@ peak RSS and minor page faults from the line rsswrap appends (the command's own 
 ru_minflt). Why the wrapper: a child that posix_spawn (vfork) starts from Python inherits Python's
 ~14 MiB as its RSS high-water mark, so ru_maxrss would be Python's; rsswrap is a small C process and
 forks, as GNU time does. It costs the same fraction of a millisecond on every command. G ms of idle
-time before each run lets a detached VM teardown of the previous run (swiftvm, floor --detach-teardown) finish instead of overlapping the next boot.
+time before each run lets a detached VM teardown of the previous run (swiftvm, floor --detach-teardown)
+finish instead of overlapping the next boot.
 The JSON has hyperfine's export shape (results[]: command, times, mean, stddev, median, min, max, user,
 system, exit_codes) plus max_rss_kib and minor_faults per run.
 """
