@@ -9,7 +9,18 @@ public enum CPUFeatureTable {
         }
     }
 
-    private static let byName: [String: CPUFeature] = Dictionary(all.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
+    /// Built from the rows in one pass into a table sized once: every swiftvm start resolves its CPU
+    /// model's names here, and going through `all` and a uniquing merge cost ~70,000 instructions of a
+    /// hello run's ~2.3 million (benchmarks/README.md, "Sixth pass"). Names are unique (CPUModelTests).
+    private static let byName: [String: CPUFeature] = {
+        var index = [String: CPUFeature](minimumCapacity: rows.reduce(0) { $0 + $1.names.count })
+        for row in rows {
+            for (bit, name) in row.names.enumerated() where !name.isEmpty {
+                index[name] = CPUFeature(name, leaf: row.leaf, subleaf: row.subleaf, row.register, bit: UInt32(bit))
+            }
+        }
+        return index
+    }()
 
     /// The feature called `name`, or nil.
     public static func feature(named name: String) -> CPUFeature? { byName[name] }

@@ -93,4 +93,11 @@ import Testing
         #expect(CPUFeatureTable.feature(leaf: 1, subleaf: 0, register: .ecx, bit: 31)?.name == "hypervisor")
         #expect(Set(CPUFeatureTable.all.map(\.name)).count == CPUFeatureTable.all.count)
     }
+
+    /// The by-name index is built from the rows directly (not from `all`): both must agree on every name.
+    @Test func everyFeatureIsFoundByItsName() {
+        for feature in CPUFeatureTable.all { #expect(CPUFeatureTable.feature(named: feature.name) == feature) }
+        #expect(CPUFeatureTable.feature(named: "") == nil)
+        #expect(CPUFeatureTable.feature(named: "no-such-feature") == nil)
+    }
 }
