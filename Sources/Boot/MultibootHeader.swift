@@ -32,7 +32,9 @@ public struct MultibootHeader: Equatable, Sendable {
         var offset = 0
         while offset + 12 <= limit {
             defer { offset += 4 }
-            guard littleEndianWord(bytes, at: offset) == magic else { continue }
+            // The magic's low byte first: a kernel without the header (every PVH kernel) is scanned to the
+            // limit, 2,048 words, and one byte compare rejects nearly all of them.
+            guard bytes[offset] == UInt8(truncatingIfNeeded: magic), littleEndianWord(bytes, at: offset) == magic else { continue }
             let flags = littleEndianWord(bytes, at: offset + 4)
             let checksum = littleEndianWord(bytes, at: offset + 8)
             guard magic &+ flags &+ checksum == 0 else { continue }

@@ -13,14 +13,17 @@ enum HostFile {
         guard (info.st_mode & S_IFMT) == S_IFREG else { throw .fileUnreadable(path: path, what: what, errno: EINVAL) }
         let size = UInt64(info.st_size)
         guard size <= limit else { throw .fileTooLarge(path: path, what: what, size: size, limit: limit) }
-        var bytes = [UInt8](repeating: 0, count: Int(size))
-        var done = 0
-        while done < bytes.count {
-            let count = bytes.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress! + done, $0.count - done) }
-            if count < 0 && errno == EINTR { continue }
-            guard count > 0 else { throw .fileUnreadable(path: path, what: what, errno: count < 0 ? errno : EIO) }
-            done += count
+        // Read straight into the array's storage: zero-filling it first would write every byte twice.
+        var failure: Int32?
+        let bytes = [UInt8](unsafeUninitializedCapacity: Int(size)) { buffer, initialized in
+            while initialized < buffer.count {
+                let count = Glibc.read(fd, buffer.baseAddress! + initialized, buffer.count - initialized)
+                if count < 0 && errno == EINTR { continue }
+                guard count > 0 else { failure = count < 0 ? errno : EIO; return }
+                initialized += count
+            }
         }
+        if let failure { throw .fileUnreadable(path: path, what: what, errno: failure) }
         return bytes
     }
 }
