@@ -3,24 +3,29 @@
 /// shows it by location). Sources: the Intel SDM vol. 2A CPUID tables, AMD APM vol. 3 appendix E,
 /// Linux arch/x86/include/asm/cpufeatures.h for names, Linux Documentation/virt/kvm/x86/cpuid.rst.
 public enum CPUFeatureTable {
-    public static let all: [CPUFeature] = rows.flatMap { row in
-        row.names.enumerated().compactMap { bit, name in
-            name.isEmpty ? nil : CPUFeature(name, leaf: row.leaf, subleaf: row.subleaf, row.register, bit: UInt32(bit))
-        }
-    }
+    public static let all: [CPUFeature] = {
+        var features: [CPUFeature] = []
+        forEachFeature { features.append($0) }
+        return features
+    }()
 
     /// Built from the rows in one pass into a table sized once: every swiftvm start resolves its CPU
     /// model's names here, and going through `all` and a uniquing merge cost ~70,000 instructions of a
     /// hello run's ~2.3 million (benchmarks/README.md, "Sixth pass"). Names are unique (CPUModelTests).
     private static let byName: [String: CPUFeature] = {
         var index = [String: CPUFeature](minimumCapacity: rows.reduce(0) { $0 + $1.names.count })
-        for row in rows {
-            for (bit, name) in row.names.enumerated() where !name.isEmpty {
-                index[name] = CPUFeature(name, leaf: row.leaf, subleaf: row.subleaf, row.register, bit: UInt32(bit))
-            }
-        }
+        forEachFeature { index[$0.name] = $0 }
         return index
     }()
+
+    /// Every named bit of the rows, in row order, bit 0 upwards: what `all` and `byName` are built from.
+    private static func forEachFeature(_ body: (CPUFeature) -> Void) {
+        for row in rows {
+            for (bit, name) in row.names.enumerated() where !name.isEmpty {
+                body(CPUFeature(name, leaf: row.leaf, subleaf: row.subleaf, row.register, bit: UInt32(bit)))
+            }
+        }
+    }
 
     /// The feature called `name`, or nil.
     public static func feature(named name: String) -> CPUFeature? { byName[name] }
