@@ -140,9 +140,8 @@ struct RunOptions {
         for file in files where file.sink.droppedByteCount > 0 {
             writeStandardError("swiftvm: \(file.what) full at --file-limit \(fileLimit); \(file.sink.droppedByteCount) bytes not written\n")
         }
-        // The holder must inherit a live VM, so `machine` is kept alive up to the hand-off (ARC could
-        // release it after its last use above); it is released right after.
-        if !keepTeardown { withExtendedLifetime(machine) { _ = DeferredTeardown.handOffToChild() } }
+        // The holder inherits the live VM; after a hand-off the machine is kept until exit (DeferredTeardown).
+        if !keepTeardown { DeferredTeardown.handOffToChild(keeping: machine) }
         return result.status
     }
 
