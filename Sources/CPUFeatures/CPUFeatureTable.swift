@@ -3,32 +3,56 @@
 /// shows it by location). Sources: the Intel SDM vol. 2A CPUID tables, AMD APM vol. 3 appendix E,
 /// Linux arch/x86/include/asm/cpufeatures.h for names, Linux Documentation/virt/kvm/x86/cpuid.rst.
 public enum CPUFeatureTable {
-    public static let all: [CPUFeature] = {
-        var features: [CPUFeature] = []
-        forEachFeature { features.append($0) }
-        return features
-    }()
+    /// Every named bit of the rows, in row order, bit 0 upwards.
+    public static let all: [CPUFeature] = rows.flatMap { row in
+        row.names.enumerated().compactMap { bit, name in
+            name.isEmpty ? nil : CPUFeature(name, leaf: row.leaf, subleaf: row.subleaf, row.register, bit: UInt32(bit))
+        }
+    }
 
-    /// Built from the rows in one pass into a table sized once: every swiftvm start resolves its CPU
-    /// model's names here, and going through `all` and a uniquing merge cost ~70,000 instructions of a
-    /// hello run's ~2.3 million (benchmarks/README.md, "Sixth pass"). Names are unique (CPUModelTests).
-    private static let byName: [String: CPUFeature] = {
-        var index = [String: CPUFeature](minimumCapacity: rows.reduce(0) { $0 + $1.names.count })
-        forEachFeature { index[$0.name] = $0 }
-        return index
-    }()
-
-    /// Every named bit of the rows, in row order, bit 0 upwards: what `all` and `byName` are built from.
-    private static func forEachFeature(_ body: (CPUFeature) -> Void) {
-        for row in rows {
+    /// Every name's row and bit, in an open-addressed table keyed by FNV-1a of the name's UTF-8 (a slot
+    /// holds `row << 5 | bit`, plus one; 0 is empty). Every swiftvm start resolves its CPU model's names
+    /// here: a `[String: CPUFeature]` cost ~120,000 instructions of a hello run (SipHash of every name,
+    /// the dictionary's generic metadata), this ~15,000 (benchmarks/README.md, "Seventh pass").
+    /// Names are unique, and each is found by its name (CPUModelTests).
+    private static let nameSlots: [UInt16] = {
+        let count = rows.reduce(0) { $0 + $1.names.count }
+        var capacity = 64
+        while capacity < 2 * count { capacity *= 2 }   // at most half full: short probe runs
+        var slots = [UInt16](repeating: 0, count: capacity)
+        for (rowIndex, row) in rows.enumerated() {
             for (bit, name) in row.names.enumerated() where !name.isEmpty {
-                body(CPUFeature(name, leaf: row.leaf, subleaf: row.subleaf, row.register, bit: UInt32(bit)))
+                var slot = nameHash(name) & (capacity - 1)
+                while slots[slot] != 0 { slot = (slot + 1) & (capacity - 1) }
+                slots[slot] = UInt16(rowIndex << 5 | bit) + 1
             }
+        }
+        return slots
+    }()
+
+    private static func nameHash(_ name: String) -> Int {
+        var name = name   // withUTF8 reads a small string's bytes in place; `for byte in name.utf8` cost 4x
+        return name.withUTF8 { bytes in
+            var hash: UInt32 = 2_166_136_261
+            for byte in bytes { hash = (hash ^ UInt32(byte)) &* 16_777_619 }
+            return Int(hash)
         }
     }
 
     /// The feature called `name`, or nil.
-    public static func feature(named name: String) -> CPUFeature? { byName[name] }
+    public static func feature(named name: String) -> CPUFeature? {
+        let slots = nameSlots, mask = slots.count - 1
+        var slot = nameHash(name) & mask
+        while slots[slot] != 0 {
+            let rowIndex = Int(slots[slot] - 1) >> 5, bit = Int(slots[slot] - 1) & 31
+            let row = rows[rowIndex]
+            if row.names[bit] == name {
+                return CPUFeature(name, leaf: row.leaf, subleaf: row.subleaf, row.register, bit: UInt32(bit))
+            }
+            slot = (slot + 1) & mask
+        }
+        return nil
+    }
 
     /// The named feature at a location, or nil when the bit has no name here.
     public static func feature(leaf: UInt32, subleaf: UInt32, register: CPUFeature.Register, bit: UInt32) -> CPUFeature? {

@@ -72,13 +72,15 @@ public enum AML {
     }
 
     /// A NameSeg is 1-4 characters of A-Z, 0-9, _ not starting with a digit (padded with '_' to 4).
-    public static func isValidNameSegment(_ text: Substring) -> Bool {
-        guard (1...4).contains(text.utf8.count), let first = text.utf8.first else { return false }
+    public static func isValidNameSegment(_ bytes: some Collection<UInt8>) -> Bool {
+        guard (1...4).contains(bytes.count), let first = bytes.first else { return false }
         func isLeadChar(_ byte: UInt8) -> Bool { (0x41...0x5A).contains(byte) || byte == 0x5F }
-        return isLeadChar(first) && text.utf8.allSatisfy { isLeadChar($0) || (0x30...0x39).contains($0) }
+        return isLeadChar(first) && bytes.allSatisfy { isLeadChar($0) || (0x30...0x39).contains($0) }
     }
 
-    public static func isValidNameSegment(_ text: String) -> Bool { isValidNameSegment(text[...]) }
+    public static func isValidNameSegment(_ text: Substring) -> Bool { isValidNameSegment(text.utf8) }
+
+    public static func isValidNameSegment(_ text: String) -> Bool { isValidNameSegment(text.utf8) }
 
     static func encodeTerms(_ terms: [any AMLEncodable], into sink: inout some ACPIByteSink) {
         for term in terms { term.encodeAML(into: &sink) }
