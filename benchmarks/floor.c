@@ -12,10 +12,10 @@
  * (status 1 written back, data discarded; docs/guest-interface.md), 0xED0 the kernel-entry port (the
  * guest library's way back from user mode: what SYSCALL would do, unchecked), other INs all-ones, OUTs
  * ignored.
- * --detach-teardown does what `swiftvm run` does (Sources/Machine/DeferredTeardown.swift, then the
- * Machine's deinit): a child sharing this process's memory (CLONE_VM) holds the VM fds until this process
- * has exited, and this process unmaps guest RAM and kvm_run and closes its fds before exiting, so the
- * irqchip/PIT teardown (and the address space's) is not on the caller's clock. Without the flag everything is released by exit(), as a naive VMM would.
+ * --detach-teardown does what `swiftvm run` does (Sources/Machine/DeferredTeardown.swift): a child sharing
+ * this process's memory (CLONE_VM) holds the VM fds until this process's whole thread group has exited,
+ * then exits itself, so the irqchip/PIT teardown (and the address space's) is not on the caller's clock.
+ * Without the flag everything is released by exit(), as a naive VMM would.
  * --cmdline puts STR in hvm_start_info (as `swiftvm run --cmdline`; TestGuests/tests/bench_*.c read
  * their sizes from it). Port 0x2F8 (COM2's data port; TestGuests/tests/bench_exits.c) is "handled":
  * its writes and reads are counted, reads answer all-ones, like any unassigned port.
@@ -28,6 +28,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <sched.h>
+#include <poll.h>
 #include <signal.h>
 #include <linux/kvm.h>
 #include <stdint.h>
@@ -263,9 +264,10 @@ static unsigned long resident_kib(void *base, uint64_t len)
 
 /* DeferredTeardown.handOffToChild (cprocess_hold_until_exit in Sources/CProcess/CProcess.c): a child
  * that shares this process's memory (CLONE_VM: no page tables copied, and this process's exit leaves
- * the address space to the child) closes stdio, keeps the inherited VM fds and waits for EOF on a pipe
- * whose write end only this process holds, i.e. until this process has exited. It shares our TLS, so
- * it makes raw system calls only (libc would write errno). */
+ * the address space to the child) closes stdio, keeps the inherited VM fds and waits on a pidfd of this
+ * process until its whole thread group has exited: KVM's kvm-nx-lpage-recovery worker belongs to it and
+ * holds the address space, and with it kvm_run's mapping and so the VM. It shares our TLS, so it makes
+ * raw system calls only (libc would write errno). */
 static long raw_syscall3(long number, long a, long b, long c)
 {
 	long result;
@@ -273,20 +275,19 @@ static long raw_syscall3(long number, long a, long b, long c)
 	return result;
 }
 
-static int holder_ends[2];
+static int holder_pidfd = -1;
 static char holder_stack[16384] __attribute__((aligned(16)));
 
 static int holder(void *unused)
 {
-	char byte;
+	struct pollfd exited = { .fd = holder_pidfd, .events = POLLIN };
 	long got;
 	(void)unused;
 	for (long fd = 0; fd < 3; fd++)
 		raw_syscall3(SYS_close, fd, 0, 0);
-	raw_syscall3(SYS_close, holder_ends[1], 0, 0);
 	do
-		got = raw_syscall3(SYS_read, holder_ends[0], (long)&byte, 1);
-	while (got > 0 || got == -EINTR);
+		got = raw_syscall3(SYS_poll, (long)&exited, 1, -1);
+	while (got == -EINTR);
 	raw_syscall3(SYS_exit, 0, 0, 0);
 	return 0;
 }
@@ -294,13 +295,14 @@ static int holder(void *unused)
 static void hand_off_teardown(void)
 {
 	sigset_t all, old;
-	if (pipe(holder_ends) != 0)
-		return;
+	holder_pidfd = (int)syscall(SYS_pidfd_open, getpid(), 0);
+	if (holder_pidfd < 0)
+		die("pidfd_open");
 	sigfillset(&all);
 	sigprocmask(SIG_SETMASK, &all, &old);
 	clone(holder, holder_stack + sizeof holder_stack, CLONE_VM | SIGCHLD, NULL);
 	sigprocmask(SIG_SETMASK, &old, NULL);
-	close(holder_ends[0]);
+	close(holder_pidfd);
 }
 
 static double now_ms(void)
@@ -425,17 +427,8 @@ int main(int argc, char **argv)
 				fprintf(stderr, "floor: guest RAM resident: %lu KiB of %lu MiB\n",
 					resident_kib(ram, ram_size), (unsigned long)(ram_size >> 20));
 			}
-			if (detach) {
-				/* As swiftvm: hand off, then release this process's mappings and fds (its
-				 * Machine deinit). Exiting with the guest RAM still mapped costs ~16 ms here
-				 * with an irqchip, even when the child keeps the VM alive; munmap first ~0.1 ms. */
-				hand_off_teardown();
-				munmap(ram, ram_size);
-				munmap(run, (size_t)run_size);
-				close(vcpu);
-				close(vm);
-				close(kvm);
-			}
+			if (detach)
+				hand_off_teardown();   /* and exit with everything mapped and open, as swiftvm */
 			return status;
 		}
 	}

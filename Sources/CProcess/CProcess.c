@@ -4,6 +4,7 @@
 #include "CProcess.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <pthread.h>
 #include <sched.h>
 #include <fcntl.h>
@@ -102,10 +103,28 @@ static long raw_syscall3(long number, long a, long b, long c) {
     return result;
 }
 
+static long raw_syscall4(long number, long a, long b, long c, long d) {
+    long result;
+    register long r10 __asm__("r10") = d;
+    __asm__ volatile("syscall" : "=a"(result) : "a"(number), "D"(a), "S"(b), "d"(c), "r"(r10) : "rcx", "r11", "memory");
+    return result;
+}
+
+// ends[0], ends[1]: the pipe; ends[2]: a pidfd of the caller, or -1.
 static int holder(void *context) {
     const int *ends = context;
     for (long fd = 0; fd < 3; fd++) raw_syscall3(SYS_close, fd, 0, 0);
     raw_syscall3(SYS_close, ends[1], 0, 0);
+    if (ends[2] >= 0) {
+        // Readable once the caller's whole thread group is gone, KVM's own workers in it included
+        // (kvm-nx-lpage-recovery is a user worker of the VM's creator, with no descriptor table: it can
+        // outlive the pipe's write end). Only then is the holder sure to drop the last references.
+        struct pollfd exited = { .fd = ends[2], .events = POLLIN };
+        long got;
+        do got = raw_syscall4(SYS_ppoll, (long)&exited, 1, 0, 0);
+        while (got == -EINTR);
+        if (got == 1) raw_syscall3(SYS_exit, 0, 0, 0);
+    }
     int read_end = ends[0];
     char byte;
     long got;
@@ -128,6 +147,7 @@ pid_t cprocess_hold_until_exit(void) {
         errno = error;
         return -1;
     }
+    ends[2] = (int)syscall(SYS_pidfd_open, getpid(), 0);   // -1 (ENOSYS before Linux 5.3): the pipe alone
     // Every signal blocked across clone: the child starts with them blocked and keeps them so, as a
     // handler would run the caller's code on the child's stack. The caller's mask is restored after.
     sigset_t all, old;
@@ -139,6 +159,7 @@ pid_t cprocess_hold_until_exit(void) {
     int error = errno;
     pthread_sigmask(SIG_SETMASK, &old, NULL);
     close(ends[0]);
+    if (ends[2] >= 0) close(ends[2]);
     if (pid < 0) {
         close(ends[1]);
         munmap(region, REGION);
