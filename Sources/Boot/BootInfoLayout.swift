@@ -64,10 +64,8 @@ struct BootInfoLayout {
     func write(into memory: GuestMemory) throws(BootInfoError) {
         do {
             try memory.write(bytes, at: area.range.start)
-        } catch let error as GuestMemoryError {
-            throw .memory(error)
         } catch {
-            throw .memory(.outOfRange(address: area.range.start, length: UInt64(bytes.count)))
+            throw .memory(error)
         }
     }
 

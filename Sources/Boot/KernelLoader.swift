@@ -105,10 +105,8 @@ public enum KernelLoader {
         do {
             try memory.write(bytes, at: segment.paddr)
             try memory.fill(0, at: bssStart, count: segment.memsz - segment.filesz)
-        } catch let error as GuestMemoryError {
-            throw .memory(name: image.name, error: error)
         } catch {
-            throw .memory(name: image.name, error: .outOfRange(address: segment.paddr, length: segment.memsz))
+            throw .memory(name: image.name, error: error)
         }
     }
 }

@@ -26,19 +26,30 @@ public struct MSRFilter: Equatable, Sendable {
     public let ranges: [Range]
 
     /// Packs `allowed` into as few ranges as fit KVM's limits; throws when even that needs too many.
-    public init(allowing allowed: Set<UInt32>) throws(KVMError) {
+    public init(allowing allowed: [UInt32]) throws(KVMError) {
+        // Sorted by insertion, duplicates dropped: the lists are tens of MSRs. No stdlib sort (it
+        // instantiated its buffers' metadata at run time, ~50 µs of every swiftvm start) and no Set
+        // (hashing; packing through a Set cost ~100,000 instructions of a hello run).
+        var sorted: [UInt32] = []
+        sorted.reserveCapacity(allowed.count)
+        for index in allowed {
+            var position = sorted.count
+            while position > 0, sorted[position - 1] > index { position -= 1 }
+            if position > 0, sorted[position - 1] == index { continue }
+            sorted.insert(index, at: position)
+        }
         var ranges: [Range] = []
-        // By the lowest index left rather than a sort: the stdlib's sort instantiates its buffers' metadata
-        // at run time, a scan of the whole binary's conformance records (~50 µs of every swiftvm start).
-        var pending = allowed
-        while let base = pending.min() {
+        var first = 0
+        while first < sorted.count {
             // A range spans up to the bitmap limit; a gap inside it costs bits, not a range.
-            let members = pending.filter { $0 - base < Self.maximumMSRsPerRange }
-            let count = members.max()! - base + 1
+            let base = sorted[first]
+            var last = first
+            while last + 1 < sorted.count, sorted[last + 1] - base < Self.maximumMSRsPerRange { last += 1 }
+            let count = sorted[last] - base + 1
             var bitmap = [UInt8](repeating: 0, count: Int((count + 7) / 8))
-            for index in members { bitmap[Int((index - base) / 8)] |= 1 << ((index - base) % 8) }
+            for index in sorted[first...last] { bitmap[Int((index - base) / 8)] |= 1 << ((index - base) % 8) }
             ranges.append(Range(base: base, count: count, bitmap: bitmap))
-            pending.subtract(members)
+            first = last + 1
         }
         guard ranges.count <= Self.maximumRanges else {
             throw KVMError.protocolViolation("the MSR allow list needs \(ranges.count) filter ranges; KVM takes \(Self.maximumRanges)")

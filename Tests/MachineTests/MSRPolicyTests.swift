@@ -57,6 +57,9 @@ import Testing
         #expect(far.ranges.map(\.base) == [0x10, 0x10 + MSRFilter.maximumMSRsPerRange, 0xC000_0080])
         #expect(far.ranges[0].count == 2 && far.ranges[0].bitmap == [0b11])
         let tooMany = Set((0..<17).map { UInt32($0) * MSRFilter.maximumMSRsPerRange })
-        #expect(throws: KVMError.self) { try MSRFilter(allowing: tooMany) }
+        #expect(throws: KVMError.self) { try MSRFilter(allowing: Array(tooMany)) }
+        // In any order, repeats allowed: the same ranges.
+        let shuffled = try MSRFilter(allowing: [0xC000_0080, 0x11, 0x10 + MSRFilter.maximumMSRsPerRange, 0x10, 0x11])
+        #expect(shuffled == far)
     }
 }

@@ -37,9 +37,9 @@ public struct MSRPolicy: Sendable, Equatable {
         entries.first { $0.indices.contains(index) }?.behaviour
     }
 
-    /// The MSRs KVM handles itself: the MSR filter's allow list.
-    public var kvmHandled: Set<UInt32> {
-        Set(entries.filter { $0.behaviour == .kvm }.flatMap(\.indices))
+    /// The MSRs KVM handles itself, in the entries' order: the MSR filter's allow list.
+    public var kvmHandled: [UInt32] {
+        entries.filter { $0.behaviour == .kvm }.flatMap(\.indices)
     }
 
     /// The answer to a guest `rdmsr` that the filter sent to user space: nil raises #GP.

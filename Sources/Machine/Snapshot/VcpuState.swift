@@ -30,7 +30,7 @@ struct VcpuState: Equatable, Sendable {
     /// list, identical on every host), less those in the special registers, in index order. The
     /// machine type's constants are not state: the policy answers them the same after a restore.
     static func savedMSRs(_ policy: MSRPolicy) -> [UInt32] {
-        policy.kvmHandled.subtracting(carriedBySpecialRegisters).sorted()
+        Set(policy.kvmHandled).subtracting(carriedBySpecialRegisters).sorted()
     }
 
     /// Reads the whole state. Call on the vCPU's thread while it is out of KVM_RUN.
