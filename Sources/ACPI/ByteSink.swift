@@ -1,24 +1,24 @@
-/// Where ACPI structures serialize to. Every table and every AML term writes through this one protocol,
-/// so a table can be built into a `ByteWriter`, and an AML term can be sized by encoding it into one.
-/// All multi-byte helpers are little-endian, as everything in ACPI is.
+/// Where ACPI structures serialize to: every table and every AML term writes into a `ByteWriter`, so an
+/// AML term can be sized by encoding it into one. Besides appending, it can patch fields written earlier
+/// (a table's length and checksum are only known at the end). All multi-byte helpers are little-endian,
+/// as everything in ACPI is.
 ///
-/// The bulk entry point takes bytes in memory, not `some Sequence<UInt8>`: AML terms encode through
-/// existentials, where a generic sequence parameter stays unspecialized, and its metadata is then
-/// looked up by mangled name at run time, a scan of the static swiftvm's conformance records at each
-/// first use (~0.1 ms of every start; benchmarks/README.md, "Fourth pass").
-public protocol ACPIByteSink {
-    mutating func put(_ byte: UInt8)
-    mutating func put(_ bytes: UnsafeRawBufferPointer)
-}
+/// A concrete type, not a protocol of sinks: AML terms encode through existentials, and a generic sink
+/// parameter there stays unspecialized, each byte a witness call (the DSDT cost ~300,000 instructions of
+/// every swiftvm start that way; benchmarks/README.md, "Seventh pass"). For the same reason the bulk
+/// `put` takes bytes in memory, not `some Sequence<UInt8>` ("Fourth pass").
+public struct ByteWriter: Sendable, Equatable {
+    public private(set) var bytes: [UInt8] = []
 
-extension ACPIByteSink {
-    public mutating func put(_ bytes: UnsafeRawBufferPointer) {
-        for byte in bytes { put(byte) }
-    }
+    public init() {}
 
-    public mutating func put(_ bytes: [UInt8]) {
-        bytes.withUnsafeBytes { put($0) }
-    }
+    public var count: Int { bytes.count }
+
+    public mutating func put(_ byte: UInt8) { bytes.append(byte) }
+
+    public mutating func put(_ bytes: UnsafeRawBufferPointer) { self.bytes.append(contentsOf: bytes) }
+
+    public mutating func put(_ bytes: [UInt8]) { self.bytes.append(contentsOf: bytes) }
 
     public mutating func put(_ text: String.UTF8View) {
         var text = String(text)
@@ -27,7 +27,7 @@ extension ACPIByteSink {
 
     /// `byte`, `count` times.
     public mutating func put(repeating byte: UInt8, count: Int) {
-        for _ in 0..<max(count, 0) { put(byte) }
+        bytes.append(contentsOf: repeatElement(byte, count: max(count, 0)))
     }
 
     public mutating func put16(_ value: UInt16) { putLittleEndian(value) }
@@ -49,20 +49,6 @@ extension ACPIByteSink {
         var remaining = value.littleEndian
         withUnsafeBytes(of: &remaining) { put($0) }
     }
-}
-
-/// The growable in-memory sink. Besides appending, it can patch fields written earlier (a table's length
-/// and checksum are only known at the end).
-public struct ByteWriter: ACPIByteSink, Sendable, Equatable {
-    public private(set) var bytes: [UInt8] = []
-
-    public init() {}
-
-    public var count: Int { bytes.count }
-
-    public mutating func put(_ byte: UInt8) { bytes.append(byte) }
-
-    public mutating func put(_ bytes: UnsafeRawBufferPointer) { self.bytes.append(contentsOf: bytes) }
 
     public mutating func patch8(_ value: UInt8, at offset: Int) { bytes[offset] = value }
 

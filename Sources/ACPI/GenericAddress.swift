@@ -38,7 +38,7 @@ public struct GenericAddress: Sendable, Equatable, Hashable {
         GenericAddress(space: .systemIO, bitWidth: 8, accessSize: .byte, address: UInt64(port))
     }
 
-    public func write(into sink: inout some ACPIByteSink) {
+    public func write(into sink: inout ByteWriter) {
         sink.put(space.rawValue)
         sink.put(bitWidth)
         sink.put(bitOffset)

@@ -1,10 +1,10 @@
-/// AML (ACPI Machine Language) encoding, ACPI 6.x §20.2. Every term serializes through `ACPIByteSink`.
+/// AML (ACPI Machine Language) encoding, ACPI 6.x §20.2. Every term serializes into a `ByteWriter`.
 ///
 /// The terms are values: build a tree (`AML.Scope`, `AML.Device`, `AML.Name`, …) and encode it. Names
 /// given as Swift literals are checked with preconditions (a typo is a programming error); names that
 /// come from configuration are validated by the table builders first (`ACPIError.invalidName`).
 public protocol AMLEncodable: Sendable {
-    func encodeAML(into sink: inout some ACPIByteSink)
+    func encodeAML(into sink: inout ByteWriter)
 }
 
 extension AMLEncodable {
@@ -64,7 +64,7 @@ public enum AML {
     }
 
     /// Writes PkgLength followed by the body that `build` produces.
-    static func withPackageLength(into sink: inout some ACPIByteSink, _ build: (inout ByteWriter) -> Void) {
+    static func withPackageLength(into sink: inout ByteWriter, _ build: (inout ByteWriter) -> Void) {
         var body = ByteWriter()
         build(&body)
         sink.put(packageLength(bodyCount: body.count))
@@ -82,7 +82,7 @@ public enum AML {
 
     public static func isValidNameSegment(_ text: String) -> Bool { isValidNameSegment(text.utf8) }
 
-    static func encodeTerms(_ terms: [any AMLEncodable], into sink: inout some ACPIByteSink) {
+    static func encodeTerms(_ terms: [any AMLEncodable], into sink: inout ByteWriter) {
         for term in terms { term.encodeAML(into: &sink) }
     }
 }

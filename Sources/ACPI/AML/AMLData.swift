@@ -37,7 +37,7 @@ extension AML {
 
         public init(stringLiteral value: String) { self.init(value) }
 
-        public func encodeAML(into sink: inout some ACPIByteSink) {
+        public func encodeAML(into sink: inout ByteWriter) {
             sink.put(prefix)
             switch segments.count {
             case 0: sink.put(0)  // NullName
@@ -58,7 +58,7 @@ extension AML {
 
         public init(_ value: UInt64) { self.value = value }
 
-        public func encodeAML(into sink: inout some ACPIByteSink) {
+        public func encodeAML(into sink: inout ByteWriter) {
             switch value {
             case 0: sink.put(AML.zeroOp)
             case 1: sink.put(AML.oneOp)
@@ -87,7 +87,7 @@ extension AML {
             self.text = text
         }
 
-        public func encodeAML(into sink: inout some ACPIByteSink) {
+        public func encodeAML(into sink: inout ByteWriter) {
             sink.put(AML.stringPrefix)
             sink.put(text.utf8)
             sink.put(0)
@@ -120,7 +120,7 @@ extension AML {
                 | UInt32(product >> 8) << 16 | UInt32(product & 0xFF) << 24
         }
 
-        public func encodeAML(into sink: inout some ACPIByteSink) {
+        public func encodeAML(into sink: inout ByteWriter) {
             sink.put(AML.dwordPrefix)
             sink.put32(value)
         }
@@ -132,7 +132,7 @@ extension AML {
 
         public init(_ bytes: [UInt8]) { self.bytes = bytes }
 
-        public func encodeAML(into sink: inout some ACPIByteSink) {
+        public func encodeAML(into sink: inout ByteWriter) {
             sink.put(AML.bufferOp)
             AML.withPackageLength(into: &sink) { body in
                 Integer(UInt64(bytes.count)).encodeAML(into: &body)
@@ -150,7 +150,7 @@ extension AML {
             self.elements = elements
         }
 
-        public func encodeAML(into sink: inout some ACPIByteSink) {
+        public func encodeAML(into sink: inout ByteWriter) {
             sink.put(AML.packageOp)
             AML.withPackageLength(into: &sink) { body in
                 body.put(UInt8(elements.count))

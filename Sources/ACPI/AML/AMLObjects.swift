@@ -9,7 +9,7 @@ extension AML {
             self.value = value
         }
 
-        public func encodeAML(into sink: inout some ACPIByteSink) {
+        public func encodeAML(into sink: inout ByteWriter) {
             sink.put(AML.nameOp)
             name.encodeAML(into: &sink)
             value.encodeAML(into: &sink)
@@ -26,7 +26,7 @@ extension AML {
             self.terms = terms
         }
 
-        public func encodeAML(into sink: inout some ACPIByteSink) {
+        public func encodeAML(into sink: inout ByteWriter) {
             sink.put(AML.scopeOp)
             AML.withPackageLength(into: &sink) { body in
                 name.encodeAML(into: &body)
@@ -45,7 +45,7 @@ extension AML {
             self.terms = terms
         }
 
-        public func encodeAML(into sink: inout some ACPIByteSink) {
+        public func encodeAML(into sink: inout ByteWriter) {
             sink.put(AML.extOpPrefix)
             sink.put(AML.deviceOp)
             AML.withPackageLength(into: &sink) { body in
@@ -78,7 +78,7 @@ extension AML {
 
         public var flags: UInt8 { UInt8(argumentCount) | (serialized ? 1 << 3 : 0) | syncLevel << 4 }
 
-        public func encodeAML(into sink: inout some ACPIByteSink) {
+        public func encodeAML(into sink: inout ByteWriter) {
             sink.put(AML.methodOp)
             AML.withPackageLength(into: &sink) { body in
                 name.encodeAML(into: &body)
@@ -94,7 +94,7 @@ extension AML {
 
         public init(_ value: any AMLEncodable) { self.value = value }
 
-        public func encodeAML(into sink: inout some ACPIByteSink) {
+        public func encodeAML(into sink: inout ByteWriter) {
             sink.put(AML.returnOp)
             value.encodeAML(into: &sink)
         }

@@ -1,6 +1,6 @@
 /// One descriptor inside a ResourceTemplate (ACPI 6.x §6.4).
 public protocol AMLResourceDescriptor: Sendable {
-    func encodeResource(into sink: inout some ACPIByteSink)
+    func encodeResource(into sink: inout ByteWriter)
 }
 
 extension AML {
@@ -19,7 +19,7 @@ extension AML {
             return writer.bytes
         }
 
-        public func encodeAML(into sink: inout some ACPIByteSink) {
+        public func encodeAML(into sink: inout ByteWriter) {
             Buffer(contents).encodeAML(into: &sink)
         }
     }
@@ -45,7 +45,7 @@ extension AML {
             self.init(minimum: base, maximum: base, alignment: alignment, length: length)
         }
 
-        public func encodeResource(into sink: inout some ACPIByteSink) {
+        public func encodeResource(into sink: inout ByteWriter) {
             sink.put(0x47)
             sink.put(decode16 ? 1 : 0)
             sink.put16(minimum)
@@ -66,7 +66,7 @@ extension AML {
 
         public var mask: UInt16 { irqs.reduce(0) { $0 | 1 << UInt16($1) } }
 
-        public func encodeResource(into sink: inout some ACPIByteSink) {
+        public func encodeResource(into sink: inout ByteWriter) {
             sink.put(0x22)
             sink.put16(mask)
         }
@@ -84,7 +84,7 @@ extension AML {
             self.length = length
         }
 
-        public func encodeResource(into sink: inout some ACPIByteSink) {
+        public func encodeResource(into sink: inout ByteWriter) {
             sink.put([0x86, 9, 0, writable ? 1 : 0])
             sink.put32(base)
             sink.put32(length)
@@ -153,7 +153,7 @@ extension AML {
             return AddressSpace(width, kind, range)
         }
 
-        public func encodeResource(into sink: inout some ACPIByteSink) {
+        public func encodeResource(into sink: inout ByteWriter) {
             let tag: UInt8 = switch width {
             case .word: 0x88
             case .dword: 0x87
