@@ -66,12 +66,14 @@ public struct ACPIConfiguration: Sendable, Equatable {
         guard fadt.hypervisorVendor.utf8.count <= 8, fadt.hypervisorVendor.utf8.allSatisfy({ (0x20...0x7E).contains($0) })
         else { throw .invalidIdentity(field: "hypervisor vendor", value: fadt.hypervisorVendor, width: 8) }
         try pciHostBridge?.validate()
-        var names: Set<String> = pciHostBridge.map { [$0.name] } ?? []
+        // A handful of names: compared in a list (a Set would hash them, and instantiate its storage type).
+        var names: [String] = pciHostBridge.map { [$0.name] } ?? []
         for device in devices {
             try device.validate()
-            guard names.insert(device.name).inserted else {
+            guard !names.contains(device.name) else {
                 throw .invalidRange("two devices are named \(device.name) under \\_SB")
             }
+            names.append(device.name)
         }
         if processorDevices, let clash = (0..<cpuCount).map(DSDT.processorDeviceName).first(where: names.contains) {
             throw .invalidRange("device \(clash) clashes with the name of processor device \(clash)")

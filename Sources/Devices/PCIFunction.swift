@@ -57,14 +57,19 @@ public struct PCIFunction: Equatable, Sendable {
         writable[PCIConfigOffset.cacheLineSize] = 0xFF
         writable[PCIConfigOffset.interruptLine] = 0xFF
 
-        var taken = Set<Int>()
-        for (index, bar) in bars.sorted(by: { $0.key < $1.key }) {
+        // By register index, a bit per register taken: no sort of the dictionary, no Set (every machine
+        // type builds its functions at each swiftvm start).
+        if let outside = bars.keys.first(where: { !(0..<Self.barCount).contains($0) }) {
+            preconditionFailure("BAR\(outside) does not fit in BAR registers 0–5")
+        }
+        var taken: UInt8 = 0
+        for index in 0..<Self.barCount {
+            guard let bar = bars[index] else { continue }
             if let reason = bar.invalidReason { preconditionFailure("BAR\(index): \(reason)") }
-            let registers = index..<(index + bar.registerCount)
-            precondition(index >= 0 && registers.upperBound <= Self.barCount,
-                         "BAR\(index) does not fit in BAR registers 0–5")
-            precondition(taken.isDisjoint(with: registers), "BAR\(index) overlaps another BAR")
-            taken.formUnion(registers)
+            precondition(index + bar.registerCount <= Self.barCount, "BAR\(index) does not fit in BAR registers 0–5")
+            let registers = UInt8(truncatingIfNeeded: (1 << bar.registerCount - 1) << index)
+            precondition(taken & registers == 0, "BAR\(index) overlaps another BAR")
+            taken |= registers
             let offset = PCIConfigOffset.bar0 + 4 * index
             Self.store(bar.typeBits, at: offset, size: 4, in: &space)
             Self.store(UInt32(truncatingIfNeeded: bar.writableMask), at: offset, size: 4, in: &writable)

@@ -4,35 +4,43 @@ extension AML {
     /// MultiNamePrefix and a count; `""` is the NullName.
     public struct NameString: AMLEncodable, Hashable, ExpressibleByStringLiteral {
         public let prefix: [UInt8]
-        public let segments: [[UInt8]]
+        /// Each NameSeg's four bytes, the first in the low byte (as they are written).
+        public let segments: [UInt32]
 
-        /// Parsed from the UTF-8 bytes in one pass: the DSDT makes ~20 of these per boot, and splitting
-        /// substrings cost ~5,000 instructions each (benchmarks/README.md, "Seventh pass").
+        /// Parsed from the UTF-8 bytes in one pass, each segment packed into a word: the DSDT makes ~20
+        /// of these per boot, and splitting substrings into arrays cost ~5,000 instructions each
+        /// (benchmarks/README.md, "Seventh pass").
         public init(_ text: String) {
-            let bytes = Array(text.utf8)
-            var start = 0
-            var prefix: [UInt8] = []
-            if bytes.first == AML.rootChar {
-                prefix = [AML.rootChar]
-                start = 1
-            } else {
-                while start < bytes.count, bytes[start] == AML.parentPrefixChar {
-                    prefix.append(AML.parentPrefixChar)
-                    start += 1
+            var text = text
+            (prefix, segments) = text.withUTF8 { bytes in
+                var start = 0
+                var prefix: [UInt8] = []
+                if bytes.first == AML.rootChar {
+                    prefix = [AML.rootChar]
+                    start = 1
+                } else {
+                    while start < bytes.count, bytes[start] == AML.parentPrefixChar {
+                        prefix.append(AML.parentPrefixChar)
+                        start += 1
+                    }
                 }
+                var segments: [UInt32] = []
+                while start < bytes.count {   // "A.B": segments between dots; an empty one is invalid
+                    var end = start
+                    while end < bytes.count, bytes[end] != UInt8(ascii: ".") { end += 1 }
+                    let part = UnsafeBufferPointer(rebasing: bytes[start..<end])
+                    precondition(AML.isValidNameSegment(part), "invalid AML NameString \"\(String(decoding: bytes, as: UTF8.self))\"")
+                    var word: UInt32 = 0x5F5F_5F5F   // "____": padded with '_'
+                    for (position, byte) in part.enumerated() {
+                        word = word & ~(0xFF << (8 * position)) | UInt32(byte) << (8 * position)
+                    }
+                    segments.append(word)
+                    guard end < bytes.count else { break }
+                    start = end + 1
+                    precondition(start < bytes.count, "invalid AML NameString \"\(String(decoding: bytes, as: UTF8.self))\"")
+                }
+                return (prefix, segments)
             }
-            var segments: [[UInt8]] = []
-            while start < bytes.count {   // "A.B": segments between dots; an empty one is invalid
-                let end = bytes[start...].firstIndex(of: UInt8(ascii: ".")) ?? bytes.count
-                let part = bytes[start..<end]
-                precondition(AML.isValidNameSegment(part), "invalid AML NameString \"\(text)\"")
-                segments.append(Array(part) + Array(repeating: UInt8(ascii: "_"), count: 4 - part.count))
-                guard end < bytes.count else { break }
-                start = end + 1
-                precondition(start < bytes.count, "invalid AML NameString \"\(text)\"")
-            }
-            self.prefix = prefix
-            self.segments = segments
         }
 
         public init(stringLiteral value: String) { self.init(value) }
@@ -47,7 +55,7 @@ extension AML {
                 sink.put(AML.multiNamePrefix)
                 sink.put(UInt8(segments.count))
             }
-            for segment in segments { sink.put(segment) }
+            for segment in segments { sink.put32(segment) }
         }
     }
 
