@@ -8,6 +8,7 @@
 #include <pthread.h>
 #include <sched.h>
 #include <fcntl.h>
+#include <malloc.h>
 #include <signal.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
@@ -169,4 +170,10 @@ pid_t cprocess_hold_until_exit(void) {
     // ends[1] stays open until this process exits. The child is not waited for: reparented at our exit,
     // it is reaped by init (or the nearest subreaper).
     return pid;
+}
+
+// --- cprocess_use_one_malloc_arena ------------------------------------------------------------------
+
+int cprocess_use_one_malloc_arena(void) {
+    return mallopt(M_ARENA_MAX, 1);
 }

@@ -13,6 +13,7 @@ struct SwiftVM: ParsableCommand {
 
     /// `swiftvm run` with plain options skips ArgumentParser's (costly) parse: `QuickRun`.
     static func main() {
+        MachineProcess.useOneMallocArena()
         if let options = QuickRun.options(Array(CommandLine.arguments.dropFirst())) { QuickRun.execute(options) }
         main(nil)
     }

@@ -29,4 +29,10 @@ int cprocess_pipe_cloexec(int fds[2]);
 /// Returns the child's pid, or -1 with errno set.
 pid_t cprocess_hold_until_exit(void);
 
+/// mallopt(M_ARENA_MAX, 1): every thread allocates from the main arena. A process whose threads mostly
+/// sleep (a watchdog, a vCPU whose exit path does not allocate) then does not map a 64 MiB arena per
+/// thread (an mmap, two munmaps and an mprotect, on its first malloc) and unmap it again at exit.
+/// Swift's Glibc module does not declare mallopt. Returns mallopt's result (1 on success).
+int cprocess_use_one_malloc_arena(void);
+
 #endif
