@@ -12,8 +12,9 @@ public enum CPUFeatureTable {
 
     /// Every name's row and bit, in an open-addressed table keyed by FNV-1a of the name's UTF-8 (a slot
     /// holds `row << 5 | bit`, plus one; 0 is empty). Every swiftvm start resolves its CPU model's names
-    /// here: a `[String: CPUFeature]` cost ~120,000 instructions of a hello run (SipHash of every name,
-    /// the dictionary's generic metadata), this ~15,000 (benchmarks/README.md, "Seventh pass").
+    /// here: through a `[String: CPUFeature]` that took ~143,000 instructions of a hello run (SipHash of
+    /// every name, the dictionary's generic metadata), through this ~66,000 (benchmarks/README.md,
+    /// "Seventh pass").
     /// Names are unique, and each is found by its name (CPUModelTests).
     private static let nameSlots: [UInt16] = {
         let count = rows.reduce(0) { $0 + $1.names.count }

@@ -13,9 +13,9 @@ import CProcess
 ///
 /// After the hand-off the `Machine` is kept until the process exits, not released. Releasing it would
 /// unmap guest RAM from the address space the child shares: KVM zaps its mappings of that memory and
-/// the TLB is shot down on the child's CPU, ~0.1–0.2 ms of a hello run for memory the child frees
-/// anyway. Nothing the `Machine` owns needs its deinit by then: output and disk writes go straight to
-/// their files, the virtio I/O thread stops with the run, and exit closes the fds.
+/// the TLB is shot down on the child's CPU (~3 of a hello run's ~320 perf samples), for memory the child
+/// frees anyway. Nothing the `Machine` owns needs its deinit by then: output and disk writes go straight
+/// to their files, the virtio I/O thread stops with the run, and exit closes the fds.
 public enum DeferredTeardown {
     /// Call right before the process exits, after all output is written. Returns false (and nothing
     /// changes) if the child could not be created; the teardown then happens in this process as usual,

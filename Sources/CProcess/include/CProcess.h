@@ -22,9 +22,10 @@ int cprocess_pipe_cloexec(int fds[2]);
 /// Keeps this process's VM alive past its exit, at almost no cost to it: starts a child that shares this
 /// process's memory (CLONE_VM: no page table is copied, unlike fork) and a copy of its descriptors. The
 /// child closes its standard input, output and error, blocks every signal and waits until this process's
-/// whole thread group has exited (a pidfd; KVM's worker threads count: they hold the address space); then
-/// it exits itself. Without pidfd_open (before Linux 5.3) it waits for EOF on a pipe whose write end only
-/// this process holds instead, which comes when the last thread with the descriptor table exits. The kernel thus destroys the VM and the address space in the child, off the caller's clock.
+/// whole thread group has exited (a pidfd; KVM's worker threads count: they hold the address space);
+/// then it exits itself. Without pidfd_open (before Linux 5.3) it waits instead for EOF on a pipe whose
+/// write end only this process holds, which comes when the last thread with the descriptor table exits.
+/// The kernel thus destroys the VM and the address space in the child, off the caller's clock.
 /// The child runs only raw system calls on a stack of its own: it touches nothing the caller uses.
 /// Returns the child's pid, or -1 with errno set.
 pid_t cprocess_hold_until_exit(void);

@@ -4,9 +4,9 @@
 /// as everything in ACPI is.
 ///
 /// A concrete type, not a protocol of sinks: AML terms encode through existentials, and a generic sink
-/// parameter there stays unspecialized, each byte a witness call (the DSDT cost ~300,000 instructions of
-/// every swiftvm start that way; benchmarks/README.md, "Seventh pass"). For the same reason the bulk
-/// `put` takes bytes in memory, not `some Sequence<UInt8>` ("Fourth pass").
+/// parameter there stays unspecialized, each byte a witness call (encoding the DSDT took ~80,000
+/// instructions of every swiftvm start that way, ~57,000 now; benchmarks/README.md, "Seventh pass").
+/// For the same reason the bulk `put` takes bytes in memory, not `some Sequence<UInt8>` ("Fourth pass").
 public struct ByteWriter: Sendable, Equatable {
     public private(set) var bytes: [UInt8] = []
 
