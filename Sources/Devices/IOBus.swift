@@ -36,7 +36,11 @@ public final class IOBus: Sendable {
                 throw IOBusError.overlap(name: name, base: base, length: length, existing: other.name,
                                          existingBase: other.base, existingLength: other.length)
             }
-            let next = PortTable.make(slots: (slots + [slot]).sorted { $0.base < $1.base })
+            // Inserted in base order: a machine registers its ~10 devices one by one at every start, and
+            // a concatenation and sort per device cost more than the table itself.
+            var sorted = slots
+            sorted.insert(slot, at: sorted.firstIndex { $0.base > slot.base } ?? sorted.count)
+            let next = PortTable.make(slots: sorted)
             tables.append(next)
             table.store(UInt(bitPattern: Unmanaged.passUnretained(next).toOpaque()), ordering: .releasing)
         }
@@ -132,7 +136,7 @@ private final class PortTable: ManagedBuffer<PortTable.Header, PortTable.Range> 
     static func make(slots: [Slot]) -> PortTable {
         let table = unsafeDowncast(create(minimumCapacity: slots.count) { _ in
             let entries = UnsafeMutableBufferPointer<Unmanaged<Slot>>.allocate(capacity: slots.count)
-            _ = entries.initialize(from: slots.map { Unmanaged.passUnretained($0) })
+            for (index, slot) in slots.enumerated() { entries.initializeElement(at: index, to: Unmanaged.passUnretained(slot)) }
             return Header(slots: slots, entries: entries)
         }, to: PortTable.self)
         table.withUnsafeMutablePointerToElements { ranges in

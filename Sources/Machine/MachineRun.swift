@@ -183,7 +183,10 @@ struct VcpuLoop {
                 exitCount &+= 1
                 exits.publish(exitCount)
                 coalescedPortWrites?.drainIfPending()
-                let action = dispatcher.handle(exit, cpu: vcpu.id, ioAnswer: vcpu.ioInBuffer)
+                // Only an `in` has an answer buffer: the other exits skip reading kvm_run for it.
+                var ioAnswer = UnsafeMutableRawBufferPointer(start: nil, count: 0)
+                if case .ioIn = exit { ioAnswer = vcpu.ioInBuffer }
+                let action = dispatcher.handle(exit, cpu: vcpu.id, ioAnswer: ioAnswer)
                 // The common answers first, outside the `switch` and its jump table (see VirtualCPU.decodeExit).
                 if action.resumesAtOnce { continue }
                 switch action {

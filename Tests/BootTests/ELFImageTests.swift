@@ -69,6 +69,14 @@ let malformedFiles: [Malformed] = [
         #expect(file.expected.description.hasPrefix("\(name): "), "message names the file: \(file.expected)")
     }
 
+    /// libelf gets the caller's bytes, not a copy (LibELF): a parse must leave them as they were.
+    @Test(arguments: malformedFiles.map(\.bytes) + [good.build(), good64.build(), good.with { $0.notePlacement = .section }.build()])
+    func parsingLeavesTheBytesAsTheyWere(_ bytes: [UInt8]) {
+        let before = bytes.map { $0 }   // storage of its own: a write through the parse would not reach it
+        _ = try? ELFImage.parse(bytes, name: name)
+        #expect(bytes == before)
+    }
+
     @Test func messagesCarryTheValuesAUserNeeds() {
         #expect(ELFError.wrongMachine(name: name, machine: 40).description
             == "hello.elf: not an x86 ELF (e_machine 40, ARM); rebuild it for i386 or x86-64")
