@@ -94,6 +94,7 @@ public final class VirtualCPU: @unchecked Sendable {
         return try decodeExit()
     }
 
+    @inline(__always)
     private func decodeExit() throws(KVMError) -> VcpuExit {
         // Fields are read through the pointer: `run.pointee` as a value would copy all of kvm_run (2 KiB+) per exit.
         let state = run
@@ -137,6 +138,7 @@ public final class VirtualCPU: @unchecked Sendable {
         }
     }
 
+    @inline(__always)
     private func decodeIO() throws(KVMError) -> VcpuExit {
         let io = run.pointee.io
         let size = Int(io.size), count = Int(io.count)
