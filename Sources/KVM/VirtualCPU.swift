@@ -94,6 +94,8 @@ public final class VirtualCPU: @unchecked Sendable {
         return try decodeExit()
     }
 
+    /// Inlined into `runOnce` with `decodeIO`: each call level returned the exit through memory (~60 of
+    /// the ~410 instructions an `out` exit cost swiftvm; benchmarks/README.md, "Seventh pass").
     @inline(__always)
     private func decodeExit() throws(KVMError) -> VcpuExit {
         // Fields are read through the pointer: `run.pointee` as a value would copy all of kvm_run (2 KiB+) per exit.
