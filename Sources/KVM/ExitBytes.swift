@@ -8,8 +8,8 @@
 /// do not keep it. (`@unchecked Sendable`: views stay on the vCPU's thread.)
 public struct ExitBytes: RandomAccessCollection, Equatable, ExpressibleByArrayLiteral, @unchecked Sendable,
                          CustomStringConvertible {
-    @usableFromInline let base: UnsafeRawPointer?
-    @usableFromInline let inline: UInt64
+    private let base: UnsafeRawPointer?
+    private let inline: UInt64
     public let count: Int
 
     /// `count` bytes at `pointer` (inside kvm_run), not copied.
@@ -45,9 +45,7 @@ public struct ExitBytes: RandomAccessCollection, Equatable, ExpressibleByArrayLi
 
     /// The little-endian value of `size` bytes (0–8) at `offset`. Called on every port and MMIO write:
     /// a view answers the common sizes with one load. If-chains, not a `switch`: its jump table made each
-    /// port exit cost swiftvm ~300 instead of ~190 TSC cycles on the Intel host (see VirtualCPU.decodeExit).
-    /// Inlinable into the dispatcher in the Machine module, for the same reason.
-    @inlinable @inline(__always)
+    /// port exit cost swiftvm ~300 instead of ~190 TSC cycles on the Intel host (see VirtualCPU.runOnce).
     public func littleEndianValue(at offset: Int = 0, size: Int) -> UInt64 {
         precondition(offset >= 0 && size >= 0 && size <= 8 && offset <= count - size, "ExitBytes range out of bounds")
         guard let base else {

@@ -91,22 +91,23 @@ public final class VirtualCPU: @unchecked Sendable {
     /// KVM_RUN until the next exit that userspace must handle.
     public func runOnce() throws(KVMError) -> VcpuExit {
         guard try FileDescriptor.ioctlUnlessInterrupted(runDescriptor, "KVM_RUN", CKVM_RUN) else { return .interrupted }
-        return try decodeExit()
-    }
-
-    /// Inlined into `runOnce` with `decodeIO`: each call level returned the exit through memory (~60 of
-    /// the ~410 instructions an `out` exit cost swiftvm; benchmarks/README.md, "Seventh pass").
-    @inline(__always)
-    private func decodeExit() throws(KVMError) -> VcpuExit {
-        // Fields are read through the pointer: `run.pointee` as a value would copy all of kvm_run (2 KiB+) per exit.
-        let state = run
-        let reason = Int32(state.pointee.exit_reason)
         // Port I/O, by far the most frequent exit, is tested first and on its own, not through the jump
         // table a `switch` compiles to: an indirect jump right after KVM_RUN returns costs more than its
         // compare and branch (measured with the same change in ExitDispatcher.handle and the vCPU loop:
         // ~185 → ~135 TSC cycles of swiftvm's own work per port exit on the Intel host; the likely cause,
-        // not measured, is a branch target buffer the host kernel has overwritten meanwhile).
-        if reason == KVM_EXIT_IO { return try decodeIO() }
+        // not measured, is a branch target buffer the host kernel has overwritten meanwhile). Its decoder
+        // is inlined here (a call level returned the exit through memory: ~60 of the ~410 instructions an
+        // `out` exit cost swiftvm; benchmarks/README.md, "Seventh pass"); the others' `switch` is kept out
+        // of line, or the compiler folds this test into its jump table.
+        if Int32(run.pointee.exit_reason) == KVM_EXIT_IO { return try decodeIO() }
+        return try decodeOtherExit()
+    }
+
+    @inline(never)
+    private func decodeOtherExit() throws(KVMError) -> VcpuExit {
+        // Fields are read through the pointer: `run.pointee` as a value would copy all of kvm_run (2 KiB+) per exit.
+        let state = run
+        let reason = Int32(state.pointee.exit_reason)
         switch reason {
         case KVM_EXIT_MMIO:
             let mmio = state.pointee.mmio
@@ -179,7 +180,7 @@ public final class VirtualCPU: @unchecked Sendable {
         guard data.count == Int(io.size) * Int(io.count) else {
             throw KVMError.protocolViolation("I/O-in answer of \(data.count) bytes for \(io.count)×\(io.size)")
         }
-        // decodeExit checked that [data_offset, data_offset + size*count) lies inside the mapping.
+        // decodeIO checked that [data_offset, data_offset + size*count) lies inside the mapping.
         let target = UnsafeMutableRawBufferPointer(start: UnsafeMutableRawPointer(run) + Int(io.data_offset), count: data.count)
         target.copyBytes(from: data)
     }

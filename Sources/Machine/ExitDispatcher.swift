@@ -69,7 +69,7 @@ final class ExitDispatcher: Sendable {
     @inline(__always)
     func handle(_ exit: VcpuExit, cpu: UInt32, ioAnswer: UnsafeMutableRawBufferPointer = UnsafeMutableRawBufferPointer(start: nil, count: 0))
         -> ExitAction {
-        // Port I/O first, outside the `switch` and its jump table (see VirtualCPU.decodeExit).
+        // Port I/O first, outside the `switch` and its jump table (see VirtualCPU.runOnce).
         if case let .ioOut(port, size, data) = exit { return portOutput(port: port, size: size, data: data, cpu: cpu) }
         if case let .ioIn(port, size, count) = exit { return portInput(port: port, size: size, count: count, cpu: cpu, answer: ioAnswer) }
         switch exit {

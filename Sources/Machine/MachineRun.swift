@@ -187,7 +187,7 @@ struct VcpuLoop {
                 var ioAnswer = UnsafeMutableRawBufferPointer(start: nil, count: 0)
                 if case .ioIn = exit { ioAnswer = vcpu.ioInBuffer }
                 let action = dispatcher.handle(exit, cpu: vcpu.id, ioAnswer: ioAnswer)
-                // The common answers first, outside the `switch` and its jump table (see VirtualCPU.decodeExit).
+                // The common answers first, outside the `switch` and its jump table (see VirtualCPU.runOnce).
                 if action.resumesAtOnce { continue }
                 switch action {
                 case .resume:
