@@ -123,12 +123,8 @@ final class ExitDispatcher: Sendable {
     @inline(__always)
     private func portOutput(port: UInt16, size: Int, data: ExitBytes, cpu: UInt32) -> ExitAction {
         if data.count == size, port != kernelEntryPort {
-            // One element, the common case: one bus write, no loop.
-            let value = UInt32(truncatingIfNeeded: data.littleEndianValue(at: 0, size: size))
-            if case .unhandled = bus.write(port: port, size: size, value: value), strictIO {
-                return .stop(.unassignedAccess(cpu: cpu, UnassignedAccess(space: .port, address: UInt64(port), size: size, isWrite: true)))
-            }
-            return .resume
+            // One element, the common case: no loop.
+            return writeElement(port: port, size: size, value: data.littleEndianValue(at: 0, size: size), cpu: cpu) ?? .resume
         }
         if port == kernelEntryPort, size == 4, data.count == 4 {
             return .enterKernel(descriptor: UInt32(truncatingIfNeeded: data.littleEndianValue(at: 0, size: 4)))
@@ -141,13 +137,21 @@ final class ExitDispatcher: Sendable {
         }
         var start = 0
         while start + size <= data.count {
-            let value = UInt32(truncatingIfNeeded: data.littleEndianValue(at: start, size: size))
-            if case .unhandled = bus.write(port: port, size: size, value: value), strictIO {
-                return .stop(.unassignedAccess(cpu: cpu, UnassignedAccess(space: .port, address: UInt64(port), size: size, isWrite: true)))
+            if let stop = writeElement(port: port, size: size, value: data.littleEndianValue(at: start, size: size), cpu: cpu) {
+                return stop
             }
             start += size
         }
         return .resume
+    }
+
+    /// One element of an `out`: nil, or the stop that strict I/O makes of a write to nothing.
+    @inline(__always)
+    private func writeElement(port: UInt16, size: Int, value: UInt64, cpu: UInt32) -> ExitAction? {
+        if case .unhandled = bus.write(port: port, size: size, value: UInt32(truncatingIfNeeded: value)), strictIO {
+            return .stop(.unassignedAccess(cpu: cpu, UnassignedAccess(space: .port, address: UInt64(port), size: size, isWrite: true)))
+        }
+        return nil
     }
 
     /// An `in` (or `rep ins`) of count × size bytes from `port`, answered into `answer`. The single
@@ -155,19 +159,7 @@ final class ExitDispatcher: Sendable {
     @inline(__always)
     private func portInput(port: UInt16, size: Int, count: Int, cpu: UInt32, answer ioAnswer: UnsafeMutableRawBufferPointer) -> ExitAction {
         if count == 1, port != kernelEntryPort, ioAnswer.count >= size, let answer = ioAnswer.baseAddress {
-            let access = bus.read(port: port, size: size)
-            if case .unhandled = access, strictIO {
-                return .stop(.unassignedAccess(cpu: cpu, UnassignedAccess(space: .port, address: UInt64(port), size: size, isWrite: false)))
-            }
-            // The decoder admits sizes 1, 2 and 4 only; little-endian like the guest.
-            if size == 1 {
-                answer.storeBytes(of: UInt8(truncatingIfNeeded: access.value), as: UInt8.self)
-            } else if size == 2 {
-                answer.storeBytes(of: UInt16(truncatingIfNeeded: access.value).littleEndian, as: UInt16.self)
-            } else {
-                answer.storeBytes(of: access.value.littleEndian, as: UInt32.self)
-            }
-            return .answeredIO
+            return readElement(port: port, size: size, cpu: cpu, into: answer, at: 0) ?? .answeredIO
         }
         return portInputElements(port: port, size: size, count: count, cpu: cpu, answer: ioAnswer)
     }
@@ -188,16 +180,23 @@ final class ExitDispatcher: Sendable {
             return .answeredIO
         }
         for element in 0..<count {
-            let access = bus.read(port: port, size: size)
-            if case .unhandled = access, strictIO {
-                return .stop(.unassignedAccess(cpu: cpu, UnassignedAccess(space: .port, address: UInt64(port), size: size, isWrite: false)))
-            }
-            for byte in 0..<size {
-                answer.storeBytes(of: UInt8(truncatingIfNeeded: access.value >> (8 * UInt32(byte))),
-                                  toByteOffset: element * size + byte, as: UInt8.self)
-            }
+            if let stop = readElement(port: port, size: size, cpu: cpu, into: answer, at: element * size) { return stop }
         }
         return .answeredIO
+    }
+
+    /// One element of an `in`, stored little-endian at `answer + offset`: nil, or the stop that strict
+    /// I/O makes of a read from nothing.
+    @inline(__always)
+    private func readElement(port: UInt16, size: Int, cpu: UInt32, into answer: UnsafeMutableRawPointer, at offset: Int) -> ExitAction? {
+        let access = bus.read(port: port, size: size)
+        if case .unhandled = access, strictIO {
+            return .stop(.unassignedAccess(cpu: cpu, UnassignedAccess(space: .port, address: UInt64(port), size: size, isWrite: false)))
+        }
+        for byte in 0..<size {
+            answer.storeBytes(of: UInt8(truncatingIfNeeded: access.value >> (8 * UInt32(byte))), toByteOffset: offset + byte, as: UInt8.self)
+        }
+        return nil
     }
 }
 
