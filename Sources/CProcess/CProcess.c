@@ -177,3 +177,28 @@ pid_t cprocess_hold_until_exit(void) {
 int cprocess_use_one_malloc_arena(void) {
     return mallopt(M_ARENA_MAX, 1);
 }
+
+// --- cprocess_split_cpus ------------------------------------------------------------------------------
+
+_Static_assert(sizeof(struct cprocess_cpu_mask) == sizeof(cpu_set_t), "cprocess_cpu_mask mirrors cpu_set_t");
+
+int cprocess_split_cpus(pthread_attr_t *attr, struct cprocess_cpu_mask *saved_mask, pid_t *tid) {
+    cpu_set_t *saved = (cpu_set_t *)saved_mask;
+    if (sched_getaffinity(0, sizeof *saved, saved) != 0) return errno;
+    int current = sched_getcpu();
+    if (current < 0) return errno;
+    cpu_set_t others = *saved, own;
+    CPU_CLR(current, &others);
+    if (CPU_COUNT(&others) == 0) return -1;
+    int error = pthread_attr_setaffinity_np(attr, sizeof others, &others);
+    if (error != 0) return error;
+    CPU_ZERO(&own);
+    CPU_SET(current, &own);
+    if (sched_setaffinity(0, sizeof own, &own) != 0) return errno;
+    *tid = (pid_t)syscall(SYS_gettid);
+    return 0;
+}
+
+int cprocess_restore_affinity(pid_t tid, const struct cprocess_cpu_mask *saved) {
+    return sched_setaffinity(tid, sizeof(cpu_set_t), (const cpu_set_t *)saved) == 0 ? 0 : errno;
+}

@@ -15,9 +15,17 @@ struct HostThread {
     private let handle: pthread_t
 
     init(_ body: @escaping @Sendable () -> Void) throws(MachineError) {
+        var attributes = pthread_attr_t()
+        pthread_attr_init(&attributes)
+        defer { pthread_attr_destroy(&attributes) }
+        try self.init(attributes: &attributes, body)
+    }
+
+    /// A thread made with `attributes` (e.g. the CPUs it may run on: `BackgroundCall`).
+    init(attributes: inout pthread_attr_t, _ body: @escaping @Sendable () -> Void) throws(MachineError) {
         let context = Unmanaged.passRetained(Body(body)).toOpaque()
         var handle = pthread_t()
-        let result = pthread_create(&handle, nil, { context in
+        let result = pthread_create(&handle, &attributes, { context in
             Unmanaged<Body>.fromOpaque(context!).takeRetainedValue().run()
             return nil
         }, context)

@@ -62,19 +62,22 @@ public final class Machine: @unchecked Sendable {
 
     /// Builds the machine. `consoleOutput` receives guest console bytes as they come (e.g. stdout);
     /// `dataOutput` receives the testdev data stream.
+    /// `host`: /dev/kvm opened early (`HostKVM`); by default this opens it.
     public convenience init(_ configuration: MachineConfiguration, consoleOutput: ByteSink? = nil,
-                            dataOutput: ByteSink? = nil) throws(MachineError) {
-        try self.init(configuration, source: .kernel, consoleOutput: consoleOutput, dataOutput: dataOutput)
+                            dataOutput: ByteSink? = nil, host: HostKVM? = nil) throws(MachineError) {
+        try self.init(configuration, source: .kernel, consoleOutput: consoleOutput, dataOutput: dataOutput, host: host)
     }
 
-    init(_ configuration: MachineConfiguration, source: Source, consoleOutput: ByteSink?, dataOutput: ByteSink?) throws(MachineError) {
+    init(_ configuration: MachineConfiguration, source: Source, consoleOutput: ByteSink?, dataOutput: ByteSink?,
+         host: HostKVM?) throws(MachineError) {
+        let host = host ?? HostKVM()
         // A restore's set-up counts from opening the file (reading and checking it is part of the restore).
         if case let .snapshot(_, _, openedAt) = source { createdAt = openedAt } else { createdAt = monotonicSeconds() }
         self.configuration = configuration
         let layout = try GuestMemoryLayout(ramSize: configuration.memorySize)
         self.layout = layout
 
-        // Bad input is found before KVM is touched, so it is quick and needs no /dev/kvm.
+        // Bad input is reported before any KVM error, so it needs no /dev/kvm.
         var boot: (image: ELFImage, initrd: (String, [UInt8])?)?
         if case .kernel = source {
             let kernelBytes = try HostFile.read(configuration.kernelPath, what: "kernel", limit: layout.ramSize)
@@ -95,7 +98,7 @@ public final class Machine: @unchecked Sendable {
         // rather than at the save. Plain boots ask nothing more of KVM than before.
         let snapshots = configuration.snapshotPath != nil || { if case .snapshot = source { true } else { false } }()
         do {
-            system = try KVMSystem()
+            system = try host.system.get()
             try system.requireCapabilities()
             if snapshots { try system.requireCapabilities(Capability.snapshot) }
         } catch { throw .kvm(error) }
@@ -106,6 +109,19 @@ public final class Machine: @unchecked Sendable {
 
         do { memory = try GuestMemory(ranges: layout.ramRanges) } catch { throw .guestMemory(error) }
         if case let .snapshot(file, _, _) = source { try GuestMemorySnapshot.restore(from: file, into: memory, layout: layout) }
+        // The tables and the kernel go in before the VM exists: until KVM_X86_SET_MSR_FILTER this thread's
+        // work overlaps the host's CPUID query (`HostKVM`) instead of waiting for it.
+        if let boot {
+            let rsdp = try ACPIPlacement.install(for: configuration.machineType, cpuCount: configuration.cpus, into: memory)
+            let (kernel, entry) = try Self.loadKernel(boot.image, initrd: boot.initrd, configuration: configuration, layout: layout,
+                                                      memory: memory, rsdp: rsdp)
+            (self.kernel, self.entry, bootProtocol) = (kernel, entry, kernel.protocolUsed)
+        } else {
+            // The tables and the kernel are in the snapshot's memory already.
+            if case let .snapshot(_, saved, _) = source { bootProtocol = saved } else { bootProtocol = nil }
+            (kernel, entry) = (nil, nil)
+        }
+
         do {
             vm = try system.createVM()
             // The machine type, not the host, decides every MSR: KVM handles the listed state registers, every
@@ -128,24 +144,12 @@ public final class Machine: @unchecked Sendable {
             try vm.createPIT2()
             try vm.enableUserSpaceMSRExitsForFilteredMSRs()
         } catch { throw .kvm(error) }
-
-        if let boot {
-            let rsdp = try ACPIPlacement.install(for: configuration.machineType, cpuCount: configuration.cpus, into: memory)
-            let (kernel, entry) = try Self.loadKernel(boot.image, initrd: boot.initrd, configuration: configuration, layout: layout,
-                                                      memory: memory, rsdp: rsdp)
-            (self.kernel, self.entry, bootProtocol) = (kernel, entry, kernel.protocolUsed)
-        } else {
-            // The tables and the kernel are in the snapshot's memory already.
-            if case let .snapshot(_, saved, _) = source { bootProtocol = saved } else { bootProtocol = nil }
-            (kernel, entry) = (nil, nil)
-        }
-
         let console = CaptureSink(limit: configuration.consoleCaptureLimit)
         self.console = console
         let consoleSink: ByteSink = consoleOutput.map { TeeSink([console, $0]) } ?? console
         // One vCPU thread: nobody for a device lock to exclude (the exit path then takes no lock at all).
         bus = IOBus(serializesDevices: configuration.cpus > 1)
-        let cpuid = try Self.cpuidTables(system: system, count: configuration.cpus, machineType: configuration.machineType)
+        let cpuid = try Self.cpuidTables(host: host, count: configuration.cpus, machineType: configuration.machineType)
         programmedCPUID = cpuid[0]
         let vcpus = try Self.createVCPUs(vm: vm, cpuid: cpuid, entry: entry)
         self.vcpus = vcpus
@@ -222,9 +226,9 @@ public final class Machine: @unchecked Sendable {
     }
 
     /// Each vCPU's CPUID table, after checking that this host's KVM can provide the model's features.
-    private static func cpuidTables(system: KVMSystem, count: Int, machineType: MachineType) throws(MachineError) -> [[CPUIDEntry]] {
+    private static func cpuidTables(host: HostKVM, count: Int, machineType: MachineType) throws(MachineError) -> [[CPUIDEntry]] {
         let supported: [CPUIDEntry]
-        do { supported = try system.supportedCPUID() } catch { throw MachineError.kvm(error) }
+        do { supported = try host.supportedCPUID() } catch { throw MachineError.kvm(error) }
         do {
             try machineType.cpu.check(against: supported)
             return try (0..<count).map { (index) throws(CPUModelError) in

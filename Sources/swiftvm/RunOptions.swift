@@ -67,6 +67,8 @@ struct RunOptions {
     func execute() -> Int32 {
         // --timeout bounds the whole run, set-up included: a timeout verdict costs the timeout, not more.
         let started = Machine.now()
+        // First: the host's CPUID query then runs while the options resolve and the kernel loads.
+        let host = HostKVM()
         signal(SIGPIPE, SIG_IGN)
         var config = MachineConfiguration(kernelPath: kernel ?? "")
         do {
@@ -84,13 +86,13 @@ struct RunOptions {
         config.strictIO = strictIO
         config.coalescesPortWrites = !noCoalescedPio
         config.snapshotPath = snapshot
-        return exitStatus(for: runMachine(config, started: started))
+        return exitStatus(for: runMachine(config, host: host, started: started))
     }
 
     /// Builds, runs and releases the machine; returns how the run ended.
     /// Order matters for the deferred teardown: the holder must have the VM fds *before* the Machine is
     /// released (else closing them here destroys the VM here).
-    private func runMachine(_ config: MachineConfiguration, started: Double) -> RunStatus {
+    private func runMachine(_ config: MachineConfiguration, host: HostKVM, started: Double) -> RunStatus {
         let machine: Machine
         // Output files are capped (--file-limit): a guest writing forever cannot fill the host's disk.
         let limit = Quantities.byteSize(fileLimit)!
@@ -106,14 +108,14 @@ struct RunOptions {
             if let dataFile { files.append(("data file", dataFile)) }
             if snapshot != nil || restore != nil || controlSocket != nil { SaveSignal.blockInThisThread() }
             if let restore {
-                machine = try Machine(restoring: restore, consoleOutput: console, dataOutput: dataFile) { restored in
+                machine = try Machine(restoring: restore, consoleOutput: console, dataOutput: dataFile, host: host) { restored in
                     restored.snapshotPath = snapshot
                     restored.testdev = restored.testdev || testdev
                     restored.strictIO = restored.strictIO || strictIO
                     restored.coalescesPortWrites = !noCoalescedPio
                 }
             } else {
-                machine = try Machine(config, consoleOutput: console, dataOutput: dataFile)
+                machine = try Machine(config, consoleOutput: console, dataOutput: dataFile, host: host)
             }
             if let tables {
                 let sink = try FileSink(path: tables)

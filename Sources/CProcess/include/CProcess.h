@@ -3,6 +3,7 @@
 #ifndef CPROCESS_H
 #define CPROCESS_H
 
+#include <pthread.h>
 #include <sys/types.h>
 
 /// Starts `path` (no PATH search) with `argv` and `envp` (both NULL-terminated) and `stdio[0..2]` as
@@ -35,5 +36,21 @@ pid_t cprocess_hold_until_exit(void);
 /// thread (an mmap, two munmaps and an mprotect, on its first malloc) and unmap it again at exit.
 /// Swift's Glibc module does not declare mallopt. Returns mallopt's result (1 on success).
 int cprocess_use_one_malloc_arena(void);
+
+/// A CPU affinity mask laid out as glibc's cpu_set_t (1,024 CPUs): Swift holds one, C sets its bits.
+struct cprocess_cpu_mask { unsigned long bits[1024 / (8 * sizeof(unsigned long))]; };
+
+/// Splits the CPUs this process may use between the calling thread and a thread about to be created
+/// with `attr`: the caller is pinned to the CPU it is on, `attr` gets every other one. Work started to
+/// overlap the caller's then really runs beside it: a new thread is otherwise often placed on its
+/// creator's CPU, and a creator woken from a sleep in the kernel is often placed on the CPU where the
+/// new thread sits in a long, non-preemptible ioctl, and waits for it. `saved` receives the caller's
+/// previous mask and `tid` its thread id, for cprocess_restore_affinity (callable from any thread).
+/// Returns 0 when split; -1 when the process may use only one
+/// CPU; an errno value on failure. Nothing is changed unless it returns 0.
+int cprocess_split_cpus(pthread_attr_t *attr, struct cprocess_cpu_mask *saved, pid_t *tid);
+
+/// sched_setaffinity(tid, saved): undoes cprocess_split_cpus for the caller. Returns 0, or an errno value.
+int cprocess_restore_affinity(pid_t tid, const struct cprocess_cpu_mask *saved);
 
 #endif

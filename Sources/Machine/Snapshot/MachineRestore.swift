@@ -11,9 +11,10 @@ extension Machine {
     /// checked before KVM is touched; a file refused for any reason is a `MachineError` naming the
     /// file and what is wrong with it (exit 65), never a half-restored machine.
     ///
-    /// `adjust` applies the options a restore may change (where the next save goes, the console capture).
+    /// `adjust` applies the options a restore may change (where the next save goes, the console capture);
+    /// `host` is /dev/kvm opened early, as for `init(_:consoleOutput:dataOutput:host:)`.
     public convenience init(restoring path: String, consoleOutput: ByteSink? = nil, dataOutput: ByteSink? = nil,
-                            adjust: (inout MachineConfiguration) -> Void = { _ in }) throws(MachineError) {
+                            host: HostKVM? = nil, adjust: (inout MachineConfiguration) -> Void = { _ in }) throws(MachineError) {
         let openedAt = monotonicSeconds()
         let file: SnapshotFile
         do { file = try SnapshotFile.open(path: path, supported: MachineSave.sectionVersions) } catch { throw .snapshot(error) }
@@ -46,7 +47,7 @@ extension Machine {
         } catch { throw .snapshot(error) }
 
         try self.init(configuration, source: .snapshot(file, bootProtocol: BootProtocol(rawValue: saved.bootProtocol), openedAt: openedAt),
-                      consoleOutput: consoleOutput, dataOutput: dataOutput)
+                      consoleOutput: consoleOutput, dataOutput: dataOutput, host: host)
 
         var step = "the IRQ chips and the PIT"
         do {

@@ -1,0 +1,68 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import CProcess
+
+/// A throwing call that runs on a thread of its own while its caller goes on; `value()` waits for it.
+/// For set-up work that is kernel time and needs nothing the caller is still building (see `Machine`).
+///
+/// Until `value()` the caller keeps the CPU it is on and the call gets every other one
+/// (`cprocess_split_cpus`): measured on this kind of host, the two otherwise shared one CPU in most runs
+/// and nothing overlapped. A process that may use one CPU, or a failed pthread_create, runs the call at
+/// once on the caller's thread. The thread is detached and posts a semaphore as soon as the call
+/// returns (waiting for the thread's exit with pthread_join cost ~0.1 ms more); it holds this object
+/// until it ends, so the semaphore outlives every use of it.
+final class BackgroundCall<Value: Sendable, Failure: Error>: @unchecked Sendable {
+    // Written once before `done` is posted, read only after waiting for it: the semaphore orders the two.
+    private var outcome: Result<Value, Failure>?
+    private let done = UnsafeMutablePointer<sem_t>.allocate(capacity: 1)
+    private var waited = false
+    /// The caller's thread and CPU mask before the split, until restored.
+    private var caller: (tid: pid_t, mask: cprocess_cpu_mask)?
+
+    init(_ call: @escaping @Sendable () throws(Failure) -> Value) {
+        sem_init(done, 0, 0)
+        var attributes = pthread_attr_t()
+        pthread_attr_init(&attributes)
+        defer { pthread_attr_destroy(&attributes) }
+        var mask = cprocess_cpu_mask()
+        var tid: pid_t = 0
+        if cprocess_split_cpus(&attributes, &mask, &tid) == 0 {
+            caller = (tid, mask)
+            do {
+                try HostThread(attributes: &attributes) { [self] in
+                    outcome = Result(catching: call)
+                    sem_post(done)
+                }.detach()
+                return
+            } catch {
+                restoreCaller()
+            }
+        }
+        outcome = Result(catching: call)
+        sem_post(done)
+    }
+
+    deinit {
+        restoreCaller()   // a caller that threw before asking for the value
+        sem_destroy(done)
+        done.deallocate()
+    }
+
+    /// The call's result, once it has returned.
+    func value() throws(Failure) -> Value {
+        if !waited {
+            while sem_wait(done) != 0 && errno == EINTR {}
+            waited = true
+            restoreCaller()
+        }
+        guard let outcome else { preconditionFailure("a background call ended without an outcome") }
+        return try outcome.get()
+    }
+
+    private func restoreCaller() {
+        guard var caller else { return }
+        _ = cprocess_restore_affinity(caller.tid, &caller.mask)
+        self.caller = nil
+    }
+}
