@@ -84,7 +84,7 @@ let package = Package(
         .testTarget(name: "TCKTests", dependencies: ["TCK", "ABI", "TestSupport", "QCOW2"]),
         // Counts heap allocations per thread (interposes malloc in the test executable): the exit path's proof.
         .target(name: "AllocationCounter", path: "Tests/AllocationCounter"),
-        .testTarget(name: "MachineTests", dependencies: ["Machine", "KVM", "Devices", "Boot", "GuestMemory", "CPUFeatures", "AllocationCounter", "Snapshot"],
+        .testTarget(name: "MachineTests", dependencies: ["Machine", "CProcess", "KVM", "Devices", "Boot", "GuestMemory", "CPUFeatures", "AllocationCounter", "Snapshot"],
                     resources: [.copy("Fixtures")]),
         // Runs the built swiftvm binary; depending on it makes `swift build --build-tests` build it first.
         .testTarget(name: "SwiftVMCLITests", dependencies: ["swiftvm", "TestSupport", "Snapshot"], resources: [.copy("Fixtures")]),

@@ -10,6 +10,7 @@
 #include <fcntl.h>
 #include <malloc.h>
 #include <signal.h>
+#include <stdio.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
@@ -181,6 +182,27 @@ int cprocess_use_one_malloc_arena(void) {
 // --- cprocess_split_cpus ------------------------------------------------------------------------------
 
 _Static_assert(sizeof(struct cprocess_cpu_mask) == sizeof(cpu_set_t), "cprocess_cpu_mask mirrors cpu_set_t");
+
+// The runnable tasks on the whole host right now, the caller included: /proc/loadavg's fourth field
+// ("0.84 1.03 1.12 2/150 12345"). -1 when it cannot be read.
+static int runnable_tasks(void) {
+    int fd = open("/proc/loadavg", O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return -1;
+    char text[128];
+    ssize_t count = read(fd, text, sizeof text - 1);
+    close(fd);
+    if (count <= 0) return -1;
+    text[count] = 0;
+    int running = -1;
+    return sscanf(text, "%*s %*s %*s %d/", &running) == 1 ? running : -1;
+}
+
+int cprocess_idle_cpu_exists(void) {
+    cpu_set_t allowed;
+    if (sched_getaffinity(0, sizeof allowed, &allowed) != 0) return 0;
+    int running = runnable_tasks();
+    return running >= 0 && running < CPU_COUNT(&allowed);
+}
 
 int cprocess_split_cpus(pthread_attr_t *attr, struct cprocess_cpu_mask *saved_mask, pid_t *tid) {
     cpu_set_t *saved = (cpu_set_t *)saved_mask;

@@ -1,5 +1,7 @@
+import CProcess
 import Foundation
 import KVM
+import Synchronization
 import Testing
 @testable import Machine
 
@@ -23,7 +25,7 @@ import Testing
     @Test func runsOnAnotherThreadAndCPUWhileTheCallerKeepsItsOwn() throws {
         let before = try allowedCPUs()
         let caller = pthread_self()
-        let call = BackgroundCall { () throws(Failure) -> (thread: pthread_t, cpus: [Int]) in (pthread_self(), (try? allowedCPUs()) ?? []) }
+        let call = BackgroundCall(onlyOnAnIdleCPU: false) { () throws(Failure) -> (thread: pthread_t, cpus: [Int]) in (pthread_self(), (try? allowedCPUs()) ?? []) }
         guard before.count > 1 else {
             // One CPU: nothing could overlap, so the call ran at once, here.
             #expect(try call.value().thread == caller)
@@ -37,9 +39,30 @@ import Testing
         #expect(try allowedCPUs() == before, "asking for the value gives the caller its CPUs back")
     }
 
+    @Test func withEveryCPUBusyTheCallRunsOnTheCallersThread() throws {
+        let cpus = try allowedCPUs().count
+        let stop = Atomic<Bool>(false), spinning = Atomic<Int>(0)
+        var spinners: [HostThread] = []
+        defer {
+            stop.store(true, ordering: .relaxed)
+            for spinner in spinners { spinner.join() }
+        }
+        for _ in 0..<cpus {
+            spinners.append(try HostThread {
+                spinning.add(1, ordering: .relaxed)
+                while !stop.load(ordering: .relaxed) {}
+            })
+        }
+        while spinning.load(ordering: .relaxed) < cpus { sched_yield() }
+        #expect(cprocess_idle_cpu_exists() == 0, "\(cpus) spinning threads and this one leave no CPU idle")
+        let caller = pthread_self()
+        let call = BackgroundCall { () throws(Failure) -> pthread_t in pthread_self() }
+        #expect(try call.value() == caller)
+    }
+
     @Test func aCallerThatNeverAsksGetsItsCPUsBackWhenTheCallIsDropped() throws {
         let before = try allowedCPUs()
-        do { _ = BackgroundCall { () throws(Failure) -> Int in 7 } }
+        do { _ = BackgroundCall(onlyOnAnIdleCPU: false) { () throws(Failure) -> Int in 7 } }
         // The thread holds the call until it ends, and the last release restores the caller's mask.
         let deadline = Date().addingTimeInterval(5)
         while try allowedCPUs() != before, Date() < deadline { usleep(1_000) }

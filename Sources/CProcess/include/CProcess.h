@@ -37,6 +37,11 @@ pid_t cprocess_hold_until_exit(void);
 /// Swift's Glibc module does not declare mallopt. Returns mallopt's result (1 on success).
 int cprocess_use_one_malloc_arena(void);
 
+/// 1 when fewer tasks are runnable on the host right now (/proc/loadavg's count, the caller included)
+/// than there are CPUs the caller may use: a thread started now would find a CPU free. 0 otherwise, or
+/// when either cannot be read.
+int cprocess_idle_cpu_exists(void);
+
 /// A CPU affinity mask laid out as glibc's cpu_set_t (1,024 CPUs): Swift holds one, C sets its bits.
 struct cprocess_cpu_mask { unsigned long bits[1024 / (8 * sizeof(unsigned long))]; };
 
@@ -46,8 +51,8 @@ struct cprocess_cpu_mask { unsigned long bits[1024 / (8 * sizeof(unsigned long))
 /// creator's CPU, and a creator woken from a sleep in the kernel is often placed on the CPU where the
 /// new thread sits in a long, non-preemptible ioctl, and waits for it. `saved` receives the caller's
 /// previous mask and `tid` its thread id, for cprocess_restore_affinity (callable from any thread).
-/// Returns 0 when split; -1 when the process may use only one
-/// CPU; an errno value on failure. Nothing is changed unless it returns 0.
+/// Returns 0 when split; -1 when the process may use only one CPU; an errno value on failure. Nothing
+/// is changed unless it returns 0.
 int cprocess_split_cpus(pthread_attr_t *attr, struct cprocess_cpu_mask *saved, pid_t *tid);
 
 /// sched_setaffinity(tid, saved): undoes cprocess_split_cpus for the caller. Returns 0, or an errno value.
