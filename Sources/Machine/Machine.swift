@@ -109,8 +109,9 @@ public final class Machine: @unchecked Sendable {
 
         do { memory = try GuestMemory(ranges: layout.ramRanges) } catch { throw .guestMemory(error) }
         if case let .snapshot(file, _, _) = source { try GuestMemorySnapshot.restore(from: file, into: memory, layout: layout) }
-        // The tables and the kernel go in before the VM exists: until KVM_X86_SET_MSR_FILTER this thread's
-        // work overlaps the host's CPUID query (`HostKVM`) instead of waiting for it.
+        // The tables, the kernel and the CPUID tables are made before the VM exists: until
+        // KVM_X86_SET_MSR_FILTER this thread's work overlaps the host's CPUID query (`HostKVM`) instead of
+        // waiting for it.
         if let boot {
             let rsdp = try ACPIPlacement.install(for: configuration.machineType, cpuCount: configuration.cpus, into: memory)
             let (kernel, entry) = try Self.loadKernel(boot.image, initrd: boot.initrd, configuration: configuration, layout: layout,
@@ -121,6 +122,7 @@ public final class Machine: @unchecked Sendable {
             if case let .snapshot(_, saved, _) = source { bootProtocol = saved } else { bootProtocol = nil }
             (kernel, entry) = (nil, nil)
         }
+        let cpuid = try Self.cpuidTables(count: configuration.cpus, machineType: configuration.machineType)
 
         do {
             vm = try system.createVM()
@@ -149,7 +151,7 @@ public final class Machine: @unchecked Sendable {
         let consoleSink: ByteSink = consoleOutput.map { TeeSink([console, $0]) } ?? console
         // One vCPU thread: nobody for a device lock to exclude (the exit path then takes no lock at all).
         bus = IOBus(serializesDevices: configuration.cpus > 1)
-        let cpuid = try Self.cpuidTables(host: host, count: configuration.cpus, machineType: configuration.machineType)
+        try Self.checkCPU(of: configuration.machineType, on: host)
         programmedCPUID = cpuid[0]
         let vcpus = try Self.createVCPUs(vm: vm, cpuid: cpuid, entry: entry)
         self.vcpus = vcpus
@@ -225,16 +227,22 @@ public final class Machine: @unchecked Sendable {
         return (kernel, BootConfigurator.entryState(for: kernel, bootInfoAddress: infoAddress))
     }
 
-    /// Each vCPU's CPUID table, after checking that this host's KVM can provide the model's features.
-    private static func cpuidTables(host: HostKVM, count: Int, machineType: MachineType) throws(MachineError) -> [[CPUIDEntry]] {
-        let supported: [CPUIDEntry]
-        do { supported = try host.supportedCPUID() } catch { throw MachineError.kvm(error) }
+    /// Each vCPU's CPUID table: the machine type's alone, so it is built before KVM is asked anything.
+    private static func cpuidTables(count: Int, machineType: MachineType) throws(MachineError) -> [[CPUIDEntry]] {
         do {
-            try machineType.cpu.check(against: supported)
             return try (0..<count).map { (index) throws(CPUModelError) in
                 try machineType.cpu.entries(apicID: UInt32(index), cpuCount: count)
             }
         } catch { throw MachineError.unsupportedMachine(machine: machineType.name, error) }
+    }
+
+    /// Refuses a host whose KVM cannot provide the machine type's CPU features.
+    private static func checkCPU(of machineType: MachineType, on host: HostKVM) throws(MachineError) {
+        let supported: [CPUIDEntry]
+        do { supported = try host.supportedCPUID() } catch { throw MachineError.kvm(error) }
+        do { try machineType.cpu.check(against: supported) } catch {
+            throw MachineError.unsupportedMachine(machine: machineType.name, error)
+        }
     }
 
     /// `entry` nil: a restore sets every register afterwards.
