@@ -77,7 +77,8 @@ public final class Machine: @unchecked Sendable {
         let layout = try GuestMemoryLayout(ramSize: configuration.memorySize)
         self.layout = layout
 
-        // Bad input is reported before any KVM error, so it needs no /dev/kvm.
+        // Bad input (the kernel, the initrd, the disk, the CPU count, where the kernel goes) is reported
+        // before any KVM error, so it needs no /dev/kvm.
         var boot: (image: ELFImage, initrd: (String, [UInt8])?)?
         if case .kernel = source {
             let kernelBytes = try HostFile.read(configuration.kernelPath, what: "kernel", limit: layout.ramSize)
@@ -93,19 +94,8 @@ public final class Machine: @unchecked Sendable {
         }
         let disk = try Self.openDisk(configuration)
 
-        let system: KVMSystem
-        // A machine that may be saved, or is restored, needs the state ioctls too: refused now, by name,
-        // rather than at the save. Plain boots ask nothing more of KVM than before.
-        let snapshots = configuration.snapshotPath != nil || { if case .snapshot = source { true } else { false } }()
-        do {
-            system = try host.system.get()
-            try system.requireCapabilities()
-            if snapshots { try system.requireCapabilities(Capability.snapshot) }
-        } catch { throw .kvm(error) }
-        guard configuration.cpus >= 1, configuration.cpus <= min(system.maxVCPUs, 255) else {
-            throw .badCPUCount(configuration.cpus, maximum: min(system.maxVCPUs, 255))
-        }
-        xsave = snapshots && system.check(.xsave) > 0
+        // No machine has more: the MADT's and the xAPIC's ids stop there. The host's own limit comes below.
+        guard configuration.cpus >= 1, configuration.cpus <= 255 else { throw .badCPUCount(configuration.cpus, maximum: 255) }
 
         do { memory = try GuestMemory(ranges: layout.ramRanges) } catch { throw .guestMemory(error) }
         if case let .snapshot(file, _, _) = source { try GuestMemorySnapshot.restore(from: file, into: memory, layout: layout) }
@@ -123,6 +113,20 @@ public final class Machine: @unchecked Sendable {
             (kernel, entry) = (nil, nil)
         }
         let cpuid = try Self.cpuidTables(count: configuration.cpus, machineType: configuration.machineType)
+
+        let system: KVMSystem
+        // A machine that may be saved, or is restored, needs the state ioctls too: refused now, by name,
+        // rather than at the save. Plain boots ask nothing more of KVM than before.
+        let snapshots = configuration.snapshotPath != nil || { if case .snapshot = source { true } else { false } }()
+        do {
+            system = try host.system.get()
+            try system.requireCapabilities()
+            if snapshots { try system.requireCapabilities(Capability.snapshot) }
+        } catch { throw .kvm(error) }
+        guard configuration.cpus <= system.maxVCPUs else {
+            throw .badCPUCount(configuration.cpus, maximum: min(system.maxVCPUs, 255))
+        }
+        xsave = snapshots && system.check(.xsave) > 0
 
         do {
             vm = try system.createVM()
@@ -227,7 +231,7 @@ public final class Machine: @unchecked Sendable {
         return (kernel, BootConfigurator.entryState(for: kernel, bootInfoAddress: infoAddress))
     }
 
-    /// Each vCPU's CPUID table: the machine type's alone, so it is built before KVM is asked anything.
+    /// Each vCPU's CPUID table: the machine type's alone, nothing from KVM.
     private static func cpuidTables(count: Int, machineType: MachineType) throws(MachineError) -> [[CPUIDEntry]] {
         do {
             return try (0..<count).map { (index) throws(CPUModelError) in

@@ -41,7 +41,7 @@ public enum MachineError: Error, Sendable, CustomStringConvertible {
         case let .memoryNotPageAligned(size):
             return "guest memory \(size) bytes is not a multiple of 4 KiB"
         case let .badCPUCount(count, maximum):
-            return "\(count) vCPUs requested; this host's KVM allows 1–\(maximum)"
+            return "\(count) vCPUs requested; swiftvm on this host allows 1–\(maximum)"
         case let .fileUnreadable(path, what, errno):
             return "cannot read \(what) \(path): \(KVMError.describe(errno))"
         case let .fileTooLarge(path, what, size, limit):

@@ -63,12 +63,13 @@ struct RunOptions {
         }
     }
 
-    /// Runs the machine; returns swiftvm's exit status. Call after `validate()`.
-    func execute() -> Int32 {
+    /// Runs the machine; returns swiftvm's exit status. Call after `validate()`. `host`: /dev/kvm opened
+    /// early (`HostKVM`); by default this opens it first thing.
+    func execute(host: HostKVM? = nil) -> Int32 {
         // --timeout bounds the whole run, set-up included: a timeout verdict costs the timeout, not more.
         let started = Machine.now()
         // First: the host's CPUID query then runs while the options resolve and the kernel loads.
-        let host = HostKVM()
+        let host = host ?? HostKVM()
         signal(SIGPIPE, SIG_IGN)
         var config = MachineConfiguration(kernelPath: kernel ?? "")
         do {

@@ -97,14 +97,20 @@ import Testing
     }
 
     @Test func badInputIsReportedBeforeAMissingDevice() throws {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("not-an-elf-\(UUID().uuidString)").path
-        try Data("this is not an ELF file".utf8).write(to: URL(fileURLWithPath: path))
-        defer { try? FileManager.default.removeItem(atPath: path) }
-        do {
-            _ = try Machine(MachineConfiguration(kernelPath: path), host: HostKVM(path: "/nonexistent/kvm"))
-            Issue.record("a machine was built from a file that is not an ELF")
-        } catch {
-            guard case .elf = error else { Issue.record("expected the ELF error first, got: \(error)"); return }
+        let notELF = try TestKernels.temporaryFile(Array("this is not an ELF file".utf8))
+        defer { try? FileManager.default.removeItem(atPath: notELF) }
+        var tooManyCPUs = MachineConfiguration(kernelPath: try TestKernels.path("hello"))
+        tooManyCPUs.cpus = 256
+        for (configuration, expected) in [(MachineConfiguration(kernelPath: notELF), "ELF"), (tooManyCPUs, "vCPU count")] {
+            do {
+                _ = try Machine(configuration, host: HostKVM(path: "/nonexistent/kvm"))
+                Issue.record("a machine was built despite its bad \(expected)")
+            } catch {
+                switch error {
+                case .elf where expected == "ELF", .badCPUCount(256, maximum: 255) where expected == "vCPU count": break
+                default: Issue.record("expected the \(expected) error before the missing /dev/kvm, got: \(error)")
+                }
+            }
         }
     }
 }
