@@ -13,7 +13,8 @@ import CProcess
 /// queued behind the other machine, and the suite took ~0.1 s longer), when the process may use one
 /// CPU, or when pthread_create fails. The thread is detached and posts a semaphore as soon as the call
 /// returns (waiting for the thread's exit with pthread_join cost ~0.1 ms more); it holds this object
-/// until it ends, so the semaphore outlives every use of it.
+/// until it ends, so the semaphore outlives every use of it. `value()` is for one thread at a time (the
+/// creator, in practice): its bookkeeping takes no lock.
 final class BackgroundCall<Value: Sendable, Failure: Error>: @unchecked Sendable {
     // Written once before `done` is posted, read only after waiting for it: the semaphore orders the two.
     private var outcome: Result<Value, Failure>?
