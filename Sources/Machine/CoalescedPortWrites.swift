@@ -65,7 +65,7 @@ final class CoalescedPortWrites: Sendable {
     func drainIfPending() {
         guard ring.hasEntries else { return }
         draining.withLock { _ in
-            ring.drain { port, length, data in
+            _ = ring.drain { port, length, data in
                 _ = bus.write(port: UInt16(truncatingIfNeeded: port), size: Int(length), value: UInt32(truncatingIfNeeded: data))
             }
         }
