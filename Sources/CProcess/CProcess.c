@@ -197,14 +197,19 @@ static int runnable_tasks(void) {
     return sscanf(text, "%*s %*s %*s %d/", &running) == 1 ? running : -1;
 }
 
+// Whether fewer tasks are runnable than `allowed` has CPUs.
+static int idle_cpu_among(const cpu_set_t *allowed) {
+    int running = runnable_tasks();
+    return running >= 0 && running < CPU_COUNT(allowed);
+}
+
 int cprocess_idle_cpu_exists(void) {
     cpu_set_t allowed;
     if (sched_getaffinity(0, sizeof allowed, &allowed) != 0) return 0;
-    int running = runnable_tasks();
-    return running >= 0 && running < CPU_COUNT(&allowed);
+    return idle_cpu_among(&allowed);
 }
 
-int cprocess_split_cpus(pthread_attr_t *attr, struct cprocess_cpu_mask *saved_mask, pid_t *tid) {
+int cprocess_split_cpus(pthread_attr_t *attr, struct cprocess_cpu_mask *saved_mask, pid_t *tid, int only_if_idle) {
     cpu_set_t *saved = (cpu_set_t *)saved_mask;
     if (sched_getaffinity(0, sizeof *saved, saved) != 0) return errno;
     int current = sched_getcpu();
@@ -212,6 +217,7 @@ int cprocess_split_cpus(pthread_attr_t *attr, struct cprocess_cpu_mask *saved_ma
     cpu_set_t others = *saved, own;
     CPU_CLR(current, &others);
     if (CPU_COUNT(&others) == 0) return -1;
+    if (only_if_idle && !idle_cpu_among(saved)) return -1;
     int error = pthread_attr_setaffinity_np(attr, sizeof others, &others);
     if (error != 0) return error;
     CPU_ZERO(&own);

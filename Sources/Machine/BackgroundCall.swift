@@ -31,7 +31,7 @@ final class BackgroundCall<Value: Sendable, Failure: Error>: @unchecked Sendable
         defer { pthread_attr_destroy(&attributes) }
         var mask = cprocess_cpu_mask()
         var tid: pid_t = 0
-        if !onlyOnAnIdleCPU || cprocess_idle_cpu_exists() == 1, cprocess_split_cpus(&attributes, &mask, &tid) == 0 {
+        if cprocess_split_cpus(&attributes, &mask, &tid, onlyOnAnIdleCPU ? 1 : 0) == 0 {
             caller = (tid, mask)
             do {
                 try HostThread(attributes: &attributes) { [self] in

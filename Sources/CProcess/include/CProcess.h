@@ -51,9 +51,10 @@ struct cprocess_cpu_mask { unsigned long bits[1024 / (8 * sizeof(unsigned long))
 /// creator's CPU, and a creator woken from a sleep in the kernel is often placed on the CPU where the
 /// new thread sits in a long, non-preemptible ioctl, and waits for it. `saved` receives the caller's
 /// previous mask and `tid` its thread id, for cprocess_restore_affinity (callable from any thread).
-/// Returns 0 when split; -1 when the process may use only one CPU; an errno value on failure. Nothing
-/// is changed unless it returns 0.
-int cprocess_split_cpus(pthread_attr_t *attr, struct cprocess_cpu_mask *saved, pid_t *tid);
+/// `only_if_idle`: split only when cprocess_idle_cpu_exists would say 1 (one affinity read serves both).
+/// Returns 0 when split; -1 when the process may use only one CPU, or no CPU is idle and `only_if_idle`
+/// is set; an errno value on failure. Nothing is changed unless it returns 0.
+int cprocess_split_cpus(pthread_attr_t *attr, struct cprocess_cpu_mask *saved, pid_t *tid, int only_if_idle);
 
 /// sched_setaffinity(tid, saved): undoes cprocess_split_cpus for the caller. Returns 0, or an errno value.
 int cprocess_restore_affinity(pid_t tid, const struct cprocess_cpu_mask *saved);
