@@ -4,8 +4,8 @@ import KVM
 ///
 /// The query is ~0.7–0.9 ms of kernel time on this kind of (nested) host and needs nothing else, so it
 /// runs on a thread of its own (`BackgroundCall`) while the caller resolves its options, reads the
-/// kernel and writes the tables: swiftvm opens this first thing in `run`, and `Machine` opens one
-/// itself when given none. The VM's first ioctl that waits for an SRCU grace period
+/// kernel and writes the tables: `swiftvm run` opens it before parsing its options (`RunOptions.host`),
+/// and `Machine` opens one itself when given none. The VM's first ioctl that waits for an SRCU grace period
 /// (KVM_X86_SET_MSR_FILTER) waits for the query too: on a kernel without preemption it holds its CPU
 /// without a reschedule point, and the work the grace period needs queues behind it. So the earlier
 /// it starts, the less anyone waits (benchmarks/README.md, "Eighth pass").

@@ -49,8 +49,8 @@ enum QuickRun {
     }
 
     /// Runs `options` and exits with its status, as `SwiftVM.main` would.
-    static func execute(_ options: RunOptions, host: HostKVM?) -> Never {
-        exit(options.execute(host: host))
+    static func execute(_ options: RunOptions) -> Never {
+        exit(options.execute())
     }
 
     private static func flag(_ word: String) -> String? {

@@ -63,13 +63,15 @@ struct RunOptions {
         }
     }
 
-    /// Runs the machine; returns swiftvm's exit status. Call after `validate()`. `host`: /dev/kvm opened
-    /// early (`HostKVM`); by default this opens it first thing.
-    func execute(host: HostKVM? = nil) -> Int32 {
+    /// /dev/kvm for this process's one machine, its CPUID query started on first use (`HostKVM`):
+    /// `SwiftVM.main` touches it before parsing a `run`, so both parse paths share the one query.
+    static let host = HostKVM()
+
+    /// Runs the machine; returns swiftvm's exit status. Call after `validate()`.
+    func execute() -> Int32 {
         // --timeout bounds the whole run, set-up included: a timeout verdict costs the timeout, not more.
         let started = Machine.now()
-        // First: the host's CPUID query then runs while the options resolve and the kernel loads.
-        let host = host ?? HostKVM()
+        let host = Self.host
         signal(SIGPIPE, SIG_IGN)
         var config = MachineConfiguration(kernelPath: kernel ?? "")
         do {

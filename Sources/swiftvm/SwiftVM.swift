@@ -16,9 +16,9 @@ struct SwiftVM: ParsableCommand {
         MachineProcess.useOneMallocArena()
         let arguments = Array(CommandLine.arguments.dropFirst())
         // For `run`, the host's CPUID query starts before the options are even parsed (~0.3 ms of this
-        // thread's work it then overlaps; `HostKVM`). ArgumentParser's path opens its own.
-        let host = arguments.first == "run" ? HostKVM() : nil
-        if let options = QuickRun.options(arguments) { QuickRun.execute(options, host: host) }
+        // thread's work it then overlaps), on either path (`RunOptions.host`).
+        if arguments.first == "run" { _ = RunOptions.host }
+        if let options = QuickRun.options(arguments) { QuickRun.execute(options) }
         main(nil)
     }
 }
