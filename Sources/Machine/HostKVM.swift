@@ -33,4 +33,8 @@ public final class HostKVM: Sendable {
         }
         return try cpuidQuery.value()
     }
+
+    /// The thread that ran the query, once it has answered, for one more piece of work (the watchdog);
+    /// nil if the query ran on the caller's thread or the thread was taken before.
+    func takeThread() -> SpareThread? { cpuidQuery?.takeThread() }
 }

@@ -43,6 +43,8 @@ public final class Machine: @unchecked Sendable {
     /// Stops every vCPU at once: for the watchdog's deadlock looks and for saves.
     let pause = VcpuPause()
     let createdAt: Double
+    /// The thread that asked KVM for its CPUID, kept for the watchdog (`SpareThread`).
+    let spareThread: SpareThread?
     /// The port devices whose state a snapshot carries.
     let devices: MachineDevices
     /// Save requests from the guest, a signal or the control socket (`requestSave`).
@@ -156,6 +158,7 @@ public final class Machine: @unchecked Sendable {
         // One vCPU thread: nobody for a device lock to exclude (the exit path then takes no lock at all).
         bus = IOBus(serializesDevices: configuration.cpus > 1)
         try Self.checkCPU(of: configuration.machineType, on: host)
+        spareThread = host.takeThread()
         programmedCPUID = cpuid[0]
         let vcpus = try Self.createVCPUs(vm: vm, cpuid: cpuid, entry: entry)
         self.vcpus = vcpus

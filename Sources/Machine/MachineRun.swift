@@ -28,13 +28,15 @@ extension Machine {
         // vCPU 0 runs on this thread and the watchdog on one of its own, which is never waited for: when the
         // guest ends the run, nothing stands between its last exit and the result (no thread hand-off,
         // each a scheduling delay on a busy host). The watchdog returns on its own once the latch is stopped.
+        // Its thread is the one that asked KVM for its CPUID, when there was one: no thread start here.
         let watchdog = Watchdog(latch: latch, vcpus: vcpus, vm: vm, virtioBlock: virtioBlock, pause: pause, exits: exits,
                                 saveRequests: saveRequests, save: saver)
         let since = min(start ?? runStart, runStart)
-        do {
-            try HostThread { watchdog.watch(timeout: timeout, since: since) }.detach()
-        } catch {
-            latch.stop(.vmmFailure(cpu: 0, "no watchdog thread: \(error.description)"))
+        let watch: @Sendable () -> Void = { watchdog.watch(timeout: timeout, since: since) }
+        if spareThread?.run(watch) != true {
+            do { try HostThread(watch).detach() } catch {
+                latch.stop(.vmmFailure(cpu: 0, "no watchdog thread: \(error.description)"))
+            }
         }
         for loop in loops.dropFirst() where !latch.isStopped {
             do {

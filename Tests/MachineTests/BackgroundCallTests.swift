@@ -116,7 +116,7 @@ import Testing
 }
 
 /// This thread's CPUs, from /proc (Cpus_allowed_list, e.g. "0-1,4").
-private func allowedCPUs() throws -> [Int] {
+func allowedCPUs() throws -> [Int] {
     let status = try String(contentsOfFile: "/proc/thread-self/status", encoding: .utf8)
     guard let line = status.split(separator: "\n").first(where: { $0.hasPrefix("Cpus_allowed_list:") }) else { return [] }
     return line.dropFirst("Cpus_allowed_list:".count).trimmingCharacters(in: .whitespaces).split(separator: ",").flatMap { part in

@@ -1,0 +1,98 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Foundation
+import Synchronization
+import Testing
+@testable import Machine
+
+/// `SpareThread`: the thread a `BackgroundCall` ran on runs one more piece of work, with every CPU back,
+/// and ends when nobody hands it any.
+@Suite struct SpareThreadTests {
+    enum Failure: Error { case never }
+
+    /// The call's thread (pthread and kernel tid), or nil when it ran on this one.
+    private func backgroundCall() throws -> (call: BackgroundCall<(thread: pthread_t, tid: pid_t), Failure>, ranHere: Bool) {
+        let call = BackgroundCall(onlyOnAnIdleCPU: false) { () throws(Failure) -> (thread: pthread_t, tid: pid_t) in
+            (pthread_self(), Self.threadID())
+        }
+        return (call, try call.value().thread == pthread_self())
+    }
+
+    @Test func theHandedWorkRunsOnTheCallsThreadWithEveryCPUBack() throws {
+        let before = try allowedCPUs()
+        let (call, ranHere) = try backgroundCall()
+        guard !ranHere else {
+            #expect(before.count == 1, "with \(before.count) CPUs the call runs on a thread of its own")
+            #expect(call.takeThread() == nil, "a call that ran on its caller's thread leaves none to hand on")
+            return
+        }
+        let thread = try #require(call.takeThread())
+        #expect(call.takeThread() == nil, "the thread is handed out once")
+        let seen = Mutex<(thread: pthread_t, cpus: [Int])?>(nil)
+        let ran = DispatchSemaphore(value: 0)
+        #expect(thread.run {
+            seen.withLock { $0 = (pthread_self(), (try? allowedCPUs()) ?? []) }
+            ran.signal()
+        })
+        #expect(ran.wait(timeout: .now() + 5) == .success, "the handed work ran")
+        let inside = try #require(seen.withLock { $0 })
+        #expect(pthread_equal(inside.thread, try call.value().thread) != 0, "on the thread that ran the call")
+        #expect(inside.cpus == before, "with the CPUs the process had, not the split's")
+        #expect(!thread.run {}, "one piece of work per thread")
+    }
+
+    @Test func noThreadBeforeTheCallHasAnswered() {
+        let started = DispatchSemaphore(value: 0), proceed = DispatchSemaphore(value: 0)
+        let call = BackgroundCall(onlyOnAnIdleCPU: false) { () throws(Failure) -> Int in
+            started.signal()
+            proceed.wait()
+            return 1
+        }
+        if (try? allowedCPUs().count) ?? 1 > 1 { _ = started.wait(timeout: .now() + 5) }
+        #expect(call.takeThread() == nil, "the thread is still busy with the call")
+        proceed.signal()
+        #expect((try? call.value()) == 1)
+    }
+
+    @Test func anUntakenThreadEndsWithTheCall() throws {
+        var tid: pid_t = 0
+        do {
+            let (call, ranHere) = try backgroundCall()
+            guard !ranHere else { return }
+            tid = try call.value().tid
+        }
+        try expectEnds(tid)
+    }
+
+    @Test func aTakenThreadNobodyHandsWorkEndsWithItsHandle() throws {
+        let (call, ranHere) = try backgroundCall()
+        guard !ranHere else { return }
+        let tid = try call.value().tid
+        do { _ = try #require(call.takeThread()) }
+        try expectEnds(tid)
+    }
+
+    @Test func aThreadEndsWhenItsWorkReturns() throws {
+        let (call, ranHere) = try backgroundCall()
+        guard !ranHere else { return }
+        let tid = try call.value().tid
+        let thread = try #require(call.takeThread())
+        #expect(thread.run {})
+        try expectEnds(tid)
+    }
+
+    /// The calling thread's kernel id, from /proc/thread-self ("<pid>/task/<tid>").
+    private static func threadID() -> pid_t {
+        let link = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/thread-self")) ?? ""
+        return pid_t(link.split(separator: "/").last ?? "") ?? 0
+    }
+
+    /// The thread `tid` of this process is gone within 5 s.
+    private func expectEnds(_ tid: pid_t) throws {
+        #expect(tid > 0)
+        let deadline = Date().addingTimeInterval(5)
+        while FileManager.default.fileExists(atPath: "/proc/self/task/\(tid)"), Date() < deadline { usleep(1_000) }
+        #expect(!FileManager.default.fileExists(atPath: "/proc/self/task/\(tid)"), "thread \(tid) still runs")
+    }
+}
