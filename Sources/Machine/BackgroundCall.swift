@@ -3,29 +3,34 @@ import Glibc
 #endif
 import CProcess
 
-/// A throwing call that runs on a thread of its own while its caller goes on; `value()` waits for it.
+/// Work that runs on a thread of its own while its caller goes on; `wait()` returns once it is done.
 /// For set-up work that is kernel time and needs nothing the caller is still building (see `Machine`).
+/// The work leaves its result where its caller reads it after `wait()` (`HostKVM`).
 ///
-/// Until `value()` the caller keeps the CPU it is on and the call gets every other one
+/// Until `wait()` the caller keeps the CPU it is on and the work gets every other one
 /// (`cprocess_split_cpus`): measured on this kind of host, the two otherwise shared one CPU in most runs
-/// and nothing overlapped (docs/host-quirks.md). The call runs at once on the caller's thread instead
+/// and nothing overlapped (docs/host-quirks.md). The work runs at once on the caller's thread instead
 /// when no CPU is idle (`onlyOnAnIdleCPU`; e.g. `tck run --jobs 2` on two CPUs, where a helper only
 /// queued behind the other machine, and the suite took ~0.1 s longer), when the process may use one
-/// CPU, or when pthread_create fails. The thread is detached and posts a semaphore as soon as the call
+/// CPU, or when pthread_create fails. The thread is detached and posts a semaphore as soon as the work
 /// returns (waiting for the thread's exit with pthread_join cost ~0.1 ms more), then waits for more
-/// work (`takeThread`). `value()` and `takeThread()` are for one thread at a time (the creator, in
+/// work (`takeThread`). `wait()` and `takeThread()` are for one thread at a time (the creator, in
 /// practice): their bookkeeping takes no lock.
-final class BackgroundCall<Value: Sendable, Failure: Error>: @unchecked Sendable {
-    private let completion = Completion()
+///
+/// Not generic on purpose: a generic class's metadata is built at run time, on first use, and for
+/// `BackgroundCall<[CPUIDEntry], KVMError>` that was ~53,000 instructions (callgrind) on swiftvm's path
+/// to starting this very thread.
+final class BackgroundCall: @unchecked Sendable {
+    private let done = Semaphore()
     private var waited = false
     /// The caller's thread and CPU mask before the split, until restored.
     private var caller: (tid: pid_t, mask: cprocess_cpu_mask)?
-    /// The thread the call ran on, until taken (`takeThread`); nil when the call ran on the caller's.
+    /// The thread the work ran on, until taken (`takeThread`); nil when the work ran on the caller's.
     private var thread: SpareThread?
 
     /// `onlyOnAnIdleCPU`: false starts the thread even when the host looks busy (tests).
-    init(onlyOnAnIdleCPU: Bool = true, _ call: @escaping @Sendable () throws(Failure) -> Value) {
-        let completion = self.completion
+    init(onlyOnAnIdleCPU: Bool = true, _ work: @escaping @Sendable () -> Void) {
+        let done = self.done
         var attributes = pthread_attr_t()
         pthread_attr_init(&attributes)
         defer { pthread_attr_destroy(&attributes) }
@@ -34,33 +39,34 @@ final class BackgroundCall<Value: Sendable, Failure: Error>: @unchecked Sendable
         if cprocess_split_cpus(&attributes, &mask, &tid, onlyOnAnIdleCPU ? 1 : 0) == 0 {
             caller = (tid, mask)
             do {
+                // The thread holds the semaphore, not this object: it can end while the thread waits.
                 thread = try SpareThread.start(attributes: &attributes, cpus: mask) {
-                    completion.finish(Result(catching: call))
+                    work()
+                    done.post()
                 }
                 return
             } catch {
                 restoreCaller()
             }
         }
-        completion.finish(Result(catching: call))
+        work()
+        waited = true
     }
 
     deinit {
-        restoreCaller()   // a caller that threw before asking for the value
+        restoreCaller()   // a caller that threw before waiting
     }
 
-    /// The call's result, once it has returned.
-    func value() throws(Failure) -> Value {
-        if !waited {
-            completion.wait()
-            waited = true
-            restoreCaller()
-        }
-        return try completion.outcome.get()
+    /// Returns once the work has returned; what it wrote is then visible here (the semaphore orders it).
+    func wait() {
+        guard !waited else { return }
+        done.wait()
+        waited = true
+        restoreCaller()
     }
 
-    /// The thread the call ran on, for one more piece of work (`SpareThread`), once the call has returned;
-    /// nil if the call ran on the caller's thread, or the thread was taken before. Left untaken, it ends
+    /// The thread the work ran on, for one more piece of work (`SpareThread`), once `wait()` has returned;
+    /// nil if the work ran on the caller's thread, or the thread was taken before. Left untaken, it ends
     /// with this object.
     func takeThread() -> SpareThread? {
         guard waited else { return nil }
@@ -73,33 +79,22 @@ final class BackgroundCall<Value: Sendable, Failure: Error>: @unchecked Sendable
         _ = cprocess_restore_affinity(caller.tid, &caller.mask)
         self.caller = nil
     }
+}
 
-    /// The call's outcome and the semaphore posted once it is in, shared with the thread: the thread
-    /// holds this, not the call, so that the call (and the thread it keeps) can end while the thread waits.
-    /// `outcome` is written once before `done` is posted and read only after waiting for it.
-    private final class Completion: @unchecked Sendable {
-        private var result: Result<Value, Failure>?
-        private let done = UnsafeMutablePointer<sem_t>.allocate(capacity: 1)
+/// A POSIX semaphore in memory of its own (a sem_t must not move), for one poster and one waiter.
+final class Semaphore: @unchecked Sendable {
+    private let raw = UnsafeMutablePointer<sem_t>.allocate(capacity: 1)
 
-        init() { sem_init(done, 0, 0) }
+    init(value: UInt32 = 0) { sem_init(raw, 0, value) }
 
-        deinit {
-            sem_destroy(done)
-            done.deallocate()
-        }
+    deinit {
+        sem_destroy(raw)
+        raw.deallocate()
+    }
 
-        func finish(_ result: Result<Value, Failure>) {
-            self.result = result
-            sem_post(done)
-        }
+    func post() { sem_post(raw) }
 
-        func wait() {
-            while sem_wait(done) != 0 && errno == EINTR {}
-        }
-
-        var outcome: Result<Value, Failure> {
-            guard let result else { preconditionFailure("a background call ended without an outcome") }
-            return result
-        }
+    func wait() {
+        while sem_wait(raw) != 0 && errno == EINTR {}
     }
 }

@@ -15,13 +15,15 @@ import KVM
 /// are kept, not thrown, so that `Machine` still reports bad input before a missing /dev/kvm.
 public final class HostKVM: Sendable {
     let system: Result<KVMSystem, KVMError>
-    private let cpuidQuery: BackgroundCall<[CPUIDEntry], KVMError>?
+    private let cpuidQuery: BackgroundCall?
+    private let cpuidAnswer = Answer()
 
     public init(path: String = KVMSystem.defaultPath) {
         let system = Result { () throws(KVMError) in try KVMSystem(path: path) }
         self.system = system
+        let answer = cpuidAnswer
         cpuidQuery = (try? system.get()).map { system in
-            BackgroundCall { () throws(KVMError) in try system.supportedCPUID() }
+            BackgroundCall { answer.result = Result { () throws(KVMError) in try system.supportedCPUID() } }
         }
     }
 
@@ -31,7 +33,14 @@ public final class HostKVM: Sendable {
             _ = try system.get()
             preconditionFailure("an opened /dev/kvm without its CPUID query")
         }
-        return try cpuidQuery.value()
+        cpuidQuery.wait()
+        guard let result = cpuidAnswer.result else { preconditionFailure("the CPUID query ended without an answer") }
+        return try result.get()
+    }
+
+    /// Written by the query's thread before it posts its completion, read after waiting for that.
+    private final class Answer: @unchecked Sendable {
+        var result: Result<[CPUIDEntry], KVMError>?
     }
 
     /// The thread that ran the query, once it has answered, for one more piece of work (the watchdog);

@@ -1,6 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import CProcess
 import Synchronization
 
@@ -46,29 +43,21 @@ final class SpareThread: Sendable {
 /// thread reads it only after waiting for it: the semaphore orders the two.
 private final class Parking: @unchecked Sendable {
     private var work: (@Sendable () -> Void)?
-    private let wake = UnsafeMutablePointer<sem_t>.allocate(capacity: 1)
+    private let wake = Semaphore()
     private var cpus: cprocess_cpu_mask
 
-    init(cpus: cprocess_cpu_mask) {
-        self.cpus = cpus
-        sem_init(wake, 0, 0)
-    }
-
-    deinit {
-        sem_destroy(wake)
-        wake.deallocate()
-    }
+    init(cpus: cprocess_cpu_mask) { self.cpus = cpus }
 
     func hand(_ work: @escaping @Sendable () -> Void) {
         self.work = work
-        sem_post(wake)
+        wake.post()
     }
 
-    func release() { sem_post(wake) }
+    func release() { wake.post() }
 
     /// On the parked thread.
     func waitForWork() {
-        while sem_wait(wake) != 0 && errno == EINTR {}
+        wake.wait()
         guard let work else { return }
         _ = cprocess_restore_affinity(0, &cpus)
         work()

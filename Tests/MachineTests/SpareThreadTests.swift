@@ -9,19 +9,18 @@ import Testing
 /// `SpareThread`: the thread a `BackgroundCall` ran on runs one more piece of work, with every CPU back,
 /// and ends when nobody hands it any.
 @Suite struct SpareThreadTests {
-    enum Failure: Error { case never }
-
-    /// The call's thread (pthread and kernel tid), or nil when it ran on this one.
-    private func backgroundCall() throws -> (call: BackgroundCall<(thread: pthread_t, tid: pid_t), Failure>, ranHere: Bool) {
-        let call = BackgroundCall(onlyOnAnIdleCPU: false) { () throws(Failure) -> (thread: pthread_t, tid: pid_t) in
-            (pthread_self(), Self.threadID())
-        }
-        return (call, try call.value().thread == pthread_self())
+    /// A call that has run, the thread it ran on (pthread and kernel tid), and whether that was this one.
+    private func backgroundCall() throws -> (call: BackgroundCall, thread: pthread_t, tid: pid_t, ranHere: Bool) {
+        let ranOn = Written<(thread: pthread_t, tid: pid_t)>()
+        let call = BackgroundCall(onlyOnAnIdleCPU: false) { ranOn.value = (pthread_self(), Self.threadID()) }
+        call.wait()
+        let seen = try #require(ranOn.value)
+        return (call, seen.thread, seen.tid, pthread_equal(seen.thread, pthread_self()) != 0)
     }
 
     @Test func theHandedWorkRunsOnTheCallsThreadWithEveryCPUBack() throws {
         let before = try allowedCPUs()
-        let (call, ranHere) = try backgroundCall()
+        let (call, callThread, _, ranHere) = try backgroundCall()
         guard !ranHere else {
             #expect(before.count == 1, "with \(before.count) CPUs the call runs on a thread of its own")
             #expect(call.takeThread() == nil, "a call that ran on its caller's thread leaves none to hand on")
@@ -37,46 +36,43 @@ import Testing
         })
         #expect(ran.wait(timeout: .now() + 5) == .success, "the handed work ran")
         let inside = try #require(seen.withLock { $0 })
-        #expect(pthread_equal(inside.thread, try call.value().thread) != 0, "on the thread that ran the call")
+        #expect(pthread_equal(inside.thread, callThread) != 0, "on the thread that ran the call")
         #expect(inside.cpus == before, "with the CPUs the process had, not the split's")
         #expect(!thread.run {}, "one piece of work per thread")
     }
 
     @Test func noThreadBeforeTheCallHasAnswered() {
         let started = DispatchSemaphore(value: 0), proceed = DispatchSemaphore(value: 0)
-        let call = BackgroundCall(onlyOnAnIdleCPU: false) { () throws(Failure) -> Int in
+        let call = BackgroundCall(onlyOnAnIdleCPU: false) {
             started.signal()
             proceed.wait()
-            return 1
         }
         if (try? allowedCPUs().count) ?? 1 > 1 { _ = started.wait(timeout: .now() + 5) }
         #expect(call.takeThread() == nil, "the thread is still busy with the call")
         proceed.signal()
-        #expect((try? call.value()) == 1)
+        call.wait()
     }
 
     @Test func anUntakenThreadEndsWithTheCall() throws {
         var tid: pid_t = 0
         do {
-            let (call, ranHere) = try backgroundCall()
+            let (_, _, callTID, ranHere) = try backgroundCall()
             guard !ranHere else { return }
-            tid = try call.value().tid
+            tid = callTID
         }
         try expectEnds(tid)
     }
 
     @Test func aTakenThreadNobodyHandsWorkEndsWithItsHandle() throws {
-        let (call, ranHere) = try backgroundCall()
+        let (call, _, tid, ranHere) = try backgroundCall()
         guard !ranHere else { return }
-        let tid = try call.value().tid
         do { _ = try #require(call.takeThread()) }
         try expectEnds(tid)
     }
 
     @Test func aThreadEndsWhenItsWorkReturns() throws {
-        let (call, ranHere) = try backgroundCall()
+        let (call, _, tid, ranHere) = try backgroundCall()
         guard !ranHere else { return }
-        let tid = try call.value().tid
         let thread = try #require(call.takeThread())
         #expect(thread.run {})
         try expectEnds(tid)
