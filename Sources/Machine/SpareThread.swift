@@ -6,8 +6,9 @@ import Synchronization
 ///
 /// Work that needs a thread of its own anyway (the watchdog) then costs no thread start on its caller's
 /// path: pthread_create is ~0.1 ms there, and on this kind of host a new thread also takes its first
-/// slice on its creator's CPU, beside a vCPU that has just entered the guest (benchmarks/README.md,
-/// "Ninth pass").
+/// slice on its creator's CPU, beside a vCPU that has just entered the guest. (A build with no watchdog
+/// thread at all ran hello ~0.25 ms faster; this saving alone was within the host's noise:
+/// benchmarks/README.md, "Ninth pass".)
 final class SpareThread: Sendable {
     private let parking: Parking
     private let handedOut = Atomic<Bool>(false)
