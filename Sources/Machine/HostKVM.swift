@@ -18,12 +18,19 @@ public final class HostKVM: Sendable {
     private let cpuidQuery: BackgroundCall?
     private let cpuidAnswer = Answer()
 
-    public init(path: String = KVMSystem.defaultPath) {
+    public convenience init(path: String = KVMSystem.defaultPath) {
+        self.init(path: path, queryOnlyOnAnIdleCPU: true)
+    }
+
+    /// `queryOnlyOnAnIdleCPU`: false gives the query a thread of its own even on a busy host (tests).
+    init(path: String, queryOnlyOnAnIdleCPU: Bool) {
         let system = Result { () throws(KVMError) in try KVMSystem(path: path) }
         self.system = system
         let answer = cpuidAnswer
         cpuidQuery = (try? system.get()).map { system in
-            BackgroundCall { answer.result = Result { () throws(KVMError) in try system.supportedCPUID() } }
+            BackgroundCall(onlyOnAnIdleCPU: queryOnlyOnAnIdleCPU) {
+                answer.result = Result { () throws(KVMError) in try system.supportedCPUID() }
+            }
         }
     }
 

@@ -27,6 +27,9 @@ final class SpareThread: Sendable {
         return true
     }
 
+    /// Whether `run(_:)` handed the thread its work.
+    var handedWork: Bool { handedOut.load(ordering: .relaxed) }
+
     /// Starts a parked thread that runs `first`, then waits for `run(_:)` or the handle's end.
     /// `attributes` and `cpus` as for `HostThread(attributes:)`; `cpus`: the CPUs it gets for later work.
     static func start(attributes: inout pthread_attr_t, cpus: cprocess_cpu_mask,

@@ -4,6 +4,7 @@ import Glibc
 import Foundation
 import Synchronization
 import Testing
+import KVM
 @testable import Machine
 
 /// `SpareThread`: the thread a `BackgroundCall` ran on runs one more piece of work, with every CPU back,
@@ -90,5 +91,33 @@ import Testing
         let deadline = Date().addingTimeInterval(5)
         while FileManager.default.fileExists(atPath: "/proc/self/task/\(tid)"), Date() < deadline { usleep(1_000) }
         #expect(!FileManager.default.fileExists(atPath: "/proc/self/task/\(tid)"), "thread \(tid) still runs")
+    }
+}
+
+/// The watchdog on the query's thread (`Machine.run`): it still ends a busy loop at its timeout and finds
+/// a deadlock at once.
+@Suite(.enabled(if: TestKernels.kvmUsable, TestKernels.kvmReason))
+struct WatchdogOnSpareThreadTests {
+    @Test(arguments: ["spin", ""])
+    func theQuerysThreadWatchesTheRun(commandLine: String) throws {
+        guard try allowedCPUs().count > 1 else { return }   // one CPU: the query runs inline, no thread to keep
+        var configuration = MachineConfiguration(kernelPath: try TestKernels.path("hang"))
+        configuration.testdev = true
+        configuration.commandLine = commandLine
+        let machine = try Machine(configuration, host: HostKVM(path: KVMSystem.defaultPath, queryOnlyOnAnIdleCPU: false))
+        let spare = try #require(machine.spareThread, "the query ran on a thread of its own, kept for the watchdog")
+        let started = Machine.now()
+        let result = machine.run(timeout: 0.4)
+        #expect(spare.handedWork, "the watchdog ran on it")
+        if commandLine == "spin" {
+            #expect(result.status == .timeout(seconds: 0.4))
+            #expect(Machine.now() - started < 0.45, "the verdict within 50 ms of the timeout")
+        } else {
+            guard case .deadlock = result.status else {
+                Issue.record("expected a deadlock, got \(result.status.summary)")
+                return
+            }
+            #expect(result.runSeconds < 0.3, "found at once, not at the timeout")
+        }
     }
 }
