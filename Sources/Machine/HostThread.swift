@@ -14,18 +14,21 @@ struct HostThread {
 
     private let handle: pthread_t
 
+    /// A thread with the default attributes (no attribute object: as pthread_create(…, NULL, …)).
     init(_ body: @escaping @Sendable () -> Void) throws(MachineError) {
-        var attributes = pthread_attr_t()
-        pthread_attr_init(&attributes)
-        defer { pthread_attr_destroy(&attributes) }
-        try self.init(attributes: &attributes, body)
+        handle = try Self.start(nil, body)
     }
 
     /// A thread made with `attributes` (e.g. the CPUs it may run on: `BackgroundCall`).
     init(attributes: inout pthread_attr_t, _ body: @escaping @Sendable () -> Void) throws(MachineError) {
+        handle = try Self.start(&attributes, body)
+    }
+
+    private static func start(_ attributes: UnsafePointer<pthread_attr_t>?,
+                              _ body: @escaping @Sendable () -> Void) throws(MachineError) -> pthread_t {
         let context = Unmanaged.passRetained(Body(body)).toOpaque()
         var handle = pthread_t()
-        let result = pthread_create(&handle, &attributes, { context in
+        let result = pthread_create(&handle, attributes, { context in
             Unmanaged<Body>.fromOpaque(context!).takeRetainedValue().run()
             return nil
         }, context)
@@ -33,7 +36,7 @@ struct HostThread {
             Unmanaged<Body>.fromOpaque(context).release()
             throw .thread(errno: result)
         }
-        self.handle = handle
+        return handle
     }
 
     func join() { pthread_join(handle, nil) }
