@@ -121,9 +121,11 @@ test-libvirt: guests
 bench: setup-test build guests
 	scripts/bench.sh $(RELEASE_BIN) $(TCK)
 
-## startup-order: trace a hello run instruction by instruction and write Sources/swiftvm/startup.order, the
-## functions the release link places side by side (scripts/startup-order.sh; minutes: it single-steps)
+## startup-order: trace a hello run instruction by instruction (and its loads and stores under valgrind)
+## and write Sources/swiftvm/startup.order, the functions and data the release link places side by side
+## (scripts/startup-order.sh; minutes: it single-steps)
 startup-order: setup build guests
+	$(call install-missing,startup-order,valgrind)
 	scripts/startup-order.sh
 
 ## fuzz: every libFuzzer target for FUZZ_SECONDS each (default 60); crash inputs land in Fuzz/artifacts/

@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
-# make startup-order: writes Sources/swiftvm/startup.order anew, the functions a swiftvm run executes,
-# which the release link places side by side (Package.swift, `startupOrder`).
+# make startup-order: writes Sources/swiftvm/startup.order anew, the functions a swiftvm run executes and
+# the data it touches, which the release link places side by side (Package.swift, `startupOrder`).
 #
 # 1. links swiftvm with the current order and a link map (SWIFTVM_LINK_MAP);
 # 2. runs hello under benchmarks/steptrace (every instruction of every thread, single-stepped: minutes);
-# 3. scripts/startup_order.py maps the addresses to functions the linker can move;
-# 4. links again with the new file and prints the page faults of a hello run before and after.
+# 3. runs hello under valgrind's lackey, which prints every load and store (valgrind cannot read the
+#    release binary's debug info, so it runs a copy without it: the same addresses; and it cannot
+#    follow the detached teardown's clone, so that run keeps its teardown);
+# 4. scripts/startup_order.py maps the addresses to functions and data the linker can move;
+# 5. links again with the new file and prints the page faults of a hello run before and after.
 # Run it after changes that rename or add much of what a run executes; a stale file only costs speed.
 #
 # --check: only counts how many listed names the release binary still defines (make test); fails below
@@ -26,7 +29,7 @@ if [ "${1:-}" = --check ]; then
   listed=$(grep -c . "$order")
   present=$(nm --defined-only "$bin" | awk '{print $3}' | sort -u | comm -12 - <(sort -u "$order") | wc -l)
   percent=$((100 * present / listed))
-  echo "startup-order: $present of $listed functions in $order are in $bin ($percent %)"
+  echo "startup-order: $present of $listed names in $order are in $bin ($percent %)"
   [ "$percent" -ge 75 ] || { echo "startup-order: the file is stale; run make startup-order" >&2; exit 1; }
   exit 0
 fi
@@ -56,8 +59,15 @@ link
 before=$(faults)
 echo "startup-order: tracing ${run[*]} (single-stepped; several minutes)"
 benchmarks/build/steptrace "$work/addresses" "$bin" "${run[@]}" --timeout 1800 >/dev/null
-nm -n --defined-only "$bin" >"$work/symbols"
-python3 scripts/startup_order.py "$work/swiftvm.map" "$work/symbols" "$work/addresses" >"$work/startup.order"
+echo "startup-order: tracing the data the same run touches (valgrind --tool=lackey)"
+strip --strip-debug -o "$work/swiftvm.nodebug" "$bin"
+valgrind --tool=lackey --trace-mem=yes --log-file="$work/lackey.log" "$work/swiftvm.nodebug" "${run[@]}" --keep-teardown \
+  >/dev/null
+awk '/^ [LSM] /{ sub(/,.*/, "", $2); print $2 }' "$work/lackey.log" | sort -u >"$work/data-addresses"
+rm -f "$work/lackey.log" "$work/swiftvm.nodebug"
+nm -n -S --defined-only "$bin" >"$work/symbols"
+python3 scripts/startup_order.py "$work/swiftvm.map" "$work/symbols" "$work/addresses" "$work/data-addresses" \
+  >"$work/startup.order"
 mv "$work/startup.order" "$order"
 link
-echo "startup-order: wrote $order ($(wc -l <"$order") functions); page faults of a hello run: $before before, $(faults) after"
+echo "startup-order: wrote $order ($(wc -l <"$order") names); page faults of a hello run: $before before, $(faults) after"

@@ -1,17 +1,22 @@
 #!/usr/bin/env python3
-"""Turns a trace of the instructions a swiftvm run executed into lld's --symbol-ordering-file.
+"""Turns traces of what a swiftvm run executed and touched into lld's --symbol-ordering-file.
 
-usage: startup_order.py LINK_MAP SYMBOLS ADDRESSES... > Sources/swiftvm/startup.order
+usage: startup_order.py LINK_MAP SYMBOLS CODE_ADDRESSES [DATA_ADDRESSES] > Sources/swiftvm/startup.order
 
-LINK_MAP   the map lld wrote for the traced binary (-Map, --no-demangle: SWIFTVM_LINK_MAP)
-SYMBOLS    `nm -n --defined-only` of that binary
-ADDRESSES  files of executed instruction addresses, one hex address a line (benchmarks/steptrace.c)
+LINK_MAP        the map lld wrote for the traced binary (-Map, --no-demangle: SWIFTVM_LINK_MAP)
+SYMBOLS         `nm -n -S --defined-only` of that binary
+CODE_ADDRESSES  executed instruction addresses, one hex address a line (benchmarks/steptrace.c)
+DATA_ADDRESSES  loaded or stored data addresses, one hex address a line (valgrind --tool=lackey)
 
-A function is listed when the trace executed it and the linker can move it on its own. Skipped, and
-counted on stderr: names defined more than once (lld would move every copy, most of them cold), and
-functions inside an input section larger than 48 KiB (the stdlib's 1.5 MB `.text` of internal
-functions, whole objects built without function sections): moving those would spread the hot
-stretch, not gather it.
+The file lists the functions first, then the data. A function is listed when the run executed it, a
+data symbol (.data, .bss, .rodata, .data.rel.ro) when the run read or wrote inside it. lld moves the
+input section that holds a listed name, so the hot code ends up in one stretch of .text and the hot
+data in a few pages of each data section: every first write to a data page is a copy-on-write fault,
+and a page read before it is written faults twice.
+
+Skipped, and counted on stderr: names defined more than once (lld would move every copy, most of them
+cold), and names inside an input section larger than 48 KiB (the stdlib's 1.5 MB `.text` of internal
+functions, a runtime's allocation pool): moving those would spread the hot stretch, not gather it.
 """
 import bisect
 import collections
@@ -20,11 +25,19 @@ import sys
 
 LARGEST_SECTION = 48 * 1024
 MAP_LINE = re.compile(r"\s+([0-9a-f]+)\s+([0-9a-f]+)\s+([0-9a-f]+)\s+(\d+)(\s+)(.*)$")
+CODE_TYPES, DATA_TYPES = "tTwW", "dDbBrRvV"
 
 
-def functions(symbols_path):
-    rows = [line.split() for line in open(symbols_path)]
-    return sorted((int(r[0], 16), r[2]) for r in rows if len(r) == 3 and r[1] in "tTwW")
+def symbols(path, types):
+    """(address, size or None, name) of the symbols of the given nm types, by address."""
+    rows = []
+    for line in open(path):
+        fields = line.split()
+        if len(fields) == 4 and fields[2] in types:
+            rows.append((int(fields[0], 16), int(fields[1], 16), fields[3]))
+        elif len(fields) == 3 and fields[1] in types:
+            rows.append((int(fields[0], 16), None, fields[2]))
+    return sorted(rows, key=lambda row: row[0])
 
 
 def sections(map_path):
@@ -45,21 +58,29 @@ def sections(map_path):
     return owner
 
 
-def main():
-    if len(sys.argv) < 4:
-        sys.exit(__doc__)
-    symbols = functions(sys.argv[2])
-    starts = [address for address, _ in symbols]
-    copies = collections.Counter(name for _, name in symbols)
-    executed = set()
-    for path in sys.argv[3:]:
+def touched(table, address_paths, sized):
+    """The names of `table` whose extent holds an address of the files. Code is attributed to the
+    function before it; data only when the address lies inside the symbol's size (an address past it is
+    unnamed data: a string literal, padding)."""
+    starts = [address for address, _, _ in table]
+    names = set()
+    for path in address_paths:
         for line in open(path):
-            index = bisect.bisect_right(starts, int(line, 16)) - 1
-            if index >= 0:
-                executed.add(symbols[index][1])
-    owner = sections(sys.argv[1])
+            address = int(line, 16)
+            index = bisect.bisect_right(starts, address) - 1
+            if index < 0:
+                continue
+            start, size, name = table[index]
+            if sized and (size is None or address >= start + size):
+                continue
+            names.add(name)
+    return names
+
+
+def movable(names, table, owner, what):
+    copies = collections.Counter(name for _, _, name in table)
     listed, skipped = [], collections.Counter()
-    for name in sorted(executed):
+    for name in sorted(names):
         if copies[name] > 1:
             skipped["defined more than once"] += 1
         elif name not in owner:
@@ -68,10 +89,22 @@ def main():
             skipped["inside a section over 48 KiB"] += 1
         else:
             listed.append(name)
-    sys.stdout.write("".join(name + "\n" for name in listed))
     size = sum({owner[name][0]: owner[name][1] for name in listed}.values())
-    print(f"startup_order: {len(executed)} functions executed; {len(listed)} listed, {size // 1024} KiB of sections; "
+    print(f"startup_order: {len(names)} {what} touched; {len(listed)} listed, {size // 1024} KiB of sections; "
           f"skipped: {dict(skipped) or 'none'}", file=sys.stderr)
+    return listed
+
+
+def main():
+    if len(sys.argv) not in (4, 5):
+        sys.exit(__doc__)
+    owner = sections(sys.argv[1])
+    code = symbols(sys.argv[2], CODE_TYPES)
+    listed = movable(touched(code, [sys.argv[3]], sized=False), code, owner, "functions")
+    if len(sys.argv) == 5:
+        data = symbols(sys.argv[2], DATA_TYPES)
+        listed += movable(touched(data, [sys.argv[4]], sized=True), data, owner, "data symbols")
+    sys.stdout.write("".join(name + "\n" for name in listed))
 
 
 if __name__ == "__main__":
