@@ -3,7 +3,6 @@ import Boot
 import Devices
 import GuestMemory
 import KVM
-import QCOW2
 import Snapshot
 import Virtio
 
@@ -79,42 +78,11 @@ public final class Machine: @unchecked Sendable {
         let layout = try GuestMemoryLayout(ramSize: configuration.memorySize)
         self.layout = layout
 
-        // Bad input (the kernel, the initrd, the disk, the CPU count, where the kernel goes) is reported
-        // before any KVM error, so it needs no /dev/kvm.
-        var boot: (image: ELFImage, initrd: (String, [UInt8])?)?
-        if case .kernel = source {
-            let kernelBytes = try HostFile.read(configuration.kernelPath, what: "kernel", limit: layout.ramSize)
-            let image: ELFImage
-            do { image = try ELFImage.parse(kernelBytes, name: basename(configuration.kernelPath)) } catch { throw .elf(error) }
-            if let requested = configuration.bootProtocol, !image.availableProtocols.contains(requested) {
-                throw .protocolUnavailable(path: configuration.kernelPath, requested: requested, available: image.availableProtocols)
-            }
-            let initrd = try configuration.initrdPath.map { path throws(MachineError) in
-                (path, try HostFile.read(path, what: "initrd", limit: layout.ramSize))
-            }
-            boot = (image, initrd)
-        }
-        let disk = try Self.openDisk(configuration)
-
-        // No machine has more: the MADT's and the xAPIC's ids stop there. The host's own limit comes below.
-        guard configuration.cpus >= 1, configuration.cpus <= 255 else { throw .badCPUCount(configuration.cpus, maximum: 255) }
-
-        do { memory = try GuestMemory(ranges: layout.ramRanges) } catch { throw .guestMemory(error) }
-        if case let .snapshot(file, _, _) = source { try GuestMemorySnapshot.restore(from: file, into: memory, layout: layout) }
-        // The tables, the kernel and the CPUID tables are made before the VM exists: until
-        // KVM_X86_SET_MSR_FILTER this thread's work overlaps the host's CPUID query (`HostKVM`) instead of
-        // waiting for it.
-        if let boot {
-            let rsdp = try ACPIPlacement.install(for: configuration.machineType, cpuCount: configuration.cpus, into: memory)
-            let (kernel, entry) = try Self.loadKernel(boot.image, initrd: boot.initrd, configuration: configuration, layout: layout,
-                                                      memory: memory, rsdp: rsdp)
-            (self.kernel, self.entry, bootProtocol) = (kernel, entry, kernel.protocolUsed)
-        } else {
-            // The tables and the kernel are in the snapshot's memory already.
-            if case let .snapshot(_, saved, _) = source { bootProtocol = saved } else { bootProtocol = nil }
-            (kernel, entry) = (nil, nil)
-        }
-        let cpuid = try Self.cpuidTables(count: configuration.cpus, machineType: configuration.machineType)
+        // Made before the VM exists: until KVM_X86_SET_MSR_FILTER this thread's work overlaps the host's
+        // CPUID query (`HostKVM`) instead of waiting for it.
+        let image = try GuestImage.build(configuration, source: source, layout: layout)
+        (memory, kernel, entry, bootProtocol) = (image.memory, image.kernel, image.entry, image.bootProtocol)
+        let (disk, cpuid) = (image.disk, image.cpuid)
 
         let system: KVMSystem
         // A machine that may be saved, or is restored, needs the state ioctls too: refused now, by name,
@@ -185,17 +153,6 @@ public final class Machine: @unchecked Sendable {
             : CoalescedPortWrites.install(on: vm, ring: vcpus[0].coalescedRing, bus: bus, strays: !configuration.strictIO)
     }
 
-    /// The disk behind the machine type's virtio-blk slot: the image given, or an empty drive; nil when the
-    /// machine type has no slot (and then `--disk` is refused).
-    private static func openDisk(_ configuration: MachineConfiguration) throws(MachineError) -> (any BlockBackend)? {
-        guard configuration.machineType.virtioBlock != nil else {
-            if configuration.disk != nil { throw .noDiskController(machine: configuration.machineType.name) }
-            return nil
-        }
-        guard let disk = configuration.disk else { return EmptyMedium() }
-        do { return try DiskImageOpener.open(path: disk.path, format: disk.format, readOnly: disk.readOnly) } catch { throw .disk(error.description) }
-    }
-
     private static func attachVirtioBlock(_ backend: any BlockBackend, slot: VirtioBlockSlot, vm: VirtualMachine,
                                           router: GSIRouter, memory: GuestMemory) throws(MachineError) -> VirtioPCIAttachment {
         let interrupt = KVMVirtioInterrupt(vm: vm, router: router, gsi: slot.gsi)
@@ -203,44 +160,6 @@ public final class Machine: @unchecked Sendable {
                                            interrupt: interrupt)
         transport.writeConfig(offset: 0x3C, size: 1, value: slot.gsi)   // Interrupt Line, as firmware leaves it
         return try VirtioPCIAttachment(transport: transport, interrupt: interrupt, at: slot.address, vm: vm)
-    }
-
-    private static func loadKernel(_ image: ELFImage, initrd: (String, [UInt8])?, configuration: MachineConfiguration,
-                                   layout: GuestMemoryLayout, memory: GuestMemory, rsdp: GuestAddress) throws(MachineError) -> (LoadedKernel, EntryState) {
-        let kernel: LoadedKernel
-        var modules: [BootModule] = []
-        do {
-            kernel = try KernelLoader.load(image, into: memory, memoryMap: layout.memoryMap,
-                                           reserved: layout.loaderReserved, prefer: configuration.bootProtocol)
-        } catch { throw .load(error) }
-        if let (path, bytes) = initrd {
-            let range: GuestRange
-            do { range = try ModulePlacer.place(size: UInt64(bytes.count), memoryMap: layout.memoryMap, above: kernel.kernelEnd) }
-            catch { throw .load(error) }
-            do { try memory.write(bytes, at: range.start) } catch { throw .guestMemory(error) }
-            modules.append(BootModule(range: range, commandLine: basename(path)))
-        }
-        let infoAddress: UInt32
-        do {
-            switch kernel.protocolUsed {
-            case .pvh:
-                infoAddress = try PVHBootInfo.write(into: memory, area: layout.bootInfoArea, commandLine: configuration.commandLine,
-                                                    modules: modules, memoryMap: layout.memoryMap, rsdp: rsdp)
-            case .multiboot:
-                infoAddress = try MultibootInfo.write(into: memory, area: layout.bootInfoArea, commandLine: configuration.commandLine,
-                                                      modules: modules, memoryMap: layout.memoryMap)
-            }
-        } catch { throw .bootInfo(error) }
-        return (kernel, BootConfigurator.entryState(for: kernel, bootInfoAddress: infoAddress))
-    }
-
-    /// Each vCPU's CPUID table: the machine type's alone, nothing from KVM.
-    private static func cpuidTables(count: Int, machineType: MachineType) throws(MachineError) -> [[CPUIDEntry]] {
-        do {
-            return try (0..<count).map { (index) throws(CPUModelError) in
-                try machineType.cpu.entries(apicID: UInt32(index), cpuCount: count)
-            }
-        } catch { throw MachineError.unsupportedMachine(machine: machineType.name, error) }
     }
 
     /// Refuses a host whose KVM cannot provide the machine type's CPU features.
@@ -317,15 +236,4 @@ public final class Machine: @unchecked Sendable {
         return MachineDevices(serial: serial, keyboardController: keyboardController, rtc: rtc, pciHost: pciHost,
                               snapshotPort: snapshotPort)
     }
-}
-
-private func basename(_ path: String) -> String {
-    // By bytes: splitting the String into Substrings cost ~30,000 instructions of a hello run.
-    let bytes = Array(path.utf8)
-    var end = bytes.count
-    while end > 0, bytes[end - 1] == UInt8(ascii: "/") { end -= 1 }   // "a/b/" names b, as split did
-    guard end > 0 else { return path }
-    var start = end
-    while start > 0, bytes[start - 1] != UInt8(ascii: "/") { start -= 1 }
-    return String(decoding: bytes[start..<end], as: UTF8.self)
 }
