@@ -27,7 +27,7 @@
 # Output: a table on stdout; Reports/bench/bench.json, Reports/bench/index.html (scripts/bench_report.py);
 # raw timing exports (hyperfine-shaped JSON) and the manifest under Reports/bench/raw/.
 # Usage: scripts/bench.sh [swiftvm [tck]]
-# Env:   RUNS=10 WARMUP=2 BOOT_RUNS=3*RUNS SUITE_RUNS=3 (scale them down for a quick look)
+# Env:   RUNS=10 WARMUP=2 BOOT_RUNS=6*RUNS SUITE_RUNS=3 (scale them down for a quick look)
 #        GAP_MS=25  idle time before each run, so a detached VM teardown does not overlap the next boot
 #        EXITS_N=200000 (the VMM-user-CPU-per-exit column is tick-sampled: fewer exits make it noise)
 #        UART_BYTES=32768 TESTDEV_BYTES=16777216 SECTIONS="boot exits stream suite abi scale virtio qcow2 snapshot"
@@ -44,7 +44,7 @@ swiftvm=${1:-.build/release/swiftvm}
 tck=${2:-.build/release/tck}
 RUNS=${RUNS:-10}
 WARMUP=${WARMUP:-2}
-BOOT_RUNS=${BOOT_RUNS:-$((RUNS * 3))}
+BOOT_RUNS=${BOOT_RUNS:-$((RUNS * 6))}
 SUITE_RUNS=${SUITE_RUNS:-3}
 GAP_MS=${GAP_MS:-25}
 EXITS_N=${EXITS_N:-200000}

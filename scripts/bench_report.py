@@ -65,6 +65,7 @@ for group in sorted({g for g, _ in manifest}):
             "min_ms": r["min"] * 1e3,
             "max_ms": r["max"] * 1e3,
             "runs": len(r["times"]),
+            "times_ms": [t * 1e3 for t in r["times"]],   # in round order: the same index is the same round
             "user_ms": (r.get("user") or 0) * 1e3,
             "system_ms": (r.get("system") or 0) * 1e3,
             "peak_rss_mib": max(r["max_rss_kib"]) / 1024 if r.get("max_rss_kib") else None,
@@ -78,6 +79,16 @@ for group in sorted({g for g, _ in manifest}):
 def med(group, label):
     r = groups.get(group, {}).get(label)
     return r["median_ms"] if r else None
+
+
+def paired_ratio(a, b):
+    """The median of a's time over b's within each round (both ran in it, close in time: drift cancels), and
+    how many rounds a was faster in; None without both rows."""
+    if not a or not b or len(a["times_ms"]) != len(b["times_ms"]) or not a["times_ms"]:
+        return None
+    per_round = [x / y for x, y in zip(a["times_ms"], b["times_ms"]) if y > 0]
+    return {"median": statistics.median(per_round), "faster": sum(1 for r in per_round if r < 1),
+            "rounds": len(per_round)}
 
 
 def rss(group, label):
@@ -163,13 +174,17 @@ if "boot" in groups:
     sv, fl, qm, qp = med("boot", "swiftvm"), med("boot", "floor"), med("boot", "qemu microvm"), med("boot", "qemu pc+qboot")
     r_qm, r_fl, r_qp = ratio(qm, sv), ratio(sv, fl), ratio(qp, sv)
     out(f"   ratios (medians): qemu microvm / swiftvm = {x(r_qm)}; qemu pc / swiftvm = {x(r_qp)}; swiftvm / floor = {x(r_fl)}")
+    paired = paired_ratio(g.get("swiftvm"), g.get("floor"))
+    if paired:
+        out(f"   paired rounds: swiftvm / floor = {x(paired['median'])} (median of each round's ratio; swiftvm faster in"
+            f" {paired['faster']} of {paired['rounds']} rounds)")
     guest_kib = next((int(v) for v in read_lines("guest-resident-kib") if v.isdigit()), None)
     sv_rss = rss("boot", "swiftvm")
     vmm_rss = sv_rss - guest_kib / 1024 if sv_rss is not None and guest_kib is not None else None
     out(f"   swiftvm peak RSS {fmt(sv_rss)} MiB - guest memory the run touched {fmt(guest_kib and guest_kib / 1024, '.2f')} MiB"
         f" (floor -v, mincore) = VMM RSS {fmt(vmm_rss)} MiB")
     results["boot"] = {"rows": g, "ratios": {"qemu_microvm_over_swiftvm": r_qm, "qemu_pc_over_swiftvm": r_qp,
-                                             "swiftvm_over_floor": r_fl},
+                                             "swiftvm_over_floor": r_fl, "swiftvm_over_floor_paired": paired},
                        "guest_resident_kib": guest_kib, "swiftvm_rss_excluding_guest_mib": vmm_rss}
     targets.append(("hello: >= 4x faster than QEMU microvm", x(r_qm), ">= 4x", r_qm is not None and r_qm >= 4, ""))
     targets.append(("hello: <= 1.3x the C floor (same set-up)", x(r_fl), "<= 1.3x", r_fl is not None and r_fl <= 1.3, ""))
