@@ -5,10 +5,13 @@ import PackageDescription
 // code, and each first touch of a 64 KiB stretch of it is a page fault (~2.5 µs on these hosts). A hello
 // run took ~93 of them scattered over the stdlib, the runtime and our modules, and takes ~33 with the
 // order (benchmarks/README.md, "Sixth pass"). Every function needs a section of its own to be movable:
-// `-function-sections` for swiftvm's modules; the static stdlib already has them. A name the file lists
-// that the build no longer has is skipped, so a stale file costs only speed: `make startup-order` (a
-// single-stepping trace of hello) writes it anew. With SWIFTVM_LINK_MAP=path the link also writes its
-// map, which that script reads for section sizes. SwiftPM does not relink for a changed order file alone.
+// `-function-sections` for swiftvm's modules; the static stdlib already has them. The data the run
+// touches follows the functions in the same file: each module's .data/.bss (lazy metadata caches,
+// one-time tokens, static arrays) then sits in a few pages, whose first writes are copy-on-write faults
+// (226 → 182 faults a run; "Tenth pass"). A name the file lists that the build no longer has is skipped,
+// so a stale file costs only speed: `make startup-order` (a single-stepping trace of hello, and its loads
+// and stores under valgrind) writes it anew. With SWIFTVM_LINK_MAP=path the link also writes its map,
+// which that script reads for section sizes. SwiftPM does not relink for a changed order file alone.
 let startupOrder = ["-use-ld=lld",
                     "-Xlinker", "--symbol-ordering-file=\(Context.packageDirectory)/Sources/swiftvm/startup.order",
                     "-Xlinker", "--no-warn-symbol-ordering"]
