@@ -117,16 +117,22 @@ public final class IOBus: Sendable {
     private static func isValid(_ size: Int) -> Bool { size == 1 || size == 2 || size == 4 }
 }
 
-/// The devices at one moment, lowest base first; never changed once published. A lookup reads the port
-/// ranges, packed side by side right after the table's header in the same allocation (4 bytes each), and
-/// stops at the first range above the port: a few compares within a cache line or two, and only the
-/// `Slot` it finds is touched. No iterator, no accessor coroutine (which unoptimised builds allocate), no lock.
+/// The devices at one moment, lowest base first; never changed once published. A lookup first tests one
+/// bit of `occupied` (is any device in the port's group of 16?), which answers most ports that hit no
+/// device, such as a guest probing for hardware, at once. Otherwise it reads the port ranges, packed side
+/// by side right after the table's header in the same allocation (4 bytes each), and stops at the first
+/// range above the port: a few compares within a cache line or two, and only the `Slot` it finds is
+/// touched. No iterator, no accessor coroutine (which unoptimised builds allocate), no lock.
 private final class PortTable: ManagedBuffer<PortTable.Header, PortTable.Range> {
     struct Header {
         /// Keeps the slots alive; `entries` refers to them unretained.
         let slots: [Slot]
         let entries: UnsafeMutableBufferPointer<Unmanaged<Slot>>
+        /// Bit g set: some device has a port in [16g, 16g + 16). 4,096 bits, 512 bytes.
+        let occupied: UnsafeMutableBufferPointer<UInt64>
     }
+
+    private static let groupsPerWord = 64
 
     struct Range {
         let base: UInt16
@@ -137,7 +143,14 @@ private final class PortTable: ManagedBuffer<PortTable.Header, PortTable.Range> 
         let table = unsafeDowncast(create(minimumCapacity: slots.count) { _ in
             let entries = UnsafeMutableBufferPointer<Unmanaged<Slot>>.allocate(capacity: slots.count)
             for (index, slot) in slots.enumerated() { entries.initializeElement(at: index, to: Unmanaged.passUnretained(slot)) }
-            return Header(slots: slots, entries: entries)
+            let occupied = UnsafeMutableBufferPointer<UInt64>.allocate(capacity: 0x1_0000 / 16 / groupsPerWord)
+            occupied.initialize(repeating: 0)
+            for slot in slots {
+                for group in Int(slot.base >> 4)...Int((UInt32(slot.base) + UInt32(slot.length) - 1) >> 4) {
+                    occupied[group / groupsPerWord] |= 1 << UInt64(group % groupsPerWord)
+                }
+            }
+            return Header(slots: slots, entries: entries, occupied: occupied)
         }, to: PortTable.self)
         table.withUnsafeMutablePointerToElements { ranges in
             for (index, slot) in slots.enumerated() { (ranges + index).initialize(to: Range(base: slot.base, length: slot.length)) }
@@ -146,13 +159,19 @@ private final class PortTable: ManagedBuffer<PortTable.Header, PortTable.Range> 
     }
 
     deinit {
-        withUnsafeMutablePointerToHeader { header in header.pointee.entries.deallocate() }
+        withUnsafeMutablePointerToHeader { header in
+            header.pointee.entries.deallocate()
+            header.pointee.occupied.deallocate()
+        }
     }
 
     var slots: [Slot] { header.slots }
 
     func withSlot<Result>(at port: UInt16, _ body: (Slot) -> Result) -> Result? {
         withUnsafeMutablePointers { header, ranges in
+            let group = Int(port &>> 4)
+            let word = header.pointee.occupied.baseAddress.unsafelyUnwrapped[group &>> 6]
+            if word & (1 &<< UInt64(group & 63)) == 0 { return nil }
             let entries = header.pointee.entries
             var index = 0
             while index < entries.count {

@@ -19,13 +19,16 @@ import Testing
         #expect(bus.firstUnhandled == nil)
     }
 
-    /// The lookup walks the packed, sorted ranges and stops at the first one above the port: every port
-    /// below, between, at the edges of and above the ranges finds exactly its device or none, whatever
-    /// order the devices were registered in (and on a bus that counts without a lock, too).
+    /// The lookup tests its group-of-16 bitmap, then walks the packed, sorted ranges and stops at the first
+    /// one above the port: every port below, between, at the edges of and above the ranges finds exactly
+    /// its device or none, whatever order the devices were registered in (and on a bus that counts
+    /// without a lock, too). Ranges that cross a group's edge (0x1FE, 0x500) or fill a group's end
+    /// (0xFFFF) mark every group they touch, and a group shared with a device (0x3F0–0x3F7) still misses.
     @Test(arguments: [true, false])
     func everyPortFindsItsDeviceOrNone(serializes: Bool) throws {
         let bus = IOBus(serializesDevices: serializes)
-        let layout: [(base: UInt16, length: UInt16)] = [(0x3F8, 8), (0x20, 2), (0xCF8, 8), (0x60, 1), (0x64, 1), (0xFFFF, 1), (0, 1)]
+        let layout: [(base: UInt16, length: UInt16)] = [(0x3F8, 8), (0x20, 2), (0xCF8, 8), (0x60, 1), (0x64, 1), (0xFFFF, 1), (0, 1),
+                                                        (0x1FE, 4), (0x500, 0x41)]
         let devices = layout.map { _ in RecordingDevice(answer: 0) }
         for (device, range) in zip(devices, layout) {
             try bus.register(device, base: range.base, length: range.length, name: "dev\(range.base)")
