@@ -14,9 +14,11 @@ input section that holds a listed name, so the hot code ends up in one stretch o
 data in a few pages of each data section: every first write to a data page is a copy-on-write fault,
 and a page read before it is written faults twice.
 
-Skipped, and counted on stderr: names defined more than once (lld would move every copy, most of them
-cold), and names inside an input section larger than 48 KiB (the stdlib's 1.5 MB `.text` of internal
-functions, a runtime's allocation pool): moving those would spread the hot stretch, not gather it.
+Skipped, and counted on stderr: names defined more than once whose copies add up to more than 4 KiB
+(lld moves every copy, and most of them are cold; the small ones, merged metadata accessors and value
+witnesses, cost less to move than the page fault they save), and names inside an input section larger
+than 48 KiB (the stdlib's 1.5 MB `.text` of internal functions, a runtime's allocation pool): moving
+those would spread the hot stretch, not gather it.
 """
 import bisect
 import collections
@@ -24,6 +26,7 @@ import re
 import sys
 
 LARGEST_SECTION = 48 * 1024
+LARGEST_COPIES = 4 * 1024
 MAP_LINE = re.compile(r"\s+([0-9a-f]+)\s+([0-9a-f]+)\s+([0-9a-f]+)\s+(\d+)(\s+)(.*)$")
 CODE_TYPES, DATA_TYPES = "tTwW", "dDbBrRvV"
 
@@ -78,11 +81,14 @@ def touched(table, address_paths, sized):
 
 
 def movable(names, table, owner, what):
-    copies = collections.Counter(name for _, _, name in table)
+    copies, copied_size = collections.Counter(), collections.Counter()
+    for _, size, name in table:
+        copies[name] += 1
+        copied_size[name] += size if size is not None else LARGEST_COPIES + 1
     listed, skipped = [], collections.Counter()
     for name in sorted(names):
-        if copies[name] > 1:
-            skipped["defined more than once"] += 1
+        if copies[name] > 1 and copied_size[name] > LARGEST_COPIES:
+            skipped["defined more than once, over 4 KiB in all"] += 1
         elif name not in owner:
             skipped["not in the link map"] += 1
         elif owner[name][1] > LARGEST_SECTION:
