@@ -61,22 +61,21 @@ def sections(map_path):
     return owner
 
 
-def touched(table, address_paths, sized):
-    """The names of `table` whose extent holds an address of the files. Code is attributed to the
+def touched(table, address_path, sized):
+    """The names of `table` whose extent holds an address of the file. Code is attributed to the
     function before it; data only when the address lies inside the symbol's size (an address past it is
     unnamed data: a string literal, padding)."""
     starts = [address for address, _, _ in table]
     names = set()
-    for path in address_paths:
-        for line in open(path):
-            address = int(line, 16)
-            index = bisect.bisect_right(starts, address) - 1
-            if index < 0:
-                continue
-            start, size, name = table[index]
-            if sized and (size is None or address >= start + size):
-                continue
-            names.add(name)
+    for line in open(address_path):
+        address = int(line, 16)
+        index = bisect.bisect_right(starts, address) - 1
+        if index < 0:
+            continue
+        start, size, name = table[index]
+        if sized and (size is None or address >= start + size):
+            continue
+        names.add(name)
     return names
 
 
@@ -106,10 +105,10 @@ def main():
         sys.exit(__doc__)
     owner = sections(sys.argv[1])
     code = symbols(sys.argv[2], CODE_TYPES)
-    listed = movable(touched(code, [sys.argv[3]], sized=False), code, owner, "functions")
+    listed = movable(touched(code, sys.argv[3], sized=False), code, owner, "functions")
     if len(sys.argv) == 5:
         data = symbols(sys.argv[2], DATA_TYPES)
-        listed += movable(touched(data, [sys.argv[4]], sized=True), data, owner, "data symbols")
+        listed += movable(touched(data, sys.argv[4], sized=True), data, owner, "data symbols")
     sys.stdout.write("".join(name + "\n" for name in listed))
 
 

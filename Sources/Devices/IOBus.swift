@@ -132,8 +132,6 @@ private final class PortTable: ManagedBuffer<PortTable.Header, PortTable.Range> 
         let occupied: UnsafeMutableBufferPointer<UInt64>
     }
 
-    private static let groupsPerWord = 64
-
     struct Range {
         let base: UInt16
         let length: UInt16
@@ -143,11 +141,13 @@ private final class PortTable: ManagedBuffer<PortTable.Header, PortTable.Range> 
         let table = unsafeDowncast(create(minimumCapacity: slots.count) { _ in
             let entries = UnsafeMutableBufferPointer<Unmanaged<Slot>>.allocate(capacity: slots.count)
             for (index, slot) in slots.enumerated() { entries.initializeElement(at: index, to: Unmanaged.passUnretained(slot)) }
-            let occupied = UnsafeMutableBufferPointer<UInt64>.allocate(capacity: 0x1_0000 / 16 / groupsPerWord)
+            let occupied = UnsafeMutableBufferPointer<UInt64>.allocate(capacity: groupBit(0xFFFF).word + 1)
             occupied.initialize(repeating: 0)
             for slot in slots {
-                for group in Int(slot.base >> 4)...Int((UInt32(slot.base) + UInt32(slot.length) - 1) >> 4) {
-                    occupied[group / groupsPerWord] |= 1 << UInt64(group % groupsPerWord)
+                // The first port of each group the slot touches, from its first group to its last.
+                for port in stride(from: UInt32(slot.base) & ~15, through: UInt32(slot.base) + UInt32(slot.length) - 1, by: 16) {
+                    let bit = groupBit(UInt16(port))
+                    occupied[bit.word] |= bit.mask
                 }
             }
             return Header(slots: slots, entries: entries, occupied: occupied)
@@ -167,11 +167,17 @@ private final class PortTable: ManagedBuffer<PortTable.Header, PortTable.Range> 
 
     var slots: [Slot] { header.slots }
 
+    /// Where `port`'s group of 16 has its bit in `occupied`: 64 groups a word.
+    @inline(__always)
+    private static func groupBit(_ port: UInt16) -> (word: Int, mask: UInt64) {
+        let group = Int(port &>> 4)
+        return (group &>> 6, 1 &<< UInt64(group & 63))
+    }
+
     func withSlot<Result>(at port: UInt16, _ body: (Slot) -> Result) -> Result? {
         withUnsafeMutablePointers { header, ranges in
-            let group = Int(port &>> 4)
-            let word = header.pointee.occupied.baseAddress.unsafelyUnwrapped[group &>> 6]
-            if word & (1 &<< UInt64(group & 63)) == 0 { return nil }
+            let bit = Self.groupBit(port)
+            if header.pointee.occupied.baseAddress.unsafelyUnwrapped[bit.word] & bit.mask == 0 { return nil }
             let entries = header.pointee.entries
             var index = 0
             while index < entries.count {
