@@ -47,20 +47,38 @@ public final class IOBus: Sendable {
     }
 
     public func read(port: UInt16, size: Int) -> PortAccess {
-        if Self.isValid(size), let value = withSlot(at: port, { $0.read(offset: port - $0.base, size: size) }) {
-            return .handled(value)
+        guard Self.isValid(size) else {
+            recordUnhandled(port: port, isWrite: false)
+            return .unhandled(PortAccess.allOnes(size: size))
         }
-        recordUnhandled(port: port, isWrite: false)
-        return .unhandled(PortAccess.allOnes(size: size))
+        let value = readElement(port: port, size: size)
+        return value.handled ? .handled(value.value) : .unhandled(value.value)
     }
 
     public func write(port: UInt16, size: Int, value: UInt32) -> PortAccess {
         let value = PortAccess.truncate(value, toSize: size)
-        if Self.isValid(size), withSlot(at: port, { $0.write(offset: port - $0.base, size: size, value: value) }) != nil {
-            return .handled(value)
+        guard Self.isValid(size) else {
+            recordUnhandled(port: port, isWrite: true)
+            return .unhandled(value)
         }
+        return writeElement(port: port, size: size, value: value) ? .handled(value) : .unhandled(value)
+    }
+
+    /// `read` of an access already known to be 1, 2 or 4 bytes (the vCPU loop's single `in`): the value
+    /// (all-ones for nothing, counted), and whether a device took it; nothing else to check or build.
+    public func readElement(port: UInt16, size: Int) -> (value: UInt32, handled: Bool) {
+        if let value = withSlot(at: port, { $0.read(offset: port - $0.base, size: size) }) { return (value, true) }
+        recordUnhandled(port: port, isWrite: false)
+        return (PortAccess.allOnes(size: size), false)
+    }
+
+    /// `write` of 1, 2 or 4 bytes whose `value` holds only those (the vCPU loop's single `out`): whether
+    /// a device took it; a write to nothing is counted.
+    @discardableResult
+    public func writeElement(port: UInt16, size: Int, value: UInt32) -> Bool {
+        if withSlot(at: port, { $0.write(offset: port - $0.base, size: size, value: value) }) != nil { return true }
         recordUnhandled(port: port, isWrite: true)
-        return .unhandled(value)
+        return false
     }
 
     /// Whether a device sits at `port`.
@@ -102,7 +120,7 @@ public final class IOBus: Sendable {
 
     private func recordUnhandled(port: UInt16, isWrite: Bool, count: UInt64 = 1) {
         if serializesDevices {
-            unhandled.add(count, ordering: .relaxed)
+            unhandled.wrappingAdd(count, ordering: .relaxed)
         } else {
             // One vCPU: only its thread counts (a save drains the coalesced ring while it is paused), so no
             // locked instruction is needed.

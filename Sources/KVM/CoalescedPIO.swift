@@ -19,17 +19,18 @@ extension VirtualMachine {
 /// page KVM_COALESCED_MMIO_PAGE_OFFSET. KVM produces at `last`; the VMM consumes at `first`. One
 /// consumer at a time: callers serialize `drain`.
 public struct CoalescedRing: @unchecked Sendable {
-    private let page: UnsafeMutableRawPointer
+    @usableFromInline let page: UnsafeMutableRawPointer
     /// (page size - the two u32 indexes) / sizeof(struct kvm_coalesced_mmio).
     public static let capacity = UInt32((4096 - 8) / MemoryLayout<kvm_coalesced_mmio>.stride)
 
     init(page: UnsafeMutableRawPointer) { self.page = page }
 
-    private var first: UnsafeMutablePointer<UInt32> { page.assumingMemoryBound(to: UInt32.self) }
-    private var last: UnsafeMutablePointer<UInt32> { (page + 4).assumingMemoryBound(to: UInt32.self) }
+    @usableFromInline var first: UnsafeMutablePointer<UInt32> { page.assumingMemoryBound(to: UInt32.self) }
+    @usableFromInline var last: UnsafeMutablePointer<UInt32> { (page + 4).assumingMemoryBound(to: UInt32.self) }
 
-    /// Whether KVM has appended writes not yet drained (a read of two words, no lock).
-    public var hasEntries: Bool { first.pointee != last.pointee }
+    /// Whether KVM has appended writes not yet drained (a read of two words, no lock). Asked after every
+    /// exit: inlinable, so that the vCPU loop reads the two words without a call.
+    @inlinable public var hasEntries: Bool { first.pointee != last.pointee }
 
     /// Hands each pending write (port or address, length, the value written, little-endian) to `body`
     /// in order and frees its entry; returns how many there were.

@@ -43,9 +43,10 @@ public struct ExitBytes: RandomAccessCollection, Equatable, ExpressibleByArrayLi
         return UInt8(truncatingIfNeeded: inline >> (8 * UInt64(position)))
     }
 
-    /// The little-endian value of `size` bytes (0–8) at `offset`. Called on every port and MMIO write:
-    /// a view answers the common sizes with one load. If-chains, not a `switch`: its jump table made each
-    /// port exit cost swiftvm ~300 instead of ~190 TSC cycles on the Intel host (see VirtualCPU.runOnce).
+    /// The little-endian value of `size` bytes (0–8) at `offset`, for each element of a decoded port
+    /// write (string I/O, the kernel-entry port) and each MMIO write: a view answers the common sizes
+    /// with one load. If-chains, not a `switch`: its jump table made each port exit cost swiftvm ~300
+    /// instead of ~190 TSC cycles on the Intel host, when every port exit still came through here.
     public func littleEndianValue(at offset: Int = 0, size: Int) -> UInt64 {
         precondition(offset >= 0 && size >= 0 && size <= 8 && offset <= count - size, "ExitBytes range out of bounds")
         guard let base else {

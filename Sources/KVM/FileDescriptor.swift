@@ -39,11 +39,6 @@ final class FileDescriptor: Sendable {
     /// ioctl with no argument that a signal may cut short (KVM_RUN after a kick): false when it was
     /// interrupted (EINTR, EAGAIN), true when it completed.
     func ioctlUnlessInterrupted(_ call: String, _ request: UInt) throws(KVMError) -> Bool {
-        try Self.ioctlUnlessInterrupted(raw, call, request)
-    }
-
-    /// The same on a descriptor number its owner keeps at hand (the vCPU loop: one object fewer to reach).
-    static func ioctlUnlessInterrupted(_ raw: Int32, _ call: String, _ request: UInt) throws(KVMError) -> Bool {
         guard ckvm_ioctl(raw, request) < 0 else { return true }
         let error = errno
         if error == EINTR || error == EAGAIN { return false }

@@ -12,9 +12,13 @@ public final class VirtualCPU: @unchecked Sendable {
     public let id: UInt32
     let fd: FileDescriptor
     /// `fd.raw`, kept here: KVM_RUN after every exit then reaches no object but this one.
-    private let runDescriptor: Int32
-    private let run: UnsafeMutablePointer<kvm_run>
-    private let mapSize: Int
+    @usableFromInline let runDescriptor: Int32
+    @usableFromInline let run: UnsafeMutablePointer<kvm_run>
+    /// The length of the mapping at `run`: kvm_run, then the port I/O data page, the coalesced ring.
+    let mapSize: Int
+    /// How many port-data offsets, from the end of kvm_run on, leave room for 4 bytes in the mapping:
+    /// the one bound `run(answering:)` checks.
+    @usableFromInline let portDataOffsets: UInt64
     private let thread = Mutex<pthread_t?>(nil)
 
     /// The signal used to knock a thread out of KVM_RUN. Its handler does nothing: its only job is to
@@ -28,6 +32,7 @@ public final class VirtualCPU: @unchecked Sendable {
         runDescriptor = fd.raw
         self.id = id
         self.mapSize = mapSize
+        portDataOffsets = UInt64(max(mapSize - MemoryLayout<kvm_run>.size - 3, 0))
         self.run = mapping.bindMemory(to: kvm_run.self, capacity: 1)
     }
 
@@ -90,25 +95,68 @@ public final class VirtualCPU: @unchecked Sendable {
 
     /// KVM_RUN until the next exit that userspace must handle.
     public func runOnce() throws(KVMError) -> VcpuExit {
-        guard try FileDescriptor.ioctlUnlessInterrupted(runDescriptor, "KVM_RUN", CKVM_RUN) else { return .interrupted }
-        // Port I/O, by far the most frequent exit, is tested first and on its own, not through the jump
-        // table a `switch` compiles to: an indirect jump right after KVM_RUN returns costs more than its
-        // compare and branch (measured with the same change in ExitDispatcher.handle and the vCPU loop:
-        // ~185 → ~135 TSC cycles of swiftvm's own work per port exit on the Intel host; the likely cause,
-        // not measured, is a branch target buffer the host kernel has overwritten meanwhile). Its decoder
-        // is inlined here (a call level returned the exit through memory: ~60 of the ~410 instructions an
-        // `out` exit cost swiftvm; benchmarks/README.md, "Seventh pass"); the others' `switch` is kept out
-        // of line, or the compiler folds this test into its jump table.
-        if Int32(run.pointee.exit_reason) == KVM_EXIT_IO { return try decodeIO() }
-        return try decodeOtherExit()
+        let result = ckvm_run(runDescriptor)
+        guard result >= 0 else { return try Self.interruptedOrThrow(errno: Int32(truncatingIfNeeded: -result)) }
+        return try decodeExit()
     }
 
-    @inline(never)
-    private func decodeOtherExit() throws(KVMError) -> VcpuExit {
-        // Fields are read through the pointer: `run.pointee` as a value would copy all of kvm_run (2 KiB+) per exit.
+    /// KVM_RUN again and again while every exit is a single-element port access that `ports` answers;
+    /// returns the first exit it does not answer (or `.interrupted`), decoded.
+    ///
+    /// The exit path of nearly every exit: inlined and specialised into the caller with its handler, so
+    /// that an answered exit costs the `syscall` and a few dozen instructions of straight-line code, the
+    /// bus lookup included (~85 against ~219 through `runOnce` and a `VcpuExit`; benchmarks/README.md,
+    /// "Eleventh pass"). The fields are read once through the pointer, and the data offset is checked
+    /// against the mapping before any byte is touched.
+    @inlinable
+    public func run<Ports: PortExitHandler>(answering ports: Ports) throws(KVMError) -> VcpuExit {
+        while true {
+            let result = ckvm_run(runDescriptor)
+            ports.exitTaken()
+            guard result >= 0 else { return try Self.interruptedOrThrow(errno: Int32(truncatingIfNeeded: -result)) }
+            let state = run
+            guard state.pointee.exit_reason == UInt32(KVM_EXIT_IO) else { return try decodeExit() }
+            let io = state.pointee.io
+            let size = Int(io.size)
+            // One element of 1, 2 or 4 bytes (bits 1, 2 and 4 of 0x16) whose data, read as 4 bytes, lies
+            // inside the mapping, past kvm_run.
+            guard io.count == 1, size <= 4, (0x16 &>> size) & 1 != 0,
+                  io.data_offset &- UInt64(MemoryLayout<kvm_run>.size) < portDataOffsets
+            else { return try decodeExit() }
+            let data = UnsafeMutableRawPointer(state) + Int(truncatingIfNeeded: io.data_offset)
+            if io.direction == UInt8(KVM_EXIT_IO_OUT) {
+                let value = UInt32(littleEndian: data.loadUnaligned(as: UInt32.self)) & (UInt32.max &>> UInt32(32 &- 8 &* size))
+                if ports.portWrite(port: io.port, size: size, value: value) { continue }
+            } else if let value = ports.portRead(port: io.port, size: size) {
+                if size == 1 {
+                    data.storeBytes(of: UInt8(truncatingIfNeeded: value), as: UInt8.self)
+                } else if size == 2 {
+                    data.storeBytes(of: UInt16(truncatingIfNeeded: value).littleEndian, as: UInt16.self)
+                } else {
+                    data.storeBytes(of: value.littleEndian, as: UInt32.self)
+                }
+                continue
+            }
+            return try decodeExit()
+        }
+    }
+
+    /// After KVM_RUN failed with `error`: `.interrupted` for EINTR or EAGAIN (a kick), else the error.
+    @usableFromInline
+    static func interruptedOrThrow(errno error: Int32) throws(KVMError) -> VcpuExit {
+        if error == EINTR || error == EAGAIN { return .interrupted }
+        throw KVMError.ioctl(call: "KVM_RUN", errno: error)
+    }
+
+    /// The exit KVM_RUN just returned, decoded. Fields are read through the pointer: `run.pointee` as a
+    /// value would copy all of kvm_run (2 KiB+) per exit.
+    @usableFromInline
+    func decodeExit() throws(KVMError) -> VcpuExit {
         let state = run
-        let reason = Int32(state.pointee.exit_reason)
+        let reason = Int32(bitPattern: state.pointee.exit_reason)
         switch reason {
+        case KVM_EXIT_IO:
+            return try decodeIO()
         case KVM_EXIT_MMIO:
             let mmio = state.pointee.mmio
             let length = min(Int(mmio.len), 8)
@@ -141,7 +189,6 @@ public final class VirtualCPU: @unchecked Sendable {
         }
     }
 
-    @inline(__always)
     private func decodeIO() throws(KVMError) -> VcpuExit {
         let io = run.pointee.io
         let size = Int(io.size), count = Int(io.count)

@@ -22,15 +22,6 @@ enum ExitAction: Equatable, Sendable {
     case checkStop
 }
 
-extension ExitAction {
-    /// `.resume` or `.answeredIO`: nothing left for the vCPU loop to do.
-    var resumesAtOnce: Bool {
-        if case .resume = self { return true }
-        if case .answeredIO = self { return true }
-        return false
-    }
-}
-
 /// Turns a decoded exit into device accesses and an action. Knows the bus, not KVM: it can be driven
 /// with made-up exits in tests.
 ///
@@ -46,6 +37,8 @@ final class ExitDispatcher: Sendable {
     /// Devices behind guest-physical addresses (PCI memory BARs), asked in order.
     let mmio: [any MMIORegion]
     private let regions: MMIORegionTable
+    /// The kernel-entry port, or 0x1_0000 (no port) without one: one compare on the exit path.
+    private let kernelEntryPortNumber: UInt32
     private let unassignedMMIO = Atomic<UInt64>(0)
     private let refusedMSRs = Atomic<UInt64>(0)
 
@@ -56,6 +49,7 @@ final class ExitDispatcher: Sendable {
         self.msrs = msrs
         self.mmio = mmio
         regions = MMIORegionTable(mmio)
+        kernelEntryPortNumber = kernelEntryPort.map(UInt32.init) ?? 0x1_0000
     }
 
     /// MSR accesses the machine type answered with #GP (MSRs it does not have, writes to constants).
@@ -64,14 +58,28 @@ final class ExitDispatcher: Sendable {
     /// Port and MMIO accesses no device claimed.
     var unassignedAccesses: UInt64 { bus.unhandledAccesses + unassignedMMIO.load(ordering: .relaxed) }
 
-    /// `ioAnswer`: where an `.ioIn` exit's count × size bytes go (`VirtualCPU.ioInBuffer`).
-    /// Inlined into the vCPU loop, its one caller on the exit path: the action then stays in registers.
+    /// A single `out` the vCPU loop finishes without an exit being decoded (`VcpuPortAnswers`): false
+    /// for the kernel-entry port and, under strict I/O, for a port no device claims; `handle` then gets
+    /// the exit (and stops the run for the latter).
     @inline(__always)
+    func writeAtOnce(port: UInt16, size: Int, value: UInt32) -> Bool {
+        guard UInt32(port) != kernelEntryPortNumber, !strictIO || bus.isAssigned(port) else { return false }
+        bus.writeElement(port: port, size: size, value: value)
+        return true
+    }
+
+    /// A single `in` answered the same way: the value, or nil where `writeAtOnce` is false.
+    @inline(__always)
+    func readAtOnce(port: UInt16, size: Int) -> UInt32? {
+        guard UInt32(port) != kernelEntryPortNumber, !strictIO || bus.isAssigned(port) else { return nil }
+        return bus.readElement(port: port, size: size).value
+    }
+
+    /// `ioAnswer`: where an `.ioIn` exit's count × size bytes go (`VirtualCPU.ioInBuffer`). Every exit
+    /// `writeAtOnce`/`readAtOnce` did not finish comes here: string I/O, the kernel-entry port, strict
+    /// I/O's stop, MMIO, MSRs and the ends of a run.
     func handle(_ exit: VcpuExit, cpu: UInt32, ioAnswer: UnsafeMutableRawBufferPointer = UnsafeMutableRawBufferPointer(start: nil, count: 0))
         -> ExitAction {
-        // Port I/O first, outside the `switch` and its jump table (see VirtualCPU.runOnce).
-        if case let .ioOut(port, size, data) = exit { return portOutput(port: port, size: size, data: data, cpu: cpu) }
-        if case let .ioIn(port, size, count) = exit { return portInput(port: port, size: size, count: count, cpu: cpu, answer: ioAnswer) }
         switch exit {
         case let .ioOut(port, size, data):
             return portOutput(port: port, size: size, data: data, cpu: cpu)
@@ -118,9 +126,7 @@ final class ExitDispatcher: Sendable {
         }
     }
 
-    /// An `out` (or `rep outs`: count × size bytes) to `port`. Inlined with `handle`: returned through
-    /// memory, the action was a fifth of the work of an `out` exit.
-    @inline(__always)
+    /// An `out` (or `rep outs`: count × size bytes) to `port`.
     private func portOutput(port: UInt16, size: Int, data: ExitBytes, cpu: UInt32) -> ExitAction {
         if data.count == size, port != kernelEntryPort {
             // One element, the common case: no loop.
@@ -154,9 +160,7 @@ final class ExitDispatcher: Sendable {
         return nil
     }
 
-    /// An `in` (or `rep ins`) of count × size bytes from `port`, answered into `answer`. The single
-    /// element is answered here, inlined as `portOutput`; the rest in `portInputElements`.
-    @inline(__always)
+    /// An `in` (or `rep ins`) of count × size bytes from `port`, answered into `answer`.
     private func portInput(port: UInt16, size: Int, count: Int, cpu: UInt32, answer ioAnswer: UnsafeMutableRawBufferPointer) -> ExitAction {
         if count == 1, port != kernelEntryPort, ioAnswer.count >= size, let answer = ioAnswer.baseAddress {
             return readElement(port: port, size: size, cpu: cpu, into: answer, at: 0) ?? .answeredIO

@@ -148,9 +148,8 @@ struct Watchdog: Sendable {
 final class ExitCounter: Sendable {
     final class Single: Sendable {
         private let count = Atomic<UInt64>(0)
-        /// Only from the thread that owns this count, which keeps the running total itself: one plain
-        /// store per exit, no read-modify-write.
-        func publish(_ total: UInt64) { count.store(total, ordering: .relaxed) }
+        /// Only from the thread that owns this count: a plain load and store, no locked read-modify-write.
+        func increment() { count.store(count.load(ordering: .relaxed) &+ 1, ordering: .relaxed) }
         var value: UInt64 { count.load(ordering: .relaxed) }
     }
 
@@ -175,31 +174,25 @@ struct VcpuLoop {
     func run() {
         vcpu.bindToCurrentThread()
         var pausesAnswered: UInt64 = 0
-        var exitCount: UInt64 = 0
+        let ports = VcpuPortAnswers(dispatcher: dispatcher, exits: exits, coalescedPortWrites: coalescedPortWrites)
         // The latch is read only when KVM_RUN was interrupted, not after every exit: a stop always kicks
         // every vCPU (StopLatch), and a kick makes the next KVM_RUN return at once (`immediate_exit`).
         guard !latch.isStopped else { return }
         while true {
             do {
-                let exit = try vcpu.runOnce()
-                exitCount &+= 1
-                exits.publish(exitCount)
-                coalescedPortWrites?.drainIfPending()
+                // Single-element port accesses are answered inside `run(answering:)`; what comes out
+                // is everything else, and the port accesses `ports` leaves to `handle`.
+                let exit = try vcpu.run(answering: ports)
                 // Only an `in` has an answer buffer: the other exits skip reading kvm_run for it.
                 var ioAnswer = UnsafeMutableRawBufferPointer(start: nil, count: 0)
                 if case .ioIn = exit { ioAnswer = vcpu.ioInBuffer }
-                let action = dispatcher.handle(exit, cpu: vcpu.id, ioAnswer: ioAnswer)
-                // The common answers first, outside the `switch` and its jump table (see VirtualCPU.runOnce).
-                if action.resumesAtOnce { continue }
-                switch action {
-                case .resume:
+                switch dispatcher.handle(exit, cpu: vcpu.id, ioAnswer: ioAnswer) {
+                case .resume, .answeredIO:
                     continue
                 case .checkStop:
                     // Kicked: by a stop (the loop ends) or by the watchdog pausing every vCPU to look.
                     pausesAnswered = pause.answer(vcpu, index: index, answered: pausesAnswered, latch: latch)
                     if latch.isStopped { return }
-                case .answeredIO:
-                    continue
                 case let .enterKernel(descriptor):
                     try kernelEntry?.enter(vcpu, descriptorAt: descriptor)
                     // Completing the `out` took a KVM_RUN: a pause or stop kick that came meanwhile may

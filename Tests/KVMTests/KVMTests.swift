@@ -36,6 +36,32 @@ struct VirtualCPUTests {
         #expect(try vm.vcpu.runOnce() == .halt)
     }
 
+    @Test func runAnsweringFinishesSingleAccessesAndReturnsTheRest() throws {
+        // mov ax,0x1234 ; out 0xf4,ax ; in al,0x60 ; inc al ; out 0xf4,al ; in eax,0x61 ; out 0xf0,eax ;
+        // mov si,0x1100 ; mov cx,2 ; mov dx,0xf2 ; rep outsb ; out 0xf1,al ; hlt
+        let code: [UInt8] = [0xB8, 0x34, 0x12, 0xE7, 0xF4, 0xE4, 0x60, 0xFE, 0xC0, 0xE6, 0xF4, 0x66, 0xE5, 0x61,
+                             0x66, 0xE7, 0xF0, 0xBE, 0x00, 0x11, 0xB9, 0x02, 0x00, 0xBA, 0xF2, 0x00, 0xF3, 0x6E,
+                             0xE6, 0xF1, 0xF4]
+        let vm = try RealModeVM(code: code)
+        try vm.memory.write(Array("ab".utf8), at: GuestAddress(0x1100))
+        let ports = ScriptedPorts(reads: [0x60: 0x10, 0x61: 0xCAFE_F00D], declinedWrites: [0xF1, 0xF2])
+        // Answered inside: the word out, both ins, the byte out, the dword out. The string (declined, as
+        // the last out) comes back in one exit or two. An exit's bytes view kvm_run until the next
+        // KVM_RUN: they are copied as each exit comes back.
+        var exits: [VcpuExit] = [], string: [UInt8] = []
+        while exits.last != .halt {
+            switch try vm.vcpu.run(answering: ports) {
+            case let .ioOut(0xF2, 1, data): string += data
+            case let .ioOut(port, size, data): exits.append(.ioOut(port: port, size: size, data: ExitBytes(Array(data))))
+            case let exit: exits.append(exit)
+            }
+        }
+        #expect(ports.writes == [[0xF4, 2, 0x1234], [0xF4, 1, 0x11], [0xF0, 4, 0xCAFE_F00D]])
+        #expect(string == Array("ab".utf8))
+        #expect(exits == [.ioOut(port: 0xF1, size: 1, data: [0x0D]), .halt])   // declined: al = 0x0D from 0xCAFEF00D
+        #expect(ports.exitsTaken >= 5 + 1 + exits.count && ports.exitsTaken <= 5 + 2 + exits.count)
+    }
+
     @Test func wideAndStringOutputCarryAllTheirBytes() throws {
         // mov eax,0x11223344 ; out dx(0xf4),eax ; mov si,0x1100 ; mov cx,3 ; rep outsb ; hlt
         let code: [UInt8] = [0x66, 0xB8, 0x44, 0x33, 0x22, 0x11, 0xBA, 0xF4, 0x00, 0x66, 0xEF,
@@ -98,4 +124,27 @@ struct VirtualCPUTests {
         #expect(KVMError.ioctl(call: "KVM_CREATE_VM", errno: 24).description == "KVM_CREATE_VM failed: Too many open files (errno 24)")
         #expect(KVMError.open(path: "/dev/kvm", errno: 13).description.contains("kvm' group"))
     }
+}
+
+/// A `PortExitHandler` that answers reads from a table and takes every write but `declinedWrites`.
+final class ScriptedPorts: PortExitHandler {
+    let reads: [UInt16: UInt32]
+    let declinedWrites: Set<UInt16>
+    private(set) var writes: [[UInt32]] = []
+    private(set) var exitsTaken = 0
+
+    init(reads: [UInt16: UInt32], declinedWrites: Set<UInt16>) {
+        self.reads = reads
+        self.declinedWrites = declinedWrites
+    }
+
+    func exitTaken() { exitsTaken += 1 }
+
+    func portWrite(port: UInt16, size: Int, value: UInt32) -> Bool {
+        guard !declinedWrites.contains(port) else { return false }
+        writes.append([UInt32(port), UInt32(size), value])
+        return true
+    }
+
+    func portRead(port: UInt16, size: Int) -> UInt32? { reads[port] }
 }

@@ -102,30 +102,15 @@ final class CountingRegion: MMIORegion, @unchecked Sendable {
 }
 
 /// The same on real KVM: a real-mode guest loops 10,000 times over `out` to a device, `in` from it and
-/// `out` to nothing; KVM_RUN, the decoder and the dispatcher run on this thread, as in a vCPU thread.
+/// `out` to nothing, on this thread as on a vCPU thread. Once through `runOnce` and the dispatcher (the
+/// path of every exit the loop does not finish itself), once through `run(answering:)`, the vCPU loop's.
 @Suite(.enabled(if: TestKernels.kvmUsable, TestKernels.kvmReason))
 struct AllocationFreeKVMExitTests {
-    @Test func thirtyThousandGuestExitsAllocateNothing() throws {
-        // mov cx,10000 ; l: out 0x80,al ; in al,0x81 ; out 0x84,al ; loop l ; hlt
-        let code: [UInt8] = [0xB9, 0x10, 0x27, 0xE6, 0x80, 0xE4, 0x81, 0xE6, 0x84, 0xE2, 0xF8, 0xF4]
-        let system = try KVMSystem()
-        let vm = try system.createVM()
-        let memory = try GuestMemory(ranges: [GuestRange(start: GuestAddress(0), size: 0x10000)!])
-        for slot in memory.slots {
-            try vm.setUserMemoryRegion(slot: slot.index, guestAddress: slot.guestRange.start.rawValue,
-                                       size: slot.guestRange.size, hostAddress: slot.hostAddress)
-        }
-        try memory.write(code, at: GuestAddress(0x1000))
-        let vcpu = try vm.createVCPU(id: 0)
-        var special = try vcpu.specialRegisters()
-        special.cs.base = 0
-        special.cs.selector = 0
-        try vcpu.setSpecialRegisters(special)
-        var registers = Registers()
-        registers.rip = 0x1000
-        registers.rsp = 0x8000
-        try vcpu.setRegisters(registers)
+    /// mov cx,10000 ; l: out 0x80,al ; in al,0x81 ; out 0x84,al ; loop l ; hlt
+    static let code: [UInt8] = [0xB9, 0x10, 0x27, 0xE6, 0x80, 0xE4, 0x81, 0xE6, 0x84, 0xE2, 0xF8, 0xF4]
 
+    @Test func thirtyThousandDecodedExitsAllocateNothing() throws {
+        let (vm, vcpu, memory) = try Self.realModeVCPU()
         let port = CountingPort()
         let bus = IOBus(serializesDevices: false)
         try bus.register(port, base: 0x80, length: 2, name: "counter")
@@ -149,5 +134,69 @@ struct AllocationFreeKVMExitTests {
         #expect(allocations == 0, "\(allocations) heap allocations across \(exits - 300) exits")
         #expect(port.writes == 10_000 && port.reads == 10_000 && bus.unhandledAccesses == 10_000)
         #expect(port.last == 0xA6)   // al = the byte read from port 0x81
+        withExtendedLifetime((vm, memory)) {}
     }
+
+    @Test func thirtyThousandExitsAnsweredInTheLoopAllocateNothing() throws {
+        let (vm, vcpu, memory) = try Self.realModeVCPU()
+        let port = CountingPort()
+        let bus = IOBus(serializesDevices: false)
+        try bus.register(port, base: 0x80, length: 2, name: "counter")
+        let counter = ExitCounter(cpus: 1)
+        let answers = VcpuPortAnswers(dispatcher: ExitDispatcher(bus: bus, strictIO: false), exits: counter.perCPU[0],
+                                      coalescedPortWrites: nil)
+        let probe = AllocationProbe(answers: answers, startAt: 300)
+        let exit = try vcpu.run(answering: probe)
+        let allocations = allocation_counter_thread_total() - probe.before
+        #expect(exit == .halt)
+        #expect(counter.value == 30_001)   // and the halt
+        #expect(probe.before != 0)
+        #expect(allocations == 0, "\(allocations) heap allocations across \(counter.value - 300) exits")
+        #expect(port.writes == 10_000 && port.reads == 10_000 && bus.unhandledAccesses == 10_000)
+        #expect(port.last == 0xA6)
+        withExtendedLifetime((vm, memory)) {}
+    }
+
+    /// A VM with 64 KiB of RAM and `code` at 0x1000, its vCPU in real mode there. Keep the VM and the
+    /// memory alive until the guest is done.
+    static func realModeVCPU() throws -> (VirtualMachine, VirtualCPU, GuestMemory) {
+        let system = try KVMSystem()
+        let vm = try system.createVM()
+        let memory = try GuestMemory(ranges: [GuestRange(start: GuestAddress(0), size: 0x10000)!])
+        for slot in memory.slots {
+            try vm.setUserMemoryRegion(slot: slot.index, guestAddress: slot.guestRange.start.rawValue,
+                                       size: slot.guestRange.size, hostAddress: slot.hostAddress)
+        }
+        try memory.write(code, at: GuestAddress(0x1000))
+        let vcpu = try vm.createVCPU(id: 0)
+        var special = try vcpu.specialRegisters()
+        special.cs.base = 0
+        special.cs.selector = 0
+        try vcpu.setSpecialRegisters(special)
+        var registers = Registers()
+        registers.rip = 0x1000
+        registers.rsp = 0x8000
+        try vcpu.setRegisters(registers)
+        return (vm, vcpu, memory)
+    }
+}
+
+/// `VcpuPortAnswers`, and the allocation count taken once `startAt` exits have passed.
+final class AllocationProbe: PortExitHandler {
+    let answers: VcpuPortAnswers
+    let startAt: UInt64
+    private(set) var before: UInt64 = 0
+
+    init(answers: VcpuPortAnswers, startAt: UInt64) {
+        self.answers = answers
+        self.startAt = startAt
+    }
+
+    func exitTaken() {
+        answers.exitTaken()
+        if answers.exits.value == startAt { before = allocation_counter_thread_total() }
+    }
+
+    func portWrite(port: UInt16, size: Int, value: UInt32) -> Bool { answers.portWrite(port: port, size: size, value: value) }
+    func portRead(port: UInt16, size: Int) -> UInt32? { answers.portRead(port: port, size: size) }
 }

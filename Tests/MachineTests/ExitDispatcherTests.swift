@@ -61,6 +61,28 @@ final class RecordingPort: PortDevice, @unchecked Sendable {
                 == .stop(.unassignedAccess(cpu: 0, UnassignedAccess(space: .port, address: 0x2F8, size: 1, isWrite: false))))
     }
 
+    @Test func singleAccessesAreAnsweredAtOnceExceptWhereHandleMustDecide() {
+        let lenient = ExitDispatcher(bus: bus, strictIO: false, kernelEntryPort: 0x504)
+        #expect(lenient.writeAtOnce(port: 0x503, size: 1, value: 0x5A))
+        #expect(device.writes.last! == (offset: 3, size: 1, value: 0x5A))
+        device.nextRead = 0xBEEF
+        #expect(lenient.readAtOnce(port: 0x502, size: 2) == 0xBEEF)
+        #expect(lenient.writeAtOnce(port: 0x2F8, size: 1, value: 1))       // to nothing: done, and counted
+        #expect(lenient.readAtOnce(port: 0x2F8, size: 2) == 0xFFFF)
+        #expect(lenient.unassignedAccesses == 2)
+        // The kernel-entry port is the gate's, even where a device sits.
+        #expect(!lenient.writeAtOnce(port: 0x504, size: 4, value: 0x1000))
+        #expect(lenient.readAtOnce(port: 0x504, size: 4) == nil)
+        #expect(device.writes.count == 1 && device.reads.count == 1)
+
+        // Strict I/O leaves a port with no device to `handle`, which stops the run; nothing is counted twice.
+        let strict = ExitDispatcher(bus: bus, strictIO: true)
+        #expect(strict.writeAtOnce(port: 0x500, size: 4, value: 7))
+        #expect(!strict.writeAtOnce(port: 0x2F8, size: 1, value: 1))
+        #expect(strict.readAtOnce(port: 0x2F8, size: 1) == nil)
+        #expect(strict.unassignedAccesses == 2)   // the lenient dispatcher's two, on the same bus
+    }
+
     @Test func mmioWithNoDeviceReadsAllOnesAndIsCounted() {
         let dispatcher = ExitDispatcher(bus: bus, strictIO: false)
         #expect(dispatcher.handle(.mmioRead(address: 0xD000_0000, length: 4), cpu: 0) == .answerMMIO(UInt64.max))
