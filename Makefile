@@ -119,6 +119,7 @@ test-libvirt: guests
 ## bench: boot-to-exit, exit round trip, throughput, suite wall time, scaling (swiftvm vs QEMU vs the C floor),
 ## in one sitting; writes Reports/bench/bench.json and index.html (benchmarks/README.md)
 bench: setup-test build guests
+	$(call install-missing,bench,valgrind)
 	scripts/bench.sh $(RELEASE_BIN) $(TCK)
 
 ## startup-order: trace a hello run instruction by instruction (and its loads and stores under valgrind)

@@ -70,7 +70,9 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
-        .testTarget(name: "KVMTests", dependencies: ["KVM", "GuestMemory"]),
+        .testTarget(name: "KVMTests", dependencies: ["KVM", "GuestMemory", "RealModeGuest"]),
+        // A one-vCPU real-mode VM running a few hand-assembled instructions (KVMTests, MachineTests).
+        .target(name: "RealModeGuest", dependencies: ["KVM", "GuestMemory"], path: "Tests/RealModeGuest"),
         .testTarget(name: "GuestMemoryTests", dependencies: ["GuestMemory"]),
         .testTarget(name: "QuantitiesTests", dependencies: ["Quantities"]),
         .testTarget(name: "ACPITests", dependencies: ["ACPI", "TestSupport"]),
@@ -87,7 +89,7 @@ let package = Package(
         .testTarget(name: "TCKTests", dependencies: ["TCK", "ABI", "TestSupport", "QCOW2"]),
         // Counts heap allocations per thread (interposes malloc in the test executable): the exit path's proof.
         .target(name: "AllocationCounter", path: "Tests/AllocationCounter"),
-        .testTarget(name: "MachineTests", dependencies: ["Machine", "CProcess", "KVM", "Devices", "Boot", "GuestMemory", "CPUFeatures", "AllocationCounter", "Snapshot"],
+        .testTarget(name: "MachineTests", dependencies: ["Machine", "CProcess", "KVM", "Devices", "Boot", "GuestMemory", "CPUFeatures", "AllocationCounter", "Snapshot", "RealModeGuest"],
                     resources: [.copy("Fixtures")]),
         // Runs the built swiftvm binary; depending on it makes `swift build --build-tests` build it first.
         .testTarget(name: "SwiftVMCLITests", dependencies: ["swiftvm", "TestSupport", "Snapshot"], resources: [.copy("Fixtures")]),

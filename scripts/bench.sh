@@ -6,7 +6,8 @@
 #   boot     boot-to-exit of hello: swiftvm, the floor set up the same way (and three variants that show
 #            what set-up order and teardown cost), QEMU -M microvm (PVH) and -M pc (qboot, Multiboot)
 #   exits    userspace-exit round trip, ns/exit = (t(N) - t(0)) / N, N port writes or reads
-#            (TestGuests/tests/bench_exits.c): swiftvm, floor, QEMU microvm
+#            (TestGuests/tests/bench_exits.c): swiftvm, floor, QEMU microvm; and the user-mode
+#            instructions per exit of swiftvm and the floor, counted by valgrind's callgrind
 #   stream   guest-to-host MiB/s = bytes / (t(M) - t(0)) (TestGuests/tests/bench_stream.c): the UART byte
 #            by byte on swiftvm and QEMU, swiftvm's testdev data stream; the floor as a no-device reference
 #   suite    `tck run` wall time, swiftvm vs qemu driver, --jobs 1 and 2, whole suite and without the
@@ -30,6 +31,7 @@
 # Env:   RUNS=10 WARMUP=2 BOOT_RUNS=6*RUNS SUITE_RUNS=3 (scale them down for a quick look)
 #        GAP_MS=25  idle time before each run, so a detached VM teardown does not overlap the next boot
 #        EXITS_N=200000 (the VMM-user-CPU-per-exit column is tick-sampled: fewer exits make it noise)
+#        CG_EXITS=20000 (exits per run under callgrind, which counts the VMMs' user instructions per exit)
 #        UART_BYTES=32768 TESTDEV_BYTES=16777216 SECTIONS="boot exits stream suite abi scale virtio qcow2 snapshot"
 #        VIRTIO_RUNS=7 VIRTIO_READ_MIB=16 VIRTIO_WRITE_MIB=16 VIRTIO_RAND=600 VIRTIO_RAND_IRQ=200 (the section:
 #        ~1 s per run and VMM here; a phase's figures come from one boot, so fewer runs than elsewhere)
@@ -48,6 +50,7 @@ BOOT_RUNS=${BOOT_RUNS:-$((RUNS * 6))}
 SUITE_RUNS=${SUITE_RUNS:-3}
 GAP_MS=${GAP_MS:-25}
 EXITS_N=${EXITS_N:-200000}
+CG_EXITS=${CG_EXITS:-20000}
 UART_BYTES=${UART_BYTES:-32768}
 TESTDEV_BYTES=${TESTDEV_BYTES:-16777216}
 SECTIONS=${SECTIONS:-boot exits stream suite abi scale virtio qcow2 snapshot}
@@ -172,6 +175,38 @@ if has exits; then
     [ "$have_qemu" = 1 ] && row "qemu $tag" 1 "$q -serial none -M microvm -kernel $build/pvh/bench_exits.elf -append '$args'"
   done
   run_group
+  # The VMMs' own user-mode work per exit, counted, not sampled: callgrind's instruction total of a run
+  # with CG_EXITS accesses minus one with none, over CG_EXITS (the guest runs inside KVM, where valgrind
+  # counts nothing). Deterministic where the user-time column above moves by +-20 % from one sitting to
+  # the next. valgrind cannot read the release binary's debug info, so it runs a copy without it; it
+  # cannot follow a detached teardown's clone either, so both VMMs tear down inline here.
+  # Line: VMM DIRECTION N INSTRUCTIONS
+  if command -v valgrind >/dev/null; then
+    cg=$raw/callgrind
+    mkdir -p "$cg"
+    strip --strip-debug -o "$cg/swiftvm" "$swiftvm"
+    : >"$raw/exit-instructions.tsv"
+    for d in out in; do
+      for n in 0 "$CG_EXITS"; do
+        args="out=0 in=0"; [ "$n" != 0 ] && args="out=0 in=0 $d=$n"
+        for vmm in swiftvm floor; do
+          if [ "$vmm" = swiftvm ]; then
+            cmd=("$cg/swiftvm" run --serial none --no-coalesced-pio --keep-teardown --testdev --kernel "$build/bench_exits.elf" --cmdline "$args")
+          else
+            cmd=("$floor" --cmdline "$args" "$build/bench_exits.elf")
+          fi
+          valgrind --tool=callgrind --callgrind-out-file="$cg/$vmm-$d-$n.out" "${cmd[@]}" >/dev/null 2>"$cg/$vmm-$d-$n.err" \
+            || die "exits: $vmm under callgrind failed (see $cg/$vmm-$d-$n.err)"
+          total=$(sed -n 's/^summary: *//p' "$cg/$vmm-$d-$n.out")
+          [ -n "$total" ] || die "exits: no instruction total in $cg/$vmm-$d-$n.out"
+          printf '%s\t%s\t%s\t%s\n' "$vmm" "$d" "$n" "$total" >>"$raw/exit-instructions.tsv"
+        done
+      done
+    done
+    rm -f "$cg/swiftvm"
+  else
+    notes+=("exits: valgrind not found, so no counted instructions per exit (Debian package valgrind)")
+  fi
 fi
 
 # 3. guest-to-host throughput -----------------------------------------------------------------------
@@ -387,7 +422,7 @@ if has snapshot; then snapshot_section; fi
 t_end=$(date +%s)
 NOTES=$(printf '%s\n' "${notes[@]+"${notes[@]}"}") STARTED=$started ELAPSED=$((t_end - t_start)) \
 LOAD_START=$load_start LOAD_END=$(cut -d' ' -f1-3 /proc/loadavg) GAP_MS=$GAP_MS \
-RUNS=$RUNS WARMUP=$WARMUP BOOT_RUNS=$BOOT_RUNS SUITE_RUNS=$SUITE_RUNS EXITS_N=$EXITS_N \
+RUNS=$RUNS WARMUP=$WARMUP BOOT_RUNS=$BOOT_RUNS SUITE_RUNS=$SUITE_RUNS EXITS_N=$EXITS_N CG_EXITS=$CG_EXITS \
 UART_BYTES=$UART_BYTES TESTDEV_BYTES=$TESTDEV_BYTES SECTIONS=$SECTIONS SWIFTVM=$swiftvm TCK=$tck QEMU=$QEMU \
 VIRTIO_RUNS=$VIRTIO_RUNS VIRTIO_READ_MIB=$VIRTIO_READ_MIB VIRTIO_WRITE_MIB=$VIRTIO_WRITE_MIB VIRTIO_RAND=$VIRTIO_RAND \
 VIRTIO_RAND_IRQ=$VIRTIO_RAND_IRQ SNAPSHOT_RUNS=$SNAPSHOT_RUNS SNAPSHOT_CONFIGS=$SNAPSHOT_CONFIGS \

@@ -5,8 +5,8 @@
 
 RAW_DIR holds manifest.tsv (group, label, expected status, command), one scripts/bench_time.py export
 per group (<group>.json, hyperfine's shape plus max_rss_kib and minor_faults per run), suite-rss-<driver>.tsv (benchmarks/rsswrap), abi.tsv, guest-resident-kib,
-scale-floor-resident.tsv, virtio-<vmm>.tsv (benchmarks/vmmprobe: per-phase wall and CPU), virtio-exits.tsv and
-snapshot.json (benchmarks/snapshot_bench.py). Settings come from the environment bench.sh sets. Standard library only.
+scale-floor-resident.tsv, virtio-<vmm>.tsv (benchmarks/vmmprobe: per-phase wall and CPU), virtio-exits.tsv,
+exit-instructions.tsv (callgrind totals of the exit runs) and snapshot.json (benchmarks/snapshot_bench.py). Settings come from the environment bench.sh sets. Standard library only.
 """
 import datetime
 import html
@@ -192,6 +192,20 @@ if "boot" in groups:
                     vmm_rss is not None and vmm_rss <= 15, ""))
     out()
 
+def exit_instructions():
+    """{(vmm, direction): user instructions per exit} from exit-instructions.tsv: (I(N) - I(0)) / N."""
+    totals = {}
+    for line in read_lines("exit-instructions.tsv"):
+        vmm, d, n, total = line.split("\t")
+        totals[(vmm, d, int(n))] = int(total)
+    counted = {}
+    for (vmm, d, n), total in totals.items():
+        base = totals.get((vmm, d, 0))
+        if n > 0 and base is not None:
+            counted[(vmm, d)] = (total - base) / n
+    return counted
+
+
 # 2. exits -----------------------------------------------------------------------------------------
 if "exits" in groups:
     g = groups["exits"]
@@ -224,7 +238,16 @@ if "exits" in groups:
         q = rt[d]["qemu_over_swiftvm"]
         targets.append((f"exit round trip ({d}): faster than QEMU", x(q) + " (qemu / swiftvm)", "> 1x",
                         None if q is None else q > 1, ""))
-    results["exits"] = {"n": N, "vmms": ex, "ratios": rt, "rows": g}
+    counted = exit_instructions()
+    if counted:
+        out(f"   user-mode instructions per exit, counted by callgrind ((I(N) - I(0)) / N, N = {env_int('CG_EXITS')}):")
+        for d in ("out", "in"):
+            sv, fl = counted.get(("swiftvm", d)), counted.get(("floor", d))
+            r = ratio(sv, fl)
+            out(f"   {d:>3}: swiftvm {fmt(sv, '.0f')}, floor {fmt(fl, '.0f')}: swiftvm / floor = {x(r)}")
+    results["exits"] = {"n": N, "vmms": ex, "ratios": rt, "rows": g,
+                        "instructions_per_exit": {f"{v} {d}": n for (v, d), n in counted.items()},
+                        "instructions_n": env_int("CG_EXITS")}
     out()
 
 # 3. stream ----------------------------------------------------------------------------------------
@@ -721,6 +744,14 @@ def issue14_targets():
         r = ratio(sv, fl) if fl is not None and fl > 0 else None
         targets.append((f"VMM user CPU per exit ({d}): <= 1.5x the floor", f"{sv:.0f} ns vs {fmt(fl, '.0f')} ns",
                         "<= 1.5x", None if r is None else r <= 1.5, "issue 14; mean user time, (t(N) - t(0)) / N"))
+    counted = results.get("exits", {}).get("instructions_per_exit", {})
+    for d in ("out", "in"):
+        sv, fl = counted.get(f"swiftvm {d}"), counted.get(f"floor {d}")
+        if sv is None:
+            continue
+        r = ratio(sv, fl)
+        targets.append((f"VMM user instructions per exit ({d}): <= 1.5x the floor", f"{sv:.0f} vs {fmt(fl, '.0f')}",
+                        "<= 1.5x", None if r is None else r <= 1.5, "issue 14; counted by callgrind, (I(N) - I(0)) / N"))
     cost = timeout_verdict_cost()
     if cost is not None:
         worst = max(cost.values())

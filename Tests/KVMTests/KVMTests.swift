@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import GuestMemory
 @testable import KVM
+import RealModeGuest
 
 @Suite(.enabled(if: KVMAvailability.isUsable, KVMAvailability.reason))
 struct KVMSystemTests {

@@ -1,7 +1,7 @@
 import AllocationCounter
 import Devices
-import GuestMemory
 import KVM
+import RealModeGuest
 import Synchronization
 import Testing
 @testable import Machine
@@ -110,7 +110,8 @@ struct AllocationFreeKVMExitTests {
     static let code: [UInt8] = [0xB9, 0x10, 0x27, 0xE6, 0x80, 0xE4, 0x81, 0xE6, 0x84, 0xE2, 0xF8, 0xF4]
 
     @Test func thirtyThousandDecodedExitsAllocateNothing() throws {
-        let (vm, vcpu, memory) = try Self.realModeVCPU()
+        let guest = try RealModeVM(code: Self.code)
+        let vcpu = guest.vcpu
         let port = CountingPort()
         let bus = IOBus(serializesDevices: false)
         try bus.register(port, base: 0x80, length: 2, name: "counter")
@@ -134,11 +135,12 @@ struct AllocationFreeKVMExitTests {
         #expect(allocations == 0, "\(allocations) heap allocations across \(exits - 300) exits")
         #expect(port.writes == 10_000 && port.reads == 10_000 && bus.unhandledAccesses == 10_000)
         #expect(port.last == 0xA6)   // al = the byte read from port 0x81
-        withExtendedLifetime((vm, memory)) {}
+        withExtendedLifetime(guest) {}
     }
 
     @Test func thirtyThousandExitsAnsweredInTheLoopAllocateNothing() throws {
-        let (vm, vcpu, memory) = try Self.realModeVCPU()
+        let guest = try RealModeVM(code: Self.code)
+        let vcpu = guest.vcpu
         let port = CountingPort()
         let bus = IOBus(serializesDevices: false)
         try bus.register(port, base: 0x80, length: 2, name: "counter")
@@ -154,30 +156,7 @@ struct AllocationFreeKVMExitTests {
         #expect(allocations == 0, "\(allocations) heap allocations across \(counter.value - 300) exits")
         #expect(port.writes == 10_000 && port.reads == 10_000 && bus.unhandledAccesses == 10_000)
         #expect(port.last == 0xA6)
-        withExtendedLifetime((vm, memory)) {}
-    }
-
-    /// A VM with 64 KiB of RAM and `code` at 0x1000, its vCPU in real mode there. Keep the VM and the
-    /// memory alive until the guest is done.
-    static func realModeVCPU() throws -> (VirtualMachine, VirtualCPU, GuestMemory) {
-        let system = try KVMSystem()
-        let vm = try system.createVM()
-        let memory = try GuestMemory(ranges: [GuestRange(start: GuestAddress(0), size: 0x10000)!])
-        for slot in memory.slots {
-            try vm.setUserMemoryRegion(slot: slot.index, guestAddress: slot.guestRange.start.rawValue,
-                                       size: slot.guestRange.size, hostAddress: slot.hostAddress)
-        }
-        try memory.write(code, at: GuestAddress(0x1000))
-        let vcpu = try vm.createVCPU(id: 0)
-        var special = try vcpu.specialRegisters()
-        special.cs.base = 0
-        special.cs.selector = 0
-        try vcpu.setSpecialRegisters(special)
-        var registers = Registers()
-        registers.rip = 0x1000
-        registers.rsp = 0x8000
-        try vcpu.setRegisters(registers)
-        return (vm, vcpu, memory)
+        withExtendedLifetime(guest) {}
     }
 }
 

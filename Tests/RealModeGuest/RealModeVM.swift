@@ -1,14 +1,15 @@
 import GuestMemory
-@testable import KVM
+import KVM
 
-/// A one-vCPU VM with 64 KiB of RAM and `code` at 0x1000, started in real mode at 0000:1000.
-struct RealModeVM {
-    let system: KVMSystem
-    let vm: VirtualMachine
-    let memory: GuestMemory
-    let vcpu: VirtualCPU
+/// A one-vCPU VM with 64 KiB of RAM and `code` at 0x1000, started in real mode at 0000:1000: a few
+/// hand-assembled instructions to make KVM exit as a test needs. Keep it alive until the guest is done.
+public struct RealModeVM {
+    public let system: KVMSystem
+    public let vm: VirtualMachine
+    public let memory: GuestMemory
+    public let vcpu: VirtualCPU
 
-    init(code: [UInt8]) throws {
+    public init(code: [UInt8]) throws {
         system = try KVMSystem()
         vm = try system.createVM()
         memory = try GuestMemory(ranges: [GuestRange(start: GuestAddress(0), size: 0x10000)!])
