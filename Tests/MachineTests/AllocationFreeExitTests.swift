@@ -109,12 +109,17 @@ struct AllocationFreeKVMExitTests {
     /// mov cx,10000 ; l: out 0x80,al ; in al,0x81 ; out 0x84,al ; loop l ; hlt
     static let code: [UInt8] = [0xB9, 0x10, 0x27, 0xE6, 0x80, 0xE4, 0x81, 0xE6, 0x84, 0xE2, 0xF8, 0xF4]
 
-    @Test func thirtyThousandDecodedExitsAllocateNothing() throws {
-        let guest = try RealModeVM(code: Self.code)
-        let vcpu = guest.vcpu
+    /// The guest, and a one-vCPU bus with the counting device at 0x80–0x81.
+    static func guestAndBus() throws -> (RealModeVM, CountingPort, IOBus) {
         let port = CountingPort()
         let bus = IOBus(serializesDevices: false)
         try bus.register(port, base: 0x80, length: 2, name: "counter")
+        return (try RealModeVM(code: code), port, bus)
+    }
+
+    @Test func thirtyThousandDecodedExitsAllocateNothing() throws {
+        let (guest, port, bus) = try Self.guestAndBus()
+        let vcpu = guest.vcpu
         let dispatcher = ExitDispatcher(bus: bus, strictIO: false)
         var exits = 0
         var before: UInt64 = 0
@@ -139,11 +144,8 @@ struct AllocationFreeKVMExitTests {
     }
 
     @Test func thirtyThousandExitsAnsweredInTheLoopAllocateNothing() throws {
-        let guest = try RealModeVM(code: Self.code)
+        let (guest, port, bus) = try Self.guestAndBus()
         let vcpu = guest.vcpu
-        let port = CountingPort()
-        let bus = IOBus(serializesDevices: false)
-        try bus.register(port, base: 0x80, length: 2, name: "counter")
         let counter = ExitCounter(cpus: 1)
         let answers = VcpuPortAnswers(dispatcher: ExitDispatcher(bus: bus, strictIO: false), exits: counter.perCPU[0],
                                       coalescedPortWrites: nil)
