@@ -188,7 +188,7 @@ if has exits; then
     : >"$raw/exit-instructions.tsv"
     for d in out in; do
       for n in 0 "$CG_EXITS"; do
-        args="out=0 in=0"; [ "$n" != 0 ] && args="out=0 in=0 $d=$n"
+        if [ "$d" = out ]; then args="out=$n in=0"; else args="out=0 in=$n"; fi
         for vmm in swiftvm floor; do
           if [ "$vmm" = swiftvm ]; then
             cmd=("$cg/swiftvm" run --serial none --no-coalesced-pio --keep-teardown --testdev --kernel "$build/bench_exits.elf" --cmdline "$args")
