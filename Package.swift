@@ -62,7 +62,9 @@ let package = Package(
 
         // The conformance kit: catalog, result protocol, drivers, runner (TCK); report writers (Reports).
         .target(name: "TCK", dependencies: ["Quantities", "ABI", "CProcess", "QCOW2", "BlockBackends"]),
-        .target(name: "Reports", dependencies: ["TCK", "ABI"]),
+        // syncfs(2) for AtomicFile, which Swift's Glibc module does not declare.
+        .target(name: "CFileSync"),
+        .target(name: "Reports", dependencies: ["TCK", "ABI", "CFileSync"]),
         // Guest-visible ABI: probe records → canonical fingerprints → semantic diffs.
         .target(name: "ABI", dependencies: ["CPUFeatures"]),
         .executableTarget(name: "tck", dependencies: [

@@ -67,6 +67,7 @@ public final class IOBus: Sendable {
     /// `read` of an access already known to be 1, 2 or 4 bytes (the vCPU loop's single `in`): the value
     /// (all-ones for nothing, counted), and whether a device took it; nothing else to check or build.
     public func readElement(port: UInt16, size: Int) -> (value: UInt32, handled: Bool) {
+        assert(Self.isValid(size), "readElement of \(size) bytes")
         if let value = withSlot(at: port, { $0.read(offset: port - $0.base, size: size) }) { return (value, true) }
         recordUnhandled(port: port, isWrite: false)
         return (PortAccess.allOnes(size: size), false)
@@ -76,6 +77,7 @@ public final class IOBus: Sendable {
     /// a device took it; a write to nothing is counted.
     @discardableResult
     public func writeElement(port: UInt16, size: Int, value: UInt32) -> Bool {
+        assert(Self.isValid(size) && value == PortAccess.truncate(value, toSize: size), "writeElement of \(size) bytes, 0x\(String(value, radix: 16))")
         if withSlot(at: port, { $0.write(offset: port - $0.base, size: size, value: value) }) != nil { return true }
         recordUnhandled(port: port, isWrite: true)
         return false

@@ -44,6 +44,21 @@ import TCK
         #expect(try FileManager.default.contentsOfDirectory(atPath: dir).sorted() == ["a.json", "blocker"])
     }
 
+    /// A set is flushed once per directory (syncfs), then renamed: every file arrives whole, nothing
+    /// temporary is left, and a file that already existed is replaced.
+    @Test func aSetOfFilesInSeveralDirectoriesArrivesWhole() throws {
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try AtomicFile.write("old\n", to: dir + "/report.json")
+        let files = (0..<40).map { (Data(String(repeating: "line \($0)\n", count: $0 + 1).utf8), "\(dir)/logs/\($0 % 2 == 0 ? "a" : "b")/\($0).log") }
+            + [(Data("new\n".utf8), dir + "/report.json")]
+        try AtomicFile.write(files)
+        for (data, path) in files { #expect(FileManager.default.contents(atPath: path) == data) }
+        let everything = try FileManager.default.subpathsOfDirectory(atPath: dir)
+        #expect(everything.filter { $0.hasSuffix(".tmp") } == [])
+        #expect(everything.count == 41 + 3)   // the files, logs/, logs/a, logs/b
+    }
+
     @Test func aWriteErrorNamesTheFileAndTheReason() {
         let error = AtomicFileError(path: "Reports/latest/report.html", operation: "cannot write", errno: ENOSPC)
         #expect(error.description == "cannot write Reports/latest/report.html: No space left on device")
