@@ -4,7 +4,9 @@ import Glibc
 import CKVM
 
 /// An owned file descriptor; closed when the owner goes away. Every ioctl in this module funnels
-/// through `ioctl(_:_:)` below, so each failure becomes a `KVMError.ioctl` naming the call.
+/// through `ioctl(_:_:)` below, so each failure becomes a `KVMError.ioctl` naming the call. The one
+/// exception is the vCPU loop's KVM_RUN (`VirtualCPU.run(answering:)`, a bare `syscall`), whose
+/// failures become the same error in `VirtualCPU.interruptedOrThrow`.
 final class FileDescriptor: Sendable {
     let raw: Int32
 
