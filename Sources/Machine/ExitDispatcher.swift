@@ -30,26 +30,24 @@ enum ExitAction: Equatable, Sendable {
 /// travel as integers, and the counters are atomics.
 final class ExitDispatcher: Sendable {
     let bus: IOBus
-    /// The kernel-entry port, when the run has one (--testdev); handled before the bus.
-    let kernelEntryPort: UInt16?
+    /// The kernel-entry port (--testdev), handled before the bus; 0x1_0000, no port, without one. A plain
+    /// number, not an optional: one compare on the exit path.
+    private let kernelEntryPort: UInt32
     let strictIO: Bool
     let msrs: MSRPolicy
     /// Devices behind guest-physical addresses (PCI memory BARs), asked in order.
     let mmio: [any MMIORegion]
     private let regions: MMIORegionTable
-    /// The kernel-entry port, or 0x1_0000 (no port) without one: one compare on the exit path.
-    private let kernelEntryPortNumber: UInt32
     private let unassignedMMIO = Atomic<UInt64>(0)
     private let refusedMSRs = Atomic<UInt64>(0)
 
     init(bus: IOBus, strictIO: Bool, msrs: MSRPolicy = .v1, mmio: [any MMIORegion] = [], kernelEntryPort: UInt16? = nil) {
         self.bus = bus
-        self.kernelEntryPort = kernelEntryPort
+        self.kernelEntryPort = kernelEntryPort.map(UInt32.init) ?? 0x1_0000
         self.strictIO = strictIO
         self.msrs = msrs
         self.mmio = mmio
         regions = MMIORegionTable(mmio)
-        kernelEntryPortNumber = kernelEntryPort.map(UInt32.init) ?? 0x1_0000
     }
 
     /// MSR accesses the machine type answered with #GP (MSRs it does not have, writes to constants).
@@ -63,7 +61,7 @@ final class ExitDispatcher: Sendable {
     /// the exit (and stops the run for the latter).
     @inline(__always)
     func writeAtOnce(port: UInt16, size: Int, value: UInt32) -> Bool {
-        guard UInt32(port) != kernelEntryPortNumber, !strictIO || bus.isAssigned(port) else { return false }
+        guard answersAtOnce(port) else { return false }
         bus.writeElement(port: port, size: size, value: value)
         return true
     }
@@ -71,9 +69,18 @@ final class ExitDispatcher: Sendable {
     /// A single `in` answered the same way: the value, or nil where `writeAtOnce` is false.
     @inline(__always)
     func readAtOnce(port: UInt16, size: Int) -> UInt32? {
-        guard UInt32(port) != kernelEntryPortNumber, !strictIO || bus.isAssigned(port) else { return nil }
+        guard answersAtOnce(port) else { return nil }
         return bus.readElement(port: port, size: size).value
     }
+
+    /// Not the kernel-entry port, and under strict I/O a port some device claims.
+    @inline(__always)
+    private func answersAtOnce(_ port: UInt16) -> Bool {
+        !isKernelEntry(port) && (!strictIO || bus.isAssigned(port))
+    }
+
+    @inline(__always)
+    private func isKernelEntry(_ port: UInt16) -> Bool { UInt32(port) == kernelEntryPort }
 
     /// `ioAnswer`: where an `.ioIn` exit's count × size bytes go (`VirtualCPU.ioInBuffer`). Every exit
     /// `writeAtOnce`/`readAtOnce` did not finish comes here: string I/O, the kernel-entry port, strict
@@ -128,11 +135,11 @@ final class ExitDispatcher: Sendable {
 
     /// An `out` (or `rep outs`: count × size bytes) to `port`.
     private func portOutput(port: UInt16, size: Int, data: ExitBytes, cpu: UInt32) -> ExitAction {
-        if data.count == size, port != kernelEntryPort {
+        if data.count == size, !isKernelEntry(port) {
             // One element, the common case: no loop.
             return writeElement(port: port, size: size, value: data.littleEndianValue(at: 0, size: size), cpu: cpu) ?? .resume
         }
-        if port == kernelEntryPort, size == 4, data.count == 4 {
+        if isKernelEntry(port), size == 4, data.count == 4 {
             return .enterKernel(descriptor: UInt32(truncatingIfNeeded: data.littleEndianValue(at: 0, size: 4)))
         }
         // String I/O (`rep outs`) arrives as count × size bytes in one exit: one bus write per element
@@ -162,7 +169,7 @@ final class ExitDispatcher: Sendable {
 
     /// An `in` (or `rep ins`) of count × size bytes from `port`, answered into `answer`.
     private func portInput(port: UInt16, size: Int, count: Int, cpu: UInt32, answer ioAnswer: UnsafeMutableRawBufferPointer) -> ExitAction {
-        if count == 1, port != kernelEntryPort, ioAnswer.count >= size, let answer = ioAnswer.baseAddress {
+        if count == 1, !isKernelEntry(port), ioAnswer.count >= size, let answer = ioAnswer.baseAddress {
             return readElement(port: port, size: size, cpu: cpu, into: answer, at: 0) ?? .answeredIO
         }
         return portInputElements(port: port, size: size, count: count, cpu: cpu, answer: ioAnswer)
@@ -173,7 +180,7 @@ final class ExitDispatcher: Sendable {
         guard size > 0, ioAnswer.count >= size * count, let answer = ioAnswer.baseAddress else {
             return .stop(.vmmFailure(cpu: cpu, "no room for the answer to an in of \(count)×\(size) bytes from port 0x\(String(port, radix: 16))"))
         }
-        if port == kernelEntryPort, size == 4, count == 1 {
+        if isKernelEntry(port), size == 4, count == 1 {
             answer.storeBytes(of: KernelEntryGate.probeValue.littleEndian, as: UInt32.self)
             return .answeredIO
         }
